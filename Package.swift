@@ -1,0 +1,114 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Strict settings shared by every Swift target: Swift 6 language mode gives complete concurrency checking.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Lapak",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "lapak", targets: ["lapak"]),
+        .library(name: "TelegramBotAPI", targets: ["TelegramBotAPI"]),
+        .library(name: "BotAPIEmulator", targets: ["BotAPIEmulator"]),
+        .library(name: "LapakBot", targets: ["LapakBot"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries: libcurl for HTTP, jansson for JSON on the Bot API wire.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CJansson",
+            pkgConfig: "jansson",
+            providers: [.apt(["libjansson-dev"])]
+        ),
+
+        // The Telegram Bot API wire layer: types, JSON, transport, client, long poller. Knows nothing of UMKM.
+        .target(
+            name: "TelegramBotAPI",
+            dependencies: [
+                "CCurl", "CJansson",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // A local Telegram Bot API for the demo, the tests and the benchmarks.
+        .target(
+            name: "BotAPIEmulator",
+            dependencies: [
+                "TelegramBotAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // SQLite storage: migrations, the durable update inbox.
+        .target(
+            name: "LapakDatabase",
+            dependencies: [
+                "TelegramBotAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // The bot: configuration, language data, the update pipeline and its handlers.
+        .target(
+            name: "LapakBot",
+            dependencies: [
+                "TelegramBotAPI", "LapakDatabase",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // `lapak demo`: the emulator, the bot and a terminal chat in one process.
+        .target(
+            name: "LapakDemo",
+            dependencies: ["LapakBot", "BotAPIEmulator", "TelegramBotAPI"],
+            swiftSettings: strictSettings
+        ),
+
+        // The thin command-line front.
+        .executableTarget(
+            name: "lapak",
+            dependencies: [
+                "LapakBot", "LapakDemo", "BotAPIEmulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        .testTarget(
+            name: "TelegramBotAPITests",
+            dependencies: ["TelegramBotAPI", "BotAPIEmulator", "LapakDatabase"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LapakBotTests",
+            dependencies: ["LapakBot", "LapakDemo", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)
