@@ -1,0 +1,158 @@
+import Logging
+import Synchronization
+
+/// A Telegram Bot API client: one async method per Bot API method Lapak uses.
+///
+/// The token lives only inside the request URL, which is never logged; errors carry the method name
+/// and Telegram's description instead. A 429 answer closes a flood gate shared by every call of this
+/// client, so no request of any kind goes out before `retry_after` has passed.
+public struct BotAPIClient: Sendable {
+    /// How calls are retried before an error reaches the caller.
+    public struct RetryPolicy: Sendable {
+        /// How often one call may be retried after 429 Too Many Requests.
+        public var maxFloodRetries: Int
+        /// How often one call may be retried when no connection could be made (nothing was sent).
+        public var maxConnectRetries: Int
+        /// The first wait after a failed connection; doubled each time.
+        public var connectBackoff: Duration
+
+        public init(maxFloodRetries: Int = 3, maxConnectRetries: Int = 2, connectBackoff: Duration = .milliseconds(250)) {
+            self.maxFloodRetries = maxFloodRetries
+            self.maxConnectRetries = maxConnectRetries
+            self.connectBackoff = connectBackoff
+        }
+
+        /// Every error goes straight to the caller (the poller has its own policy).
+        public static let none = RetryPolicy(maxFloodRetries: 0, maxConnectRetries: 0)
+    }
+
+    private let methodPrefix: String
+    private let transport: any HTTPTransport
+    private let clock: any MonotonicClock
+    private let floodGate: FloodGate
+    private let logger: Logger
+    /// The limit for ordinary (not long-polling) calls.
+    public let requestTimeout: Duration
+    public let retryPolicy: RetryPolicy
+
+    /// Creates a client for the bot with `token` at `apiURL` (default Telegram's own server).
+    public init(token: String, apiURL: String = "https://api.telegram.org", transport: any HTTPTransport,
+                clock: any MonotonicClock = SystemClock(), requestTimeout: Duration = .seconds(30),
+                retryPolicy: RetryPolicy = RetryPolicy(), logger: Logger) {
+        var base = apiURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.methodPrefix = "\(base)/bot\(token)/"
+        self.transport = transport
+        self.clock = clock
+        self.floodGate = FloodGate()
+        self.requestTimeout = requestTimeout
+        self.retryPolicy = retryPolicy
+        self.logger = logger
+    }
+
+    /// Until when (on the client's clock) every request waits because of a 429; nil when open.
+    public var floodWaitDeadline: Duration? {
+        let deadline = floodGate.deadline
+        return deadline > clock.now ? deadline : nil
+    }
+
+    /// Calls `method` with `parameters` (a JSON object) and returns Telegram's `result`.
+    public func call(_ method: String, parameters: JSONValue = .object([:]), timeout: Duration? = nil) async throws(BotAPIError) -> JSONValue {
+        var floodRetries = 0
+        var connectRetries = 0
+        let body = parameters.serialized()
+        while true {
+            do {
+                try await waitForFloodGate()
+                return try await callOnce(method, body: body, timeout: timeout ?? requestTimeout)
+            } catch let error {
+                if let retryAfter = error.retryAfter, floodRetries < retryPolicy.maxFloodRetries {
+                    floodRetries += 1
+                    logger.warning("Telegram asked to slow down", metadata: ["method": "\(method)", "retry_after": "\(retryAfter)"])
+                    continue
+                }
+                if case .transport(let transportError) = error, transportError.kind == .connectionFailed,
+                   connectRetries < retryPolicy.maxConnectRetries
+                {
+                    let wait = retryPolicy.connectBackoff * (1 << connectRetries)
+                    connectRetries += 1
+                    do { try await clock.sleep(for: wait) } catch { throw .transport(.cancelledByTask) }
+                    continue
+                }
+                throw error
+            }
+        }
+    }
+
+    private func waitForFloodGate() async throws(BotAPIError) {
+        // Loop: another call's 429 may push the deadline further while we sleep.
+        while true {
+            let deadline = floodGate.deadline
+            guard deadline > clock.now else { return }
+            do { try await clock.sleep(until: deadline) } catch { throw .transport(.cancelledByTask) }
+        }
+    }
+
+    private func callOnce(_ method: String, body: [UInt8], timeout: Duration) async throws(BotAPIError) -> JSONValue {
+        if Task.isCancelled { throw .transport(.cancelledByTask) }
+        let response: HTTPResponse
+        do {
+            response = try await transport.post(HTTPRequest(url: methodPrefix + method, body: body, timeout: timeout))
+        } catch {
+            logger.debug("Bot API call failed", metadata: ["method": "\(method)", "error": "\(error)"])
+            throw .transport(error)
+        }
+        let answer: JSONValue
+        do {
+            answer = try JSONValue.parse(response.body)
+        } catch {
+            throw .invalidResponse(method: method, httpStatus: response.status, reason: error.description)
+        }
+        guard let ok = answer["ok"]?.boolValue else {
+            throw .invalidResponse(method: method, httpStatus: response.status, reason: "no \"ok\" field")
+        }
+        if ok {
+            logger.trace("Bot API call succeeded", metadata: ["method": "\(method)"])
+            return answer["result"] ?? .null
+        }
+        let parameters = answer["parameters"].flatMap { try? ResponseParameters(json: $0) }
+        let error = TelegramError(
+            method: method,
+            errorCode: answer["error_code"]?.int64Value.map { Int($0) } ?? response.status,
+            errorDescription: answer["description"]?.stringValue ?? "no description",
+            retryAfter: parameters?.retryAfter,
+            migrateToChatID: parameters?.migrateToChatID
+        )
+        if error.errorCode == 429 {
+            let wait = Duration.seconds(max(1, error.retryAfter ?? 1))
+            floodGate.close(until: clock.now + wait)
+        }
+        logger.debug("Bot API call rejected", metadata: ["method": "\(method)", "error_code": "\(error.errorCode)", "description": "\(error.errorDescription)"])
+        throw .rejected(error)
+    }
+
+    /// Calls `method` and reads its result as `T`.
+    func call<T: JSONDecodable>(_ method: String, parameters: JSONValue, as type: T.Type, timeout: Duration? = nil) async throws(BotAPIError) -> T {
+        let result = try await call(method, parameters: parameters, timeout: timeout)
+        do { return try T(json: result) } catch {
+            throw .invalidResponse(method: method, httpStatus: 200, reason: "result: \(error.description)")
+        }
+    }
+}
+
+/// The deadline before which no request may go out, shared by all copies of one client.
+final class FloodGate: Sendable {
+    private let state = Mutex<Duration>(.zero)
+
+    var deadline: Duration { state.withLock { $0 } }
+
+    /// Moves the deadline later, never earlier: a 429 extends a penalty, it does not shorten one.
+    func close(until deadline: Duration) {
+        state.withLock { $0 = max($0, deadline) }
+    }
+}
+
+extension TransportError {
+    /// The calling task was cancelled.
+    static let cancelledByTask = TransportError(kind: .cancelled, message: "the calling task was cancelled")
+}
