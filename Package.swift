@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // System libraries: libcurl for HTTP, jansson for JSON on the Bot API wire.
@@ -77,6 +78,7 @@ let package = Package(
                 "TelegramBotAPI", "LapakDatabase",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -102,12 +104,18 @@ let package = Package(
 
         .testTarget(
             name: "TelegramBotAPITests",
-            dependencies: ["TelegramBotAPI", "BotAPIEmulator", "LapakDatabase"],
+            dependencies: [
+                "TelegramBotAPI", "BotAPIEmulator", "LapakDatabase",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "LapakBotTests",
-            dependencies: ["LapakBot", "LapakDemo", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase"],
+            dependencies: [
+                "LapakBot", "LapakDemo", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

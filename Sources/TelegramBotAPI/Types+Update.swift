@@ -71,6 +71,15 @@ public struct Message: JSONCodable, Hashable {
         return name.isEmpty ? nil : name.lowercased()
     }
 
+    /// The bot a command names with `@BotName`, when it names one (`/start@LapakBot` → `LapakBot`).
+    public var commandTarget: String? {
+        guard let text, let entity = entities?.first(where: { $0.type == "bot_command" && $0.offset == 0 }),
+              let token = entity.substring(of: text)
+        else { return nil }
+        let parts = token.split(separator: "@", maxSplits: 1)
+        return parts.count == 2 ? String(parts[1]) : nil
+    }
+
     /// The text after the leading command, trimmed (`/cari katering` → `katering`).
     public var commandArgument: String? {
         guard let text, let entity = entities?.first(where: { $0.type == "bot_command" && $0.offset == 0 }),

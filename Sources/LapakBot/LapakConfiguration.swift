@@ -1,0 +1,186 @@
+import Configuration
+import Foundation
+import Logging
+import SystemPackage
+
+/// Every setting of the daemon, read and validated once at start.
+public struct LapakConfiguration: Sendable {
+    public var telegramToken: String
+    public var telegramAPIURL: String
+    public var pollTimeout: Int
+    public var batchLimit: Int
+    public var maxConnections: Int
+    public var connectTimeout: Int
+    public var requestTimeout: Int
+    public var deleteWebhookOnConflict: Bool
+    public var databasePath: String
+    public var handlerConcurrency: Int
+    public var maxPendingUpdates: Int
+    public var staffIDs: Set<Int64>
+    public var timeZone: TimeZone
+    public var logLevel: Logger.Level
+    public var intentsDirectory: URL
+
+    /// Loads the settings: environment, then `configFile` (if given), then the shipped defaults.
+    ///
+    /// - Parameter requireToken: `lapak run` needs a token; the demo brings its own.
+    public static func load(configFile: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            resources: ResourceLocator? = ResourceLocator.locate(), requireToken: Bool = true) async throws -> LapakConfiguration {
+        var providers: [any ConfigProvider] = [
+            KeyMappingProvider(
+                upstream: EnvironmentVariablesProvider(environmentVariables: environment,
+                                                      secretsSpecifier: .specific(["LAPAK_TELEGRAM_TOKEN"])),
+                keyMapper: { $0.prepending(["lapak"]) })
+        ]
+        if let file = configFile ?? environment["LAPAK_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw ConfigurationError(setting: "--config", message: "the configuration file \(file) does not exist")
+            }
+            do {
+                providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)))
+            } catch {
+                throw ConfigurationError(setting: "--config", message: "cannot read \(file): \(error)")
+            }
+        }
+        if let resources {
+            let defaults = resources.defaultConfigFile.path
+            do {
+                providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(defaults), allowMissing: true))
+            } catch {
+                throw ConfigurationError(setting: "config/lapak.yaml", message: "cannot read \(defaults): \(error)")
+            }
+        }
+        return try LapakConfiguration(reader: ConfigReader(providers: providers), resources: resources, requireToken: requireToken)
+    }
+
+    /// Validates every setting from `reader`.
+    public init(reader: ConfigReader, resources: ResourceLocator?, requireToken: Bool) throws {
+        let settings = SettingReader(reader: reader)
+        telegramToken = settings.string("telegram.token", secret: true) ?? ""
+        if requireToken {
+            guard !telegramToken.isEmpty else {
+                throw ConfigurationError(setting: "telegram.token", message: "no bot token: set LAPAK_TELEGRAM_TOKEN to the token from @BotFather")
+            }
+            guard telegramToken.range(of: #"^[0-9]+:[A-Za-z0-9_-]{20,}$"#, options: .regularExpression) != nil else {
+                throw ConfigurationError(setting: "telegram.token", message: "LAPAK_TELEGRAM_TOKEN does not look like a bot token (digits, a colon, then at least 20 letters, digits, _ or -)")
+            }
+        }
+        telegramAPIURL = settings.string("telegram.api_url") ?? "https://api.telegram.org"
+        guard let url = URL(string: telegramAPIURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw ConfigurationError(setting: "telegram.api_url", message: "'\(telegramAPIURL)' is not an http(s) URL")
+        }
+        pollTimeout = try settings.integer("telegram.poll_timeout", default: 50, range: 0...50)
+        batchLimit = try settings.integer("telegram.batch_limit", default: 100, range: 1...100)
+        maxConnections = try settings.integer("telegram.max_connections", default: 8, range: 2...64)
+        connectTimeout = try settings.integer("telegram.connect_timeout", default: 10, range: 1...120)
+        requestTimeout = try settings.integer("telegram.request_timeout", default: 30, range: 1...300)
+        deleteWebhookOnConflict = try settings.boolean("telegram.delete_webhook", default: false)
+        handlerConcurrency = try settings.integer("handlers.concurrency", default: 16, range: 1...256)
+        maxPendingUpdates = try settings.integer("handlers.max_pending", default: 1000, range: 1...100_000)
+
+        let path = settings.string("database.path") ?? ""
+        databasePath = path.isEmpty ? Self.defaultDatabasePath() : path
+
+        staffIDs = []
+        for part in (settings.string("staff.ids") ?? "").split(separator: ",") {
+            let text = part.trimmingCharacters(in: .whitespaces)
+            guard let id = Int64(text), id > 0 else {
+                throw ConfigurationError(setting: "staff.ids", message: "'\(text)' in LAPAK_STAFF_IDS is not a Telegram user id (a positive whole number)")
+            }
+            staffIDs.insert(id)
+        }
+
+        let zone = settings.string("timezone") ?? "Asia/Makassar"
+        guard let timeZone = TimeZone(identifier: zone) else {
+            throw ConfigurationError(setting: "timezone", message: "'\(zone)' in LAPAK_TIMEZONE is not an IANA time zone such as Asia/Makassar")
+        }
+        self.timeZone = timeZone
+
+        let level = (settings.string("log.level") ?? "info").lowercased()
+        guard let logLevel = Logger.Level(rawValue: level) else {
+            throw ConfigurationError(setting: "log.level", message: "'\(level)' in LAPAK_LOG_LEVEL is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        self.logLevel = logLevel
+
+        let intents = settings.string("intents.path") ?? ""
+        if !intents.isEmpty {
+            intentsDirectory = URL(fileURLWithPath: intents, isDirectory: true)
+        } else if let resources {
+            intentsDirectory = resources.intentsDirectory
+        } else {
+            throw ConfigurationError(setting: "intents.path", message: "the shipped intents/ folder was not found next to the executable; set LAPAK_INTENTS_PATH")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: intentsDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ConfigurationError(setting: "intents.path", message: "\(intentsDirectory.path) is not a folder")
+        }
+    }
+
+    /// `$XDG_DATA_HOME/lapak/lapak.sqlite`, or `~/.local/share/lapak/lapak.sqlite`.
+    static func defaultDatabasePath() -> String {
+        let environment = ProcessInfo.processInfo.environment
+        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() + "/.local/share")
+        return dataHome + "/lapak/lapak.sqlite"
+    }
+}
+
+/// A setting that was refused, naming the setting and its environment variable.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// The setting's key, e.g. `telegram.poll_timeout`.
+    public var setting: String
+    /// What is wrong and how to fix it.
+    public var message: String
+
+    public var description: String {
+        if setting.hasPrefix("-") || setting.contains("/") { return "configuration error: \(message)" }
+        return "configuration error in \(setting) (\(Self.environmentName(of: setting))): \(message)"
+    }
+
+    /// The environment variable that sets `key`.
+    public static func environmentName(of key: String) -> String {
+        "LAPAK_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+}
+
+/// Reads typed settings and turns a value of the wrong kind into a `ConfigurationError`.
+private struct SettingReader {
+    let reader: ConfigReader
+
+    func string(_ key: String, secret: Bool = false) -> String? {
+        let configKey = ConfigKey(key)
+        if let text = reader.string(forKey: configKey, isSecret: secret) { return text }
+        if let number = reader.int(forKey: configKey) { return String(number) }
+        return nil
+    }
+
+    func integer(_ key: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
+        let configKey = ConfigKey(key)
+        let value: Int
+        if let number = reader.int(forKey: configKey) {
+            value = number
+        } else if let text = reader.string(forKey: configKey) {
+            guard let number = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError(setting: key, message: "'\(text)' is not a whole number")
+            }
+            value = number
+        } else {
+            return defaultValue
+        }
+        guard range.contains(value) else {
+            throw ConfigurationError(setting: key, message: "\(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    func boolean(_ key: String, default defaultValue: Bool) throws -> Bool {
+        let configKey = ConfigKey(key)
+        if let flag = reader.bool(forKey: configKey) { return flag }
+        guard let text = reader.string(forKey: configKey) else { return defaultValue }
+        switch text.lowercased() {
+        case "true", "yes", "ya", "1", "on": return true
+        case "false", "no", "tidak", "0", "off", "": return false
+        default: throw ConfigurationError(setting: key, message: "'\(text)' is not true or false")
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import LapakDatabase
+import Logging
+import ServiceLifecycle
+import TelegramBotAPI
+
+/// The bot daemon as a `Service`: checks the token, publishes the command menu, then polls.
+public struct LapakService: Service {
+    private let client: BotAPIClient
+    private let database: AppDatabase
+    private let texts: LanguagePack
+    private let pollerConfiguration: LongPoller.Configuration
+    private let clock: any MonotonicClock
+    private let logger: Logger
+
+    public init(client: BotAPIClient, database: AppDatabase, texts: LanguagePack,
+                pollerConfiguration: LongPoller.Configuration, clock: any MonotonicClock = SystemClock(), logger: Logger) {
+        self.client = client
+        self.database = database
+        self.texts = texts
+        self.pollerConfiguration = pollerConfiguration
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        guard let me = try await identifyBot() else { return }  // shut down while still starting
+        logger.info("Connected to Telegram", metadata: ["bot": "@\(me.username ?? me.firstName)", "bot_id": "\(me.id)"])
+        await publishCommands()
+
+        let handler = LapakUpdateHandler(client: client, texts: texts, preferences: UserPreferenceStore(database: database),
+                                         botUsername: me.username, logger: logger)
+        let poller = LongPoller(client: client, inbox: SQLiteUpdateInbox(database: database), handler: handler,
+                                configuration: pollerConfiguration, clock: clock, logger: logger)
+        try await poller.run()
+    }
+
+    /// getMe, retried while the network is down; a rejected token is fatal.
+    private func identifyBot() async throws -> User? {
+        var failures = 0
+        while !Task.isShuttingDownGracefully {
+            do {
+                return try await cancelWhenGracefulShutdown { try await client.getMe() }
+            } catch let error as BotAPIError {
+                if let code = error.errorCode, code == 401 || code == 404 {
+                    throw LapakStartupError.tokenRejected(code: code)
+                }
+                guard error.isTransient else { throw error }
+                let delay = pollerConfiguration.backoff.delay(afterFailures: failures, jitter: Double.random(in: 0...1))
+                failures += 1
+                logger.warning("Cannot reach the Bot API yet; retrying", metadata: ["error": "\(error)", "retry_in_ms": "\(delay.milliseconds)"])
+                try await clock.sleep(for: delay)
+            } catch {
+                return nil
+            }
+        }
+        return nil
+    }
+
+    /// setMyCommands for Indonesian (the default for every language) and English.
+    private func publishCommands() async {
+        for (language, code) in [(Language.indonesian, nil), (.english, "en")] as [(Language, String?)] {
+            let commands = (texts.commands[language] ?? []).map { BotCommand(command: $0.command, description: $0.description) }
+            do {
+                try await client.setMyCommands(commands, languageCode: code)
+            } catch {
+                logger.warning("Could not publish the command menu", metadata: ["language": "\(language.rawValue)", "error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// A reason the daemon cannot start.
+public enum LapakStartupError: Error, Sendable, CustomStringConvertible {
+    /// getMe answered 401 or 404.
+    case tokenRejected(code: Int)
+
+    public var description: String {
+        switch self {
+        case .tokenRejected(let code):
+            return "token rejected: Telegram answered \(code) to getMe. Check LAPAK_TELEGRAM_TOKEN (the token from @BotFather) and telegram.api_url."
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for log lines.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

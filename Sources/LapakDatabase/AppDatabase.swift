@@ -1,0 +1,66 @@
+import Foundation
+import GRDB
+
+/// Lapak's SQLite database: owns the connection pool and applies the migrations.
+///
+/// Following GRDB's guidance, the struct is the only way into the database: it is `Sendable`, cheap to
+/// copy, and every component receives it rather than opening its own connection.
+public struct AppDatabase: Sendable {
+    /// The pool (a file in WAL mode) or queue (in memory) all reads and writes go through.
+    public let writer: any DatabaseWriter
+
+    /// Wraps `writer` and migrates it to the current schema.
+    public init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Opens (creating if needed) the database file at `path`, with its folder.
+    public static func open(path: String) throws -> AppDatabase {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return try AppDatabase(DatabasePool(path: path, configuration: configuration))
+    }
+
+    /// A private in-memory database, for unit tests of logic.
+    public static func inMemory() throws -> AppDatabase {
+        try AppDatabase(DatabaseQueue())
+    }
+
+    /// The schema's history. A migration is never edited once it has shipped: add a new one instead.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-29 update inbox") { db in
+            // Every update received, stored before the offset moves past it (see UpdateInbox).
+            try db.create(table: "update_inbox") { table in
+                table.primaryKey("update_id", .integer)
+                table.column("chat_id", .integer)
+                table.column("payload", .text).notNull()
+                table.column("received_at", .integer).notNull()
+                table.column("handled_at", .integer)
+            }
+            try db.create(index: "update_inbox_unhandled", on: "update_inbox", columns: ["update_id"],
+                          condition: Column("handled_at") == nil)
+            try db.create(index: "update_inbox_handled_at", on: "update_inbox", columns: ["handled_at"])
+            // Small named values of the poller, e.g. the next getUpdates offset.
+            try db.create(table: "poller_state") { table in
+                table.primaryKey("key", .text)
+                table.column("value", .integer).notNull()
+            }
+        }
+        migrator.registerMigration("2026-11-29 user preferences") { db in
+            // What a user chose explicitly (e.g. /bahasa); absent rows mean "follow the Telegram client".
+            try db.create(table: "user_preference") { table in
+                table.primaryKey("user_id", .integer)
+                table.column("language", .text)
+                table.column("updated_at", .integer).notNull()
+            }
+        }
+        return migrator
+    }
+}
