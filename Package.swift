@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "lapak", targets: ["lapak"]),
         .library(name: "TelegramBotAPI", targets: ["TelegramBotAPI"]),
         .library(name: "BotAPIEmulator", targets: ["BotAPIEmulator"]),
+        .library(name: "LapakDatabase", targets: ["LapakDatabase"]),
         .library(name: "LapakBot", targets: ["LapakBot"]),
     ],
     dependencies: [
@@ -81,6 +82,7 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -88,7 +90,11 @@ let package = Package(
         // `lapak demo`: the emulator, the bot and a terminal chat in one process.
         .target(
             name: "LapakDemo",
-            dependencies: ["LapakBot", "BotAPIEmulator", "TelegramBotAPI"],
+            dependencies: [
+                "LapakBot", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -96,8 +102,10 @@ let package = Package(
         .executableTarget(
             name: "lapak",
             dependencies: [
-                "LapakBot", "LapakDemo", "BotAPIEmulator",
+                "LapakBot", "LapakDemo", "BotAPIEmulator", "TelegramBotAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -167,7 +167,9 @@ public struct LongPoller: Service {
     private func work(_ dispatcher: UpdateDispatcher) async {
         while let work = await dispatcher.take() {
             await handle(work.update)
-            await markHandled(work.update.updateID)
+            // A cancelled task is an abrupt stop: leave the update unfinished in the inbox, as a crash would,
+            // so the next start handles it again rather than trusting a handler that was cut short.
+            if !Task.isCancelled { await markHandled(work.update.updateID) }
             await dispatcher.done(chat: work.chat)
         }
     }

@@ -1,0 +1,28 @@
+// swift-tools-version: 6.2
+// Benchmarks for Lapak, kept apart so `swift test` never builds the benchmark framework.
+// Run: `make bench` (or `swift package benchmark` here). Release build; see README.md for figures.
+import PackageDescription
+
+let package = Package(
+    name: "LapakBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Lapak", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "LapakBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "TelegramBotAPI", package: "Lapak"),
+                .product(name: "BotAPIEmulator", package: "Lapak"),
+                .product(name: "LapakDatabase", package: "Lapak"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/LapakBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)

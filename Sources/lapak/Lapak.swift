@@ -1,0 +1,134 @@
+import ArgumentParser
+import BotAPIEmulator
+import Foundation
+import LapakBot
+import LapakDemo
+import Logging
+import TelegramBotAPI
+import UnixSignals
+
+/// The `lapak` command: a thin front over the library targets.
+@main
+struct Lapak: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lapak",
+        abstract: "Lapak: the Telegram bot of Bontang's UMKM registry.",
+        discussion: "Settings come from config/lapak.yaml and LAPAK_* environment variables; see README.md.",
+        subcommands: [Run.self, Demo.self, Emulator.self, Check.self],
+        defaultSubcommand: Run.self
+    )
+}
+
+/// Prints an error for a person and exits non-zero.
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("lapak: \(message)\n".utf8))
+    return ExitCode.failure
+}
+
+/// Sends log lines to standard error at `level`.
+func bootstrapLogging(_ level: Logger.Level) -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+    return Logger(label: "lapak")
+}
+
+extension Lapak {
+    /// `lapak run`: the long-polling daemon.
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the bot against the Telegram Bot API (needs LAPAK_TELEGRAM_TOKEN).")
+
+        @Option(name: .long, help: "A YAML configuration file whose settings override the shipped defaults.")
+        var config: String?
+
+        func run() async throws {
+            let settings: LapakConfiguration
+            do {
+                settings = try await LapakConfiguration.load(configFile: config)
+            } catch {
+                throw fail("\(error)")
+            }
+            let logger = bootstrapLogging(settings.logLevel)
+            do {
+                try await LapakApplication(configuration: settings, logger: logger).run()
+            } catch {
+                logger.critical("Lapak stopped: \(error)")
+                throw fail("\(error)")
+            }
+        }
+    }
+
+    /// `lapak check`: validates the configuration and the language data without connecting.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check the configuration and the intents/ files, then exit.")
+
+        @Option(name: .long, help: "A YAML configuration file whose settings override the shipped defaults.")
+        var config: String?
+
+        func run() async throws {
+            do {
+                let settings = try await LapakConfiguration.load(configFile: config, requireToken: false)
+                let texts = try LanguagePack.load(from: settings.intentsDirectory)
+                print("configuration: ok (api_url \(settings.telegramAPIURL), database \(settings.databasePath), time zone \(settings.timeZone.identifier))")
+                print("token: \(settings.telegramToken.isEmpty ? "not set (LAPAK_TELEGRAM_TOKEN)" : "set")")
+                print("intents: ok (\(settings.intentsDirectory.path): \(texts.replies.count) replies, \(texts.commands.values.map(\.count).reduce(0, +)) commands)")
+            } catch {
+                throw fail("\(error)")
+            }
+        }
+    }
+
+    /// `lapak demo`: the emulator, the bot and a chat in the terminal.
+    struct Demo: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Try Lapak with no token and no network: a local Bot API emulator, the bot and a chat in this terminal.")
+
+        @Flag(name: .long, help: "Play the scripted conversation even on a terminal.")
+        var script = false
+
+        @Option(name: .long, help: "Log level of the bot while the demo runs.")
+        var logLevel: String = "warning"
+
+        func run() async throws {
+            let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .warning
+            let logger = bootstrapLogging(level)
+            let interactive = !script && isatty(STDIN_FILENO) == 1
+            do {
+                let demo = DemoRunner(mode: interactive ? .interactive : .scripted, logger: logger)
+                try await demo.run()
+            } catch {
+                throw fail("\(error)")
+            }
+        }
+    }
+
+    /// `lapak emulator`: a local Bot API server for trying clients by hand.
+    struct Emulator: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the local Telegram Bot API emulator until Ctrl-C.")
+
+        @Option(name: .long, help: "Port to listen on (0 picks a free one).")
+        var port: Int = 8081
+
+        @Flag(name: .long, help: "Apply Telegram's flood limits (about 30 messages/s, 1/s per chat) with 429 answers.")
+        var limits = false
+
+        func run() async throws {
+            let logger = bootstrapLogging(.info)
+            var configuration = EmulatorConfiguration()
+            configuration.port = port
+            configuration.limits = limits ? .telegram : .off
+            let emulator = BotAPIEmulator(configuration: configuration, logger: logger)
+            try await emulator.start()
+            print("Bot API emulator on \(emulator.apiURL) (token \(emulator.token)); control API under \(emulator.apiURL)/control/. Ctrl-C stops it.")
+            await waitForInterrupt()
+            await emulator.stop()
+        }
+    }
+}
+
+/// Suspends until SIGINT or SIGTERM.
+func waitForInterrupt() async {
+    for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { return }
+}

@@ -1,0 +1,100 @@
+import BotAPIEmulator
+import Foundation
+import LapakBot
+import Testing
+import TelegramBotAPI
+
+@Suite("The bot end to end through the emulator")
+struct BotConversationTests {
+    static let sari = User(id: 5001, firstName: "Sari <b>&", languageCode: "id")
+    static let john = User(id: 5002, firstName: "John", languageCode: "en-US")
+
+    @Test("/start greets in Indonesian with the user's name escaped and shows the main keyboard")
+    func startIndonesian() async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot {
+                let reply = try await harness.say("/start", as: Self.sari)
+                #expect(reply.text?.contains("Halo, Sari <b>&!") == true)  // shown literally, not as bold
+                let keyboard = await harness.state.currentReplyKeyboard(chatID: Self.sari.id)
+                #expect(keyboard?.keyboard.first?.first?.text == "❓ Bantuan")
+            }
+        }
+    }
+
+    @Test("An English client gets English; /help and the help button answer with the command list")
+    func englishHelp() async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot {
+                let help = try await harness.say("/help", as: Self.john)
+                #expect(help.text?.contains("What I can do") == true)
+                let before = await harness.state.botMessages(chatID: Self.john.id).count
+                try await harness.state.pressKeyboardButton(from: Self.john, label: "❓ Help")
+                let messages = try await harness.state.waitForBotMessages(chatID: Self.john.id, count: before + 1)
+                #expect(messages.last?.text?.contains("/language") == true)
+                let menu = await harness.state.commands
+                #expect(menu[nil]?.map(\.command) == ["start", "bantuan", "bahasa"])
+                #expect(menu["en"]?.map(\.command) == ["start", "help", "language"])
+            }
+        }
+    }
+
+    @Test("/bahasa switches the language and the choice survives a restart")
+    func languageSwitchPersists() async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot {
+                let switched = try await harness.say("/bahasa", as: Self.sari)
+                #expect(switched.text?.contains("English") == true)
+            }
+            try await harness.runBot {
+                let help = try await harness.say("/bantuan", as: Self.sari)
+                #expect(help.text?.contains("What I can do") == true)
+            }
+        }
+    }
+
+    @Test("Unknown text gets a helpful fallback quoting it safely; unknown commands are named")
+    func fallbacks() async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot {
+                let fallback = try await harness.say("apa <ini> & itu", as: Self.sari)
+                #expect(fallback.text?.contains("belum mengerti “apa <ini> & itu”") == true)
+                #expect(fallback.text?.contains("/bantuan") == true)
+                let unknown = try await harness.say("/terbang", as: Self.sari)
+                #expect(unknown.text?.contains("/terbang") == true)
+            }
+        }
+    }
+
+    @Test("A stale button is answered as expired rather than left spinning")
+    func staleButton() async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot {
+                let reply = try await harness.say("/start", as: Self.sari)
+                // Forge a keyboard on the bot's message by pressing a button the bot never offered.
+                await #expect(throws: EmulatorError.self) {
+                    try await harness.state.pressInlineButton(from: Self.sari, messageID: reply.messageID, callbackData: "forged")
+                }
+            }
+        }
+    }
+
+    @Test("No log line of a whole run, at trace level, contains the token")
+    func tokenNeverLogged() async throws {
+        try await BotHarness.with { harness in
+            await harness.state.injectFault(.serverError(status: 502), method: "getUpdates")
+            await harness.state.injectFault(.dropConnection, method: "sendMessage")
+            try await harness.runBot {
+                _ = try await harness.say("/start", as: Self.john)
+                _ = try await harness.say("halo", as: Self.john)
+            }
+            let entries = harness.logs.entries
+            #expect(entries.count > 5)
+            let token = harness.emulator.token
+            let secretPart = String(token.split(separator: ":").last!)
+            for entry in entries {
+                let line = "\(entry.message) \(entry.metadata)"
+                #expect(!line.contains(token) && !line.contains(secretPart), "token leaked: \(line)")
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the C libraries Lapak links (libcurl, SQLite, jansson) when they are missing.
+# As root it installs them with apt-get; otherwise it names the packages to install and fails.
+set -euo pipefail
+
+packages=(libcurl4-openssl-dev libsqlite3-dev libjansson-dev pkg-config)
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "Lapak needs these system packages: ${missing[*]}" >&2
+  echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
