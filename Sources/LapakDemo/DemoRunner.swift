@@ -27,7 +27,7 @@ public struct DemoRunner: Sendable {
     let answerTimeout: Duration
 
     public init(mode: Mode, script: [String] = DemoRunner.defaultScript, answerTimeout: Duration = .seconds(15),
-                output: @escaping @Sendable (String) -> Void = { line in print(line); fflush(stdout) }, logger: Logger) {
+                output: @escaping @Sendable (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }, logger: Logger) {
         self.mode = mode
         self.script = script
         self.answerTimeout = answerTimeout

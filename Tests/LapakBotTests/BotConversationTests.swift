@@ -1,5 +1,6 @@
 import BotAPIEmulator
 import Foundation
+import InMemoryLogging
 import LapakBot
 import Testing
 import TelegramBotAPI

@@ -1,5 +1,6 @@
 import Foundation
 import LapakBot
+import Logging
 import Testing
 
 @Suite("Configuration")
@@ -9,8 +10,8 @@ struct ConfigurationTests {
     @Test("The shipped defaults load from any working directory, with the token from the environment")
     func defaults() async throws {
         let previous = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(NSTemporaryDirectory())
-        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        _ = FileManager.default.changeCurrentDirectoryPath(NSTemporaryDirectory())
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
         let settings = try await LapakConfiguration.load(environment: ["LAPAK_TELEGRAM_TOKEN": Self.token])
         #expect(settings.telegramToken == Self.token)
         #expect(settings.telegramAPIURL == "https://api.telegram.org")

@@ -63,8 +63,8 @@ struct LanguagePackTests {
     }
 
     @Test("Language follows the Telegram client: en* is English, everything else Indonesian", arguments: [
-        ("en", Language.english), ("en-GB", .english), ("id", .indonesian), ("jv", .indonesian), (nil, .indonesian),
-    ])
+        ("en", .english), ("en-GB", .english), ("id", .indonesian), ("jv", .indonesian), (nil, .indonesian),
+    ] as [(String?, Language)])
     func language(code: String?, expected: Language) {
         #expect(Language(telegramLanguageCode: code) == expected)
     }

@@ -79,7 +79,7 @@ struct ClientTests {
             do {
                 try await fixture.client.sendMessage(chatID: 999_999, text: "halo")
                 Issue.record("sending to an unknown chat must fail")
-            } catch {
+            } catch let error as BotAPIError {
                 #expect(error.errorCode == 400)
                 #expect(error.description.contains("chat not found"))
                 #expect(!error.description.contains(fixture.emulator.token))
@@ -89,7 +89,7 @@ struct ClientTests {
             do {
                 try await fixture.client.sendChatAction(chatID: 44, action: .typing)
                 Issue.record("the injected 429 must surface")
-            } catch {
+            } catch let error as BotAPIError {
                 #expect(error.errorCode == 429)
                 #expect(error.retryAfter == 7)
                 #expect(error.isTransient)
@@ -106,7 +106,7 @@ struct ClientTests {
             do {
                 _ = try await client.getMe()
                 Issue.record("a wrong token must be refused")
-            } catch {
+            } catch let error as BotAPIError {
                 #expect(error.errorCode == 401)
                 #expect(!"\(error)".contains(secret))
             }
@@ -138,7 +138,7 @@ struct ClientTests {
             do {
                 _ = try await fixture.client.getMe()
                 Issue.record("a dropped connection must fail")
-            } catch {
+            } catch let error as BotAPIError {
                 guard case .transport(let transportError) = error else {
                     Issue.record("expected a transport error, got \(error)")
                     return
@@ -150,7 +150,7 @@ struct ClientTests {
             do {
                 _ = try await fixture.client.getMe()
                 Issue.record("a garbled answer must fail")
-            } catch {
+            } catch let error as BotAPIError {
                 guard case .invalidResponse = error else {
                     Issue.record("expected invalidResponse, got \(error)")
                     return
