@@ -32,9 +32,10 @@ extension EmulatorState {
         let chatID = parameters["chat_id"]?.int64Value
         let now = clock.now
         if now < floodDeadline {
-            // Sending inside an announced window extends nothing here, but it is counted: clients must not do it.
+            // A request inside an announced window is refused again and counted as a violation, unless it
+            // arrived so soon after the 429 that it was already on the wire when the client learned of it.
             let remaining = Int(((floodDeadline - now) / .seconds(1)).rounded(.up))
-            record(method, chatID: chatID, status: 429, violated: true)
+            record(method, chatID: chatID, status: 429, violated: now - floodAnnouncedAt > Self.inFlightGrace)
             return .error(429, "Too Many Requests: retry after \(max(remaining, 1))", retryAfter: max(remaining, 1))
         }
         if let fault = takeFault(for: method) {
@@ -54,19 +55,29 @@ extension EmulatorState {
                 record(method, chatID: chatID, status: 409, violated: false)
                 return .error(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
             case .tooManyRequests(let retryAfter):
-                floodDeadline = max(floodDeadline, now + .seconds(retryAfter))
+                announceFlood(until: now + .seconds(retryAfter))
                 record(method, chatID: chatID, status: 429, violated: false)
                 return .error(429, "Too Many Requests: retry after \(retryAfter)", retryAfter: retryAfter)
             }
         }
         if sendingMethods.contains(method), let retryAfter = floodCheck(chatID: chatID) {
-            floodDeadline = max(floodDeadline, clock.now + .seconds(retryAfter))
+            announceFlood(until: clock.now + .seconds(retryAfter))
             record(method, chatID: chatID, status: 429, violated: false)
             return .error(429, "Too Many Requests: retry after \(retryAfter)", retryAfter: retryAfter)
         }
         let answer = await perform(method, parameters)
         record(method, chatID: chatID, status: answer.status, violated: false)
         return answer
+    }
+
+    /// How long after a 429 a request still counts as sent before the client could have known of it.
+    static let inFlightGrace: Duration = .milliseconds(100)
+
+    private func announceFlood(until deadline: Duration) {
+        if deadline > floodDeadline {
+            floodDeadline = deadline
+            floodAnnouncedAt = clock.now
+        }
     }
 
     private func perform(_ method: String, _ parameters: JSONValue) async -> EmulatorAnswer {

@@ -25,6 +25,7 @@ public actor EmulatorState {
     var blockedUsers: Set<Int64> = []
     var webhookURL: String?
     var floodDeadline: Duration = .zero
+    var floodAnnouncedAt: Duration = .zero
     var recentSends: [Duration] = []
     var chatBuckets: [Int64: (tokens: Double, updated: Duration)] = [:]
 

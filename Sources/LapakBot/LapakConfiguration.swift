@@ -184,3 +184,12 @@ private struct SettingReader {
         }
     }
 }
+
+// The configuration carries the token: print it redacted, whatever prints it.
+extension LapakConfiguration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        "LapakConfiguration(api_url: \(telegramAPIURL), token: \(telegramToken.isEmpty ? "none" : "<redacted>"), database: \(databasePath))"
+    }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["description": description]) }
+}

@@ -156,3 +156,11 @@ extension TransportError {
     /// The calling task was cancelled.
     static let cancelledByTask = TransportError(kind: .cancelled, message: "the calling task was cancelled")
 }
+
+// The client holds the token in its request prefix. Anything that prints it (a ServiceGroup logging
+// its services, string interpolation, a debugger) sees this redacted form instead.
+extension BotAPIClient: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "BotAPIClient(token: <redacted>)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["token": "<redacted>"]) }
+}

@@ -37,7 +37,9 @@ struct ClientTests {
                                                    title: "Katering Bu Ani", address: "Jl. Ahmad Yani, Bontang Baru")
             #expect(venue.venue?.title == "Katering Bu Ani")
 
-            try await client.editMessageText(chatID: user.id, messageID: sent.messageID, text: "Halaman 2")
+            let nextPage = InlineKeyboardMarkup(rows: [[InlineKeyboardButton(text: "⬅️ Sebelumnya", callbackData: "page:1")]])
+            try await client.editMessageText(chatID: user.id, messageID: sent.messageID, text: "Halaman 2", replyMarkup: nextPage)
+            #expect(await state.botMessages(chatID: user.id).first { $0.messageID == sent.messageID }?.replyMarkup == nextPage)
             try await client.editMessageReplyMarkup(chatID: user.id, messageID: sent.messageID, replyMarkup: nil)
             let edited = await state.botMessages(chatID: user.id).first { $0.messageID == sent.messageID }
             #expect(edited?.text == "Halaman 2")

@@ -55,6 +55,9 @@ struct PollerTests {
             await state.sendText(from: .citizen(3), "other chat")
             let crashing = Task { try await Self.poller(fixture, database: try storage.open(), handler: crashed).run() }
             try await crashed.waitForHandled(2)  // "first" and "other chat"; "crash here" hangs
+            // Crash only once both are recorded as handled: what was committed before the crash stays done.
+            let inbox = SQLiteUpdateInbox(database: try storage.open())
+            while try await inbox.unfinishedUpdates().count > 1 { try await Task.sleep(for: .milliseconds(10)) }
             crashing.cancel()  // not graceful: the process is gone
             _ = try? await crashing.value
 
