@@ -26,11 +26,14 @@ struct DemoChat: Service {
             output("(end of the scripted demo: run `make demo` on a terminal to chat yourself)")
         case .interactive:
             output("› ", terminator: false)
-            for await line in Self.standardInputLines() {
-                if Task.isShuttingDownGracefully { break }
-                guard try await perform(line, strict: false) else { break }
-                output("› ", terminator: false)
+            // Ctrl-C triggers graceful shutdown: stop waiting for the terminal at once.
+            try await cancelWhenGracefulShutdown {
+                for await line in Self.standardInputLines() {
+                    guard try await perform(line, strict: false) else { break }
+                    output("› ", terminator: false)
+                }
             }
+            output("")
         }
     }
 

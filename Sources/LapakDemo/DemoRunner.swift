@@ -18,7 +18,7 @@ public struct DemoRunner: Sendable {
     }
 
     /// The conversation played when there is no terminal.
-    public static let defaultScript = ["/start", "/bantuan", "katering terdekat", "#1", "/bahasa", "/help", "/lokasi Bontang Kuala"]
+    public static let defaultScript = ["/start", "/bantuan", "halo, ada yang jual kue?", "#1", "/bahasa", "/help"]
 
     let mode: Mode
     let script: [String]
