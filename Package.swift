@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "TelegramBotAPI", targets: ["TelegramBotAPI"]),
         .library(name: "BotAPIEmulator", targets: ["BotAPIEmulator"]),
         .library(name: "LapakDatabase", targets: ["LapakDatabase"]),
+        .library(name: "LapakRegistry", targets: ["LapakRegistry"]),
         .library(name: "LapakBot", targets: ["LapakBot"]),
     ],
     dependencies: [
@@ -77,11 +78,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The registry of UMKM: categories, storage, check-ins, nearest search, CSV import and export, samples.
+        .target(
+            name: "LapakRegistry",
+            dependencies: [
+                "LapakDatabase", "TelegramBotAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // The bot: configuration, language data, the update pipeline and its handlers.
         .target(
             name: "LapakBot",
             dependencies: [
-                "TelegramBotAPI", "LapakDatabase",
+                "TelegramBotAPI", "LapakDatabase", "LapakRegistry",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -96,7 +108,7 @@ let package = Package(
         .target(
             name: "LapakDemo",
             dependencies: [
-                "LapakBot", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase",
+                "LapakBot", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase", "LapakRegistry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -107,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "lapak",
             dependencies: [
-                "LapakBot", "LapakDemo", "BotAPIEmulator", "TelegramBotAPI",
+                "LapakBot", "LapakDemo", "BotAPIEmulator", "TelegramBotAPI", "LapakRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -124,9 +136,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "LapakRegistryTests",
+            dependencies: ["LapakRegistry", "LapakDatabase"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "LapakBotTests",
             dependencies: [
-                "LapakBot", "LapakDemo", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase",
+                "LapakBot", "LapakDemo", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase", "LapakRegistry",
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

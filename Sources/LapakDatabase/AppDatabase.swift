@@ -61,6 +61,70 @@ public struct AppDatabase: Sendable {
                 table.column("updated_at", .integer).notNull()
             }
         }
+        migrator.registerMigration("2026-11-29 registry") { db in
+            // One row per UMKM. Coordinates are exact doubles; the R*Tree below only prefilters.
+            try db.execute(sql: """
+                CREATE TABLE business (
+                    id INTEGER PRIMARY KEY,
+                    registry_id TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    mode TEXT NOT NULL CHECK (mode IN ('menetap', 'berkeliling')),
+                    latitude REAL,
+                    longitude REAL,
+                    kelurahan TEXT NOT NULL DEFAULT '',
+                    address TEXT NOT NULL DEFAULT '',
+                    phone TEXT NOT NULL DEFAULT '',
+                    owner_telegram_id INTEGER,
+                    halal INTEGER NOT NULL DEFAULT 0,
+                    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended', 'inactive')),
+                    verified INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    CHECK ((latitude IS NULL) = (longitude IS NULL))
+                );
+                CREATE INDEX business_phone ON business(phone) WHERE phone <> '';
+                CREATE INDEX business_owner ON business(owner_telegram_id) WHERE owner_telegram_id IS NOT NULL;
+
+                -- A mobile vendor's position for today.
+                CREATE TABLE checkin (
+                    id INTEGER PRIMARY KEY,
+                    business_id INTEGER NOT NULL REFERENCES business(id) ON DELETE CASCADE,
+                    latitude REAL NOT NULL,
+                    longitude REAL NOT NULL,
+                    accuracy REAL,
+                    source TEXT NOT NULL CHECK (source IN ('location', 'live')),
+                    started_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    ends_at INTEGER NOT NULL,
+                    ended_at INTEGER
+                );
+                CREATE INDEX checkin_business ON checkin(business_id, ends_at);
+
+                -- Stable small integers for category slugs: the R*Tree's third dimension.
+                CREATE TABLE category_code (
+                    slug TEXT PRIMARY KEY,
+                    code INTEGER NOT NULL UNIQUE
+                );
+
+                -- Where each searchable business can be found now: a menetap shop, or a berkeliling
+                -- vendor's live check-in. One row per business at most; expires_at for check-ins.
+                CREATE TABLE place (
+                    business_id INTEGER PRIMARY KEY REFERENCES business(id) ON DELETE CASCADE,
+                    latitude REAL NOT NULL,
+                    longitude REAL NOT NULL,
+                    checkin_id INTEGER REFERENCES checkin(id) ON DELETE CASCADE,
+                    expires_at INTEGER
+                );
+
+                -- The spatial prefilter: float32 boxes (about 0.85 m steps here) over latitude,
+                -- longitude, category code and halal flag; the id is place.business_id.
+                CREATE VIRTUAL TABLE place_index USING rtree(
+                    id, min_latitude, max_latitude, min_longitude, max_longitude,
+                    min_category, max_category, min_halal, max_halal
+                );
+                """)
+        }
         return migrator
     }
 }

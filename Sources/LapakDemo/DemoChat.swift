@@ -1,6 +1,7 @@
 import BotAPIEmulator
 import Foundation
 import LapakBot
+import LapakRegistry
 import ServiceLifecycle
 import TelegramBotAPI
 

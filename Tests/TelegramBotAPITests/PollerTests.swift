@@ -3,6 +3,7 @@ import Foundation
 import LapakDatabase
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Testing
 import TelegramBotAPI
 
@@ -178,12 +179,13 @@ struct PollerTests {
         let storage = try TemporaryDatabase()
         defer { storage.remove() }
         try await EmulatorFixture.with { fixture in
-            let handler = RecordingHandler(delay: { _ in .milliseconds(500) })
+            let started = Mutex(false)
+            let handler = RecordingHandler(delay: { _ in .milliseconds(500) }, onHandle: { _ in started.withLock { $0 = true } })
             let running = RunningPoller.start(Self.poller(fixture, database: try storage.open(), handler: handler) {
                 $0.pollTimeout = 30
             })
             await fixture.emulator.state.sendText(from: .citizen(8), "lambat")
-            try await Task.sleep(for: .milliseconds(300))  // picked up, handler still busy
+            while !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }  // picked up, handler busy
             let stopping = ContinuousClock.now
             try await running.stop()
             #expect(ContinuousClock.now - stopping < .seconds(3))

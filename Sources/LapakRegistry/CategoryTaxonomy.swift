@@ -1,0 +1,96 @@
+import Foundation
+import Yams
+
+/// One kind of business, as `intents/categories.yml` describes it.
+public struct BusinessCategory: Sendable, Hashable {
+    public var slug: String
+    public var emoji: String
+    public var indonesianName: String
+    public var englishName: String
+    /// The agency's grouping (kuliner, industri-kecil, jasa, pedagang).
+    public var group: String
+    public var kbli: [String]
+    /// Words people use for it, both languages together, lowercased.
+    public var synonyms: [String]
+}
+
+/// The business taxonomy loaded from `intents/categories.yml`.
+public struct CategoryTaxonomy: Sendable {
+    /// The categories in file order.
+    public let categories: [BusinessCategory]
+    private let bySlug: [String: Int]
+
+    /// The slugs the registry relies on; the file may add more.
+    public static let requiredSlugs = ["katering", "warung-makan", "kue", "minuman", "bakso-mie", "sayur", "ikan", "kelontong",
+                                       "jahit", "laundry", "bengkel", "salon", "kerajinan", "elektronik", "pertanian", "jasa"]
+
+    public init(categories: [BusinessCategory]) {
+        self.categories = categories
+        self.bySlug = Dictionary(categories.enumerated().map { ($1.slug, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The category with this slug.
+    public func category(_ slug: String) -> BusinessCategory? { bySlug[slug].map { categories[$0] } }
+
+    /// The slug a CSV cell names: the slug itself, or a category's name in either language (any case).
+    public func slug(forSpelling spelling: String) -> String? {
+        let key = spelling.trimmingCharacters(in: .whitespaces).lowercased()
+        if bySlug[key] != nil { return key }
+        return categories.first { $0.indonesianName.lowercased() == key || $0.englishName.lowercased() == key }?.slug
+    }
+
+    /// Loads and validates the taxonomy file.
+    public static func load(from file: URL) throws(TaxonomyError) -> CategoryTaxonomy {
+        let text: String
+        do { text = try String(contentsOf: file, encoding: .utf8) } catch {
+            throw TaxonomyError(file: file.path, line: nil, reason: "cannot read the file: \(error.localizedDescription)")
+        }
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw TaxonomyError(file: file.path, line: nil, reason: "the file is empty") }
+            root = node
+        } catch let error as TaxonomyError {
+            throw error
+        } catch {
+            throw TaxonomyError(file: file.path, line: nil, reason: "not valid YAML: \(error)")
+        }
+        guard root.sequence != nil else { throw TaxonomyError(file: file.path, line: 1, reason: "expected a list of categories") }
+        var categories: [BusinessCategory] = []
+        var seen: Set<String> = []
+        for entry in root.array() {
+            let line = entry.mark?.line
+            guard let slug = entry["slug"]?.string, slug.range(of: "^[a-z][a-z0-9-]{1,31}$", options: .regularExpression) != nil else {
+                throw TaxonomyError(file: file.path, line: line, reason: "a category needs a slug of lowercase letters, digits and -")
+            }
+            guard seen.insert(slug).inserted else { throw TaxonomyError(file: file.path, line: line, reason: "the slug '\(slug)' appears twice") }
+            guard let indonesian = entry["id"]?.string, !indonesian.isEmpty, let english = entry["en"]?.string, !english.isEmpty else {
+                throw TaxonomyError(file: file.path, line: line, reason: "category '\(slug)' needs an 'id' and an 'en' name")
+            }
+            guard let emoji = entry["emoji"]?.string, !emoji.isEmpty else {
+                throw TaxonomyError(file: file.path, line: line, reason: "category '\(slug)' needs an emoji")
+            }
+            let synonyms = ["id", "en"].flatMap { language in
+                entry["synonyms"]?[language]?.array().compactMap { $0.string?.lowercased() } ?? []
+            }
+            categories.append(BusinessCategory(
+                slug: slug, emoji: emoji, indonesianName: indonesian, englishName: english,
+                group: entry["group"]?.string ?? "", kbli: entry["kbli"]?.array().compactMap(\.string) ?? [], synonyms: synonyms))
+        }
+        for slug in requiredSlugs where !seen.contains(slug) {
+            throw TaxonomyError(file: file.path, line: nil, reason: "the category '\(slug)' is missing; the registry relies on it")
+        }
+        return CategoryTaxonomy(categories: categories)
+    }
+}
+
+/// A mistake in `categories.yml`, naming the file and line.
+public struct TaxonomyError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var reason: String
+
+    public var description: String {
+        if let line { return "\(file):\(line): \(reason)" }
+        return "\(file): \(reason)"
+    }
+}

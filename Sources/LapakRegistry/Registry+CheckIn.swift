@@ -1,0 +1,144 @@
+import Foundation
+import GRDB
+import LapakDatabase
+
+/// Where a mobile vendor sells today.
+public struct CheckIn: Sendable, Hashable {
+    /// How the position was given.
+    public enum Source: String, Sendable, Hashable {
+        /// A one-off location message.
+        case location
+        /// A live location that follows the cart.
+        case live
+    }
+
+    public var id: Int64
+    public var businessID: Int64
+    public var position: GeoPoint
+    public var accuracy: Double?
+    public var source: Source
+    public var startedAt: Date
+    public var updatedAt: Date
+    /// Local midnight, or the end of the live location if sooner.
+    public var endsAt: Date
+    /// When the vendor ended it early (/tutup).
+    public var endedAt: Date?
+}
+
+/// A registry operation that does not apply.
+public enum RegistryError: Error, Sendable, Hashable, CustomStringConvertible {
+    case noSuchBusiness(Int64)
+    /// Only berkeliling businesses check in.
+    case notMobile(String)
+    /// Suspended or deleted businesses cannot check in.
+    case notActive(String)
+
+    public var description: String {
+        switch self {
+        case .noSuchBusiness(let id): return "no business with id \(id)"
+        case .notMobile(let name): return "\(name) is a fixed shop (menetap); only mobile vendors check in"
+        case .notActive(let name): return "\(name) is not active"
+        }
+    }
+}
+
+extension Registry {
+    /// The first local midnight after `now` in the registry's time zone: when "today" ends.
+    public func endOfDay(after now: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let startOfToday = calendar.startOfDay(for: now)
+        return calendar.date(byAdding: .day, value: 1, to: startOfToday) ?? now.addingTimeInterval(86_400)
+    }
+
+    /// Records where a mobile vendor sells now, ending any earlier check-in of today.
+    ///
+    /// - Parameter liveUntil: for a live location, when its sharing period ends.
+    @discardableResult
+    public func checkIn(businessID: Int64, at position: GeoPoint, accuracy: Double? = nil, source: CheckIn.Source = .location,
+                        liveUntil: Date? = nil, now: Date = Date()) async throws -> CheckIn {
+        let midnight = endOfDay(after: now)
+        let ends = min(liveUntil ?? midnight, midnight)
+        return try await database.writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [businessID]) else {
+                throw RegistryError.noSuchBusiness(businessID)
+            }
+            let business = Self.business(from: row)
+            guard business.mode == .berkeliling else { throw RegistryError.notMobile(business.name) }
+            guard business.status == .active else { throw RegistryError.notActive(business.name) }
+            let timestamp = Int64(now.timeIntervalSince1970)
+            try db.execute(sql: "UPDATE checkin SET ended_at = ? WHERE business_id = ? AND ended_at IS NULL AND ends_at > ?",
+                           arguments: [timestamp, businessID, timestamp])
+            try db.execute(sql: """
+                INSERT INTO checkin (business_id, latitude, longitude, accuracy, source, started_at, updated_at, ends_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [businessID, position.latitude, position.longitude, accuracy, source.rawValue, timestamp, timestamp,
+                                 Int64(ends.timeIntervalSince1970)])
+            let checkIn = CheckIn(id: db.lastInsertedRowID, businessID: businessID, position: position, accuracy: accuracy, source: source,
+                                  startedAt: Date(timeIntervalSince1970: TimeInterval(timestamp)),
+                                  updatedAt: Date(timeIntervalSince1970: TimeInterval(timestamp)),
+                                  endsAt: Date(timeIntervalSince1970: TimeInterval(Int64(ends.timeIntervalSince1970))), endedAt: nil)
+            var codes = CategoryCodes()
+            try Self.syncPlace(for: business, now: now, codes: &codes, in: db)
+            return checkIn
+        }
+    }
+
+    /// Moves the vendor's current check-in (a live location's edit); false when none is active.
+    @discardableResult
+    public func moveCheckIn(businessID: Int64, to position: GeoPoint, accuracy: Double? = nil, now: Date = Date()) async throws -> Bool {
+        try await database.writer.write { db in
+            let timestamp = Int64(now.timeIntervalSince1970)
+            try db.execute(sql: """
+                UPDATE checkin SET latitude = ?, longitude = ?, accuracy = ?, updated_at = ?
+                WHERE business_id = ? AND ended_at IS NULL AND ends_at > ?
+                """, arguments: [position.latitude, position.longitude, accuracy, timestamp, businessID, timestamp])
+            guard db.changesCount > 0 else { return false }
+            var codes = CategoryCodes()
+            try Self.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
+            return true
+        }
+    }
+
+    /// Ends today's check-in early (/tutup); false when there was none.
+    @discardableResult
+    public func checkOut(businessID: Int64, now: Date = Date()) async throws -> Bool {
+        try await database.writer.write { db in
+            let timestamp = Int64(now.timeIntervalSince1970)
+            try db.execute(sql: "UPDATE checkin SET ended_at = ? WHERE business_id = ? AND ended_at IS NULL AND ends_at > ?",
+                           arguments: [timestamp, businessID, timestamp])
+            let ended = db.changesCount > 0
+            var codes = CategoryCodes()
+            try Self.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
+            return ended
+        }
+    }
+
+    /// The business's check-in that is active at `now`, if any.
+    public func activeCheckIn(businessID: Int64, now: Date = Date()) async throws -> CheckIn? {
+        try await database.writer.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT * FROM checkin WHERE business_id = ? AND ended_at IS NULL AND ends_at > ? ORDER BY started_at DESC LIMIT 1
+                """, arguments: [businessID, Int64(now.timeIntervalSince1970)]).map { row in
+                let ended: Int64? = row["ended_at"]
+                return CheckIn(id: row["id"], businessID: row["business_id"], position: GeoPoint(latitude: row["latitude"], longitude: row["longitude"]),
+                               accuracy: row["accuracy"], source: CheckIn.Source(rawValue: row["source"]) ?? .location,
+                               startedAt: Date(timeIntervalSince1970: TimeInterval(row["started_at"] as Int64)),
+                               updatedAt: Date(timeIntervalSince1970: TimeInterval(row["updated_at"] as Int64)),
+                               endsAt: Date(timeIntervalSince1970: TimeInterval(row["ends_at"] as Int64)),
+                               endedAt: ended.map { Date(timeIntervalSince1970: TimeInterval($0)) })
+            }
+        }
+    }
+
+    /// Removes search entries of check-ins that have expired (the search ignores them anyway; this keeps the index small).
+    @discardableResult
+    public func purgeExpiredPlaces(now: Date = Date()) async throws -> Int {
+        try await database.writer.write { db in
+            let ids = try Int64.fetchAll(db, sql: "SELECT business_id FROM place WHERE expires_at IS NOT NULL AND expires_at <= ?",
+                                         arguments: [Int64(now.timeIntervalSince1970)])
+            for id in ids { try Self.removePlace(id, in: db) }
+            return ids.count
+        }
+    }
+}

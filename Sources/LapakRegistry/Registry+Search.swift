@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+import LapakDatabase
+
+/// One answer of the nearest-business search.
+public struct SearchResult: Sendable, Hashable {
+    public var business: Business
+    /// Where the business is now: the shop, or the mobile vendor's check-in.
+    public var position: GeoPoint
+    /// Great-circle distance from the searcher in metres.
+    public var distance: Double
+    /// For a mobile vendor: since when it has been at `position` (check-in start).
+    public var checkedInSince: Date?
+    /// For a mobile vendor sharing a live location: when it last moved.
+    public var lastUpdate: Date?
+}
+
+/// A nearest-business question.
+public struct NearestQuery: Sendable, Hashable {
+    public var origin: GeoPoint
+    /// A category slug, or nil for every kind.
+    public var category: String?
+    public var halalOnly: Bool
+    public var limit: Int
+    public var offset: Int
+    /// Results farther than this are never returned (metres).
+    public var maxDistance: Double
+
+    public init(origin: GeoPoint, category: String? = nil, halalOnly: Bool = false, limit: Int = 5, offset: Int = 0,
+                maxDistance: Double = 25_000) {
+        self.origin = origin
+        self.category = category
+        self.halalOnly = halalOnly
+        self.limit = limit
+        self.offset = offset
+        self.maxDistance = maxDistance
+    }
+}
+
+extension Registry {
+    /// The businesses nearest to `query.origin`, by ascending distance (ties by registry row id).
+    ///
+    /// Menetap businesses are found at their shop, berkeliling ones only while checked in, suspended
+    /// ones never. The R*Tree answers "which places lie in this box" in float32; every candidate's
+    /// exact distance is then computed from the stored doubles. The box grows until it holds
+    /// `offset + limit` places within the searched radius: a place outside the radius is farther than
+    /// all of them, so the answer is exact.
+    public func nearest(_ query: NearestQuery, at now: Date = Date()) async throws -> [SearchResult] {
+        try await database.writer.read { db in try Self.nearest(query, now: now, in: db) }
+    }
+
+    static func nearest(_ query: NearestQuery, now: Date, in db: Database) throws -> [SearchResult] {
+        let needed = query.offset + query.limit
+        guard query.limit > 0, query.maxDistance > 0 else { return [] }
+        var categoryRange: (Int64, Int64) = (Int64.min, Int64.max)
+        if let slug = query.category {
+            guard let code = try CategoryCodes.existingCode(for: slug, in: db) else { return [] }
+            categoryRange = (code, code)
+        }
+        let halalRange: (Int, Int) = query.halalOnly ? (1, 1) : (0, 1)
+        let nowSeconds = Int64(now.timeIntervalSince1970)
+        let statement = try db.cachedStatement(sql: """
+            SELECT p.business_id, p.latitude, p.longitude FROM place_index r JOIN place p ON p.business_id = r.id
+            WHERE r.max_latitude >= ? AND r.min_latitude <= ? AND r.max_longitude >= ? AND r.min_longitude <= ?
+              AND r.max_category >= ? AND r.min_category <= ? AND r.max_halal >= ? AND r.min_halal <= ?
+              AND (p.expires_at IS NULL OR p.expires_at > ?)
+            """)
+
+        var radius = min(query.maxDistance, 400)
+        var inside: [(id: Int64, position: GeoPoint, distance: Double)] = []
+        while true {
+            let box = query.origin.boundingBox(radius: radius)
+            inside.removeAll(keepingCapacity: true)
+            let rows = try Row.fetchCursor(statement, arguments: [
+                box.south, box.north, box.west, box.east, categoryRange.0, categoryRange.1, halalRange.0, halalRange.1, nowSeconds,
+            ])
+            while let row = try rows.next() {
+                let position = GeoPoint(latitude: row[1], longitude: row[2])
+                let distance = query.origin.distance(to: position)
+                if distance <= radius { inside.append((row[0], position, distance)) }
+            }
+            if inside.count >= needed || radius >= query.maxDistance { break }
+            // Grow by the density seen so far (area ∝ r²), at least doubling, never past the maximum.
+            let growth = inside.isEmpty ? 4.0 : min(4.0, max(2.0, (Double(needed) / Double(inside.count)).squareRoot() * 1.3))
+            radius = min(query.maxDistance, radius * growth)
+        }
+        inside.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
+        let page = inside.dropFirst(query.offset).prefix(query.limit)
+        return try page.map { hit in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT b.*, c.started_at AS checkin_started, c.updated_at AS checkin_updated
+                FROM business b LEFT JOIN place p ON p.business_id = b.id LEFT JOIN checkin c ON c.id = p.checkin_id
+                WHERE b.id = ?
+                """, arguments: [hit.id]) else { throw DatabaseError(message: "business \(hit.id) vanished during the search") }
+            let started: Int64? = row["checkin_started"]
+            let updated: Int64? = row["checkin_updated"]
+            return SearchResult(business: business(from: row), position: hit.position, distance: hit.distance,
+                                checkedInSince: started.map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                                lastUpdate: updated.map { Date(timeIntervalSince1970: TimeInterval($0)) })
+        }
+    }
+
+    /// The same answer by brute force: every searchable place, exact distances, sorted. For tests and benchmarks.
+    public func nearestByFullScan(_ query: NearestQuery, at now: Date = Date()) async throws -> [SearchResult] {
+        try await database.writer.read { db in
+            var sql = """
+                SELECT b.id, p.latitude, p.longitude FROM place p JOIN business b ON b.id = p.business_id
+                WHERE (p.expires_at IS NULL OR p.expires_at > ?)
+                """
+            var arguments: StatementArguments = [Int64(now.timeIntervalSince1970)]
+            if let category = query.category {
+                sql += " AND b.category = ?"
+                arguments += [category]
+            }
+            if query.halalOnly { sql += " AND b.halal = 1" }
+            var hits: [(id: Int64, position: GeoPoint, distance: Double)] = []
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try rows.next() {
+                let position = GeoPoint(latitude: row[1], longitude: row[2])
+                let distance = query.origin.distance(to: position)
+                if distance <= query.maxDistance { hits.append((row[0], position, distance)) }
+            }
+            hits.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
+            return try hits.dropFirst(query.offset).prefix(query.limit).map { hit in
+                let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [hit.id])!
+                return SearchResult(business: Self.business(from: row), position: hit.position, distance: hit.distance)
+            }
+        }
+    }
+}

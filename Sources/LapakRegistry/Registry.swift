@@ -1,0 +1,192 @@
+import Foundation
+import GRDB
+import LapakDatabase
+
+/// The registry of UMKM: storage, check-ins and the nearest-business search.
+///
+/// Every change to a business or a check-in also updates its searchable `place` and the R*Tree row
+/// in the same transaction, so the search index can never disagree with the registry.
+public struct Registry: Sendable {
+    public let database: AppDatabase
+    public let taxonomy: CategoryTaxonomy
+    /// "Today" ends at local midnight in this zone (check-ins, closed-today).
+    public let timeZone: TimeZone
+
+    public init(database: AppDatabase, taxonomy: CategoryTaxonomy, timeZone: TimeZone) {
+        self.database = database
+        self.taxonomy = taxonomy
+        self.timeZone = timeZone
+    }
+
+    /// What an upsert did.
+    public enum UpsertOutcome: Sendable, Hashable {
+        case inserted
+        case updated
+        case unchanged
+    }
+
+    /// Inserts a new business or updates the one with the same registry id.
+    @discardableResult
+    public func upsert(_ business: Business, at now: Date = Date()) async throws -> (Business, UpsertOutcome) {
+        try await database.writer.write { db in
+            var codes = CategoryCodes()
+            return try Self.upsert(business, existing: try Self.fetchBusiness(registryID: business.registryID, in: db),
+                                   now: now, codes: &codes, in: db)
+        }
+    }
+
+    /// The business with this registry id.
+    public func business(registryID: String) async throws -> Business? {
+        try await database.writer.read { db in try Self.fetchBusiness(registryID: registryID, in: db) }
+    }
+
+    /// The business with this row id.
+    public func business(id: Int64) async throws -> Business? {
+        try await database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [id]).map(Self.business(from:))
+        }
+    }
+
+    /// Every business, in registry id order (export, tests).
+    public func allBusinesses() async throws -> [Business] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM business ORDER BY registry_id").map(Self.business(from:))
+        }
+    }
+
+    /// How many businesses the registry holds.
+    public func count() async throws -> Int {
+        try await database.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM business") ?? 0 }
+    }
+
+    /// Changes whether a business is shown (suspend, reactivate, delete for the agency).
+    public func setStatus(_ status: BusinessStatus, ofBusiness id: Int64, at now: Date = Date()) async throws {
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE business SET status = ?, updated_at = ? WHERE id = ?",
+                           arguments: [status.rawValue, Int64(now.timeIntervalSince1970), id])
+            var codes = CategoryCodes()
+            try Self.syncPlace(businessID: id, now: now, codes: &codes, in: db)
+        }
+    }
+
+    // MARK: - Internals shared with the importer and check-ins
+
+    static func upsert(_ business: Business, existing: Business?, now: Date, codes: inout CategoryCodes,
+                       in db: Database) throws -> (Business, UpsertOutcome) {
+        let timestamp = Int64(now.timeIntervalSince1970)
+        var stored = business
+        let outcome: UpsertOutcome
+        if let existing {
+            stored.id = existing.id
+            stored.status = existing.status
+            guard !existing.sameRecord(as: business) || existing.verified != business.verified else { return (existing, .unchanged) }
+            try db.execute(
+                sql: """
+                    UPDATE business SET name = ?, category = ?, mode = ?, latitude = ?, longitude = ?, kelurahan = ?,
+                        address = ?, phone = ?, owner_telegram_id = ?, halal = ?, verified = ?, updated_at = ? WHERE id = ?
+                    """,
+                arguments: [business.name, business.category, business.mode.rawValue, business.location?.latitude,
+                            business.location?.longitude, business.kelurahan, business.address, business.phone,
+                            business.ownerTelegramID, business.halal, business.verified, timestamp, existing.id])
+            outcome = .updated
+        } else {
+            try db.execute(
+                sql: """
+                    INSERT INTO business (registry_id, name, category, mode, latitude, longitude, kelurahan, address, phone,
+                        owner_telegram_id, halal, status, verified, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [business.registryID, business.name, business.category, business.mode.rawValue,
+                            business.location?.latitude, business.location?.longitude, business.kelurahan, business.address,
+                            business.phone, business.ownerTelegramID, business.halal, business.status.rawValue,
+                            business.verified, timestamp, timestamp])
+            stored.id = db.lastInsertedRowID
+            outcome = .inserted
+        }
+        try syncPlace(for: stored, now: now, codes: &codes, in: db)
+        return (stored, outcome)
+    }
+
+    static func fetchBusiness(registryID: String, in db: Database) throws -> Business? {
+        try Row.fetchOne(db, sql: "SELECT * FROM business WHERE registry_id = ?", arguments: [registryID]).map(business(from:))
+    }
+
+    static func business(from row: Row) -> Business {
+        let latitude: Double? = row["latitude"]
+        let longitude: Double? = row["longitude"]
+        return Business(
+            id: row["id"], registryID: row["registry_id"], name: row["name"], category: row["category"],
+            mode: OperatingMode(rawValue: row["mode"]) ?? .menetap,
+            location: latitude.flatMap { lat in longitude.map { GeoPoint(latitude: lat, longitude: $0) } },
+            kelurahan: row["kelurahan"], address: row["address"], phone: row["phone"], ownerTelegramID: row["owner_telegram_id"],
+            halal: row["halal"], status: BusinessStatus(rawValue: row["status"]) ?? .active, verified: row["verified"])
+    }
+
+    /// Re-derives where a business can be found now.
+    static func syncPlace(businessID: Int64, now: Date, codes: inout CategoryCodes, in db: Database) throws {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [businessID]) else {
+            try removePlace(businessID, in: db)
+            return
+        }
+        try syncPlace(for: business(from: row), now: now, codes: &codes, in: db)
+    }
+
+    /// Menetap: the shop. Berkeliling: today's check-in, if any. Suspended and inactive: nowhere.
+    static func syncPlace(for business: Business, now: Date, codes: inout CategoryCodes, in db: Database) throws {
+        guard business.status == .active else { return try removePlace(business.id, in: db) }
+        var position: GeoPoint?
+        var checkinID: Int64?
+        var expiresAt: Int64?
+        switch business.mode {
+        case .menetap:
+            position = business.location
+        case .berkeliling:
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT id, latitude, longitude, ends_at FROM checkin
+                WHERE business_id = ? AND ended_at IS NULL AND ends_at > ? ORDER BY started_at DESC LIMIT 1
+                """, arguments: [business.id, Int64(now.timeIntervalSince1970)]) {
+                position = GeoPoint(latitude: row["latitude"], longitude: row["longitude"])
+                checkinID = row["id"]
+                expiresAt = row["ends_at"]
+            }
+        }
+        guard let position else { return try removePlace(business.id, in: db) }
+        let code = try codes.code(for: business.category, in: db)
+        try db.execute(sql: """
+            INSERT INTO place (business_id, latitude, longitude, checkin_id, expires_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(business_id) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude,
+                checkin_id = excluded.checkin_id, expires_at = excluded.expires_at
+            """, arguments: [business.id, position.latitude, position.longitude, checkinID, expiresAt])
+        try db.execute(sql: "INSERT OR REPLACE INTO place_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [business.id, position.latitude, position.latitude, position.longitude, position.longitude,
+                                   code, code, business.halal ? 1 : 0, business.halal ? 1 : 0])
+    }
+
+    static func removePlace(_ businessID: Int64, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM place WHERE business_id = ?", arguments: [businessID])
+        try db.execute(sql: "DELETE FROM place_index WHERE id = ?", arguments: [businessID])
+    }
+}
+
+/// Small stable integers for category slugs (the R*Tree's third dimension), cached per transaction.
+struct CategoryCodes {
+    private var cache: [String: Int64] = [:]
+
+    mutating func code(for slug: String, in db: Database) throws -> Int64 {
+        if let code = cache[slug] { return code }
+        let code: Int64
+        if let existing = try Int64.fetchOne(db, sql: "SELECT code FROM category_code WHERE slug = ?", arguments: [slug]) {
+            code = existing
+        } else {
+            code = (try Int64.fetchOne(db, sql: "SELECT max(code) FROM category_code") ?? 0) + 1
+            try db.execute(sql: "INSERT INTO category_code (slug, code) VALUES (?, ?)", arguments: [slug, code])
+        }
+        cache[slug] = code
+        return code
+    }
+
+    /// The code of `slug` if any business of it was ever stored.
+    static func existingCode(for slug: String, in db: Database) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT code FROM category_code WHERE slug = ?", arguments: [slug])
+    }
+}
