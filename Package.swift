@@ -119,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "lapak",
             dependencies: [
-                "LapakBot", "LapakDemo", "BotAPIEmulator", "TelegramBotAPI", "LapakRegistry",
+                "LapakBot", "LapakDemo", "BotAPIEmulator", "TelegramBotAPI", "LapakRegistry", "LapakDatabase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

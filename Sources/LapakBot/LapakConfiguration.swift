@@ -132,6 +132,11 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     /// What is wrong and how to fix it.
     public var message: String
 
+    public init(setting: String, message: String) {
+        self.setting = setting
+        self.message = message
+    }
+
     public var description: String {
         if setting.hasPrefix("-") || setting.contains("/") { return "configuration error: \(message)" }
         return "configuration error in \(setting) (\(Self.environmentName(of: setting))): \(message)"

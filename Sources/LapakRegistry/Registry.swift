@@ -80,22 +80,22 @@ public struct Registry: Sendable {
             stored.id = existing.id
             stored.status = existing.status
             guard !existing.sameRecord(as: business) || existing.verified != business.verified else { return (existing, .unchanged) }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE business SET name = ?, category = ?, mode = ?, latitude = ?, longitude = ?, kelurahan = ?,
                         address = ?, phone = ?, owner_telegram_id = ?, halal = ?, verified = ?, updated_at = ? WHERE id = ?
-                    """,
+                    """).execute(
                 arguments: [business.name, business.category, business.mode.rawValue, business.location?.latitude,
                             business.location?.longitude, business.kelurahan, business.address, business.phone,
                             business.ownerTelegramID, business.halal, business.verified, timestamp, existing.id])
             outcome = .updated
         } else {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO business (registry_id, name, category, mode, latitude, longitude, kelurahan, address, phone,
                         owner_telegram_id, halal, status, verified, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """).execute(
                 arguments: [business.registryID, business.name, business.category, business.mode.rawValue,
                             business.location?.latitude, business.location?.longitude, business.kelurahan, business.address,
                             business.phone, business.ownerTelegramID, business.halal, business.status.rawValue,
@@ -141,10 +141,10 @@ public struct Registry: Sendable {
         case .menetap:
             position = business.location
         case .berkeliling:
-            if let row = try Row.fetchOne(db, sql: """
+            if let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT id, latitude, longitude, ends_at FROM checkin
                 WHERE business_id = ? AND ended_at IS NULL AND ends_at > ? ORDER BY started_at DESC LIMIT 1
-                """, arguments: [business.id, Int64(now.timeIntervalSince1970)]) {
+                """), arguments: [business.id, Int64(now.timeIntervalSince1970)]) {
                 position = GeoPoint(latitude: row["latitude"], longitude: row["longitude"])
                 checkinID = row["id"]
                 expiresAt = row["ends_at"]
@@ -152,19 +152,19 @@ public struct Registry: Sendable {
         }
         guard let position else { return try removePlace(business.id, in: db) }
         let code = try codes.code(for: business.category, in: db)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO place (business_id, latitude, longitude, checkin_id, expires_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(business_id) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude,
                 checkin_id = excluded.checkin_id, expires_at = excluded.expires_at
-            """, arguments: [business.id, position.latitude, position.longitude, checkinID, expiresAt])
-        try db.execute(sql: "INSERT OR REPLACE INTO place_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            """).execute(arguments: [business.id, position.latitude, position.longitude, checkinID, expiresAt])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO place_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(
                        arguments: [business.id, position.latitude, position.latitude, position.longitude, position.longitude,
                                    code, code, business.halal ? 1 : 0, business.halal ? 1 : 0])
     }
 
     static func removePlace(_ businessID: Int64, in db: Database) throws {
-        try db.execute(sql: "DELETE FROM place WHERE business_id = ?", arguments: [businessID])
-        try db.execute(sql: "DELETE FROM place_index WHERE id = ?", arguments: [businessID])
+        try db.cachedStatement(sql: "DELETE FROM place WHERE business_id = ?").execute(arguments: [businessID])
+        try db.cachedStatement(sql: "DELETE FROM place_index WHERE id = ?").execute(arguments: [businessID])
     }
 }
 

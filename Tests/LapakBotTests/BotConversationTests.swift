@@ -1,6 +1,7 @@
 import BotAPIEmulator
 import Foundation
 import InMemoryLogging
+import Logging
 import LapakBot
 import Testing
 import TelegramBotAPI
@@ -75,6 +76,26 @@ struct BotConversationTests {
                 await #expect(throws: EmulatorError.self) {
                     try await harness.state.pressInlineButton(from: Self.sari, messageID: reply.messageID, callbackData: "forged")
                 }
+            }
+        }
+    }
+
+    @Test("A token Telegram rejects stops the daemon at start with a clear message")
+    func tokenRejected() async throws {
+        try await BotHarness.with { harness in
+            let settings = try await LapakConfiguration.load(environment: [
+                "LAPAK_TELEGRAM_TOKEN": "999999:this-token-is-not-the-emulators",
+                "LAPAK_TELEGRAM_API_URL": harness.emulator.apiURL,
+                "LAPAK_DATABASE_PATH": harness.databaseFolder.appendingPathComponent("lapak.sqlite").path,
+            ])
+            let application = try LapakApplication(configuration: settings, logger: Logger(label: "test"))
+            defer { application.transport.shutdown() }
+            do {
+                try await application.service.run()
+                Issue.record("a rejected token must stop the service")
+            } catch let error as LapakStartupError {
+                #expect("\(error)".contains("token rejected"))
+                #expect(!"\(error)".contains("this-token-is-not"))
             }
         }
     }

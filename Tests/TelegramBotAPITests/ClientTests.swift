@@ -99,6 +99,48 @@ struct ClientTests {
         }
     }
 
+    @Test("A user who blocked the bot is answered 403 and reported unreachable")
+    func blockedUser() async throws {
+        try await EmulatorFixture.with { fixture in
+            let user = User.citizen(46)
+            await fixture.emulator.state.sendText(from: user, "/berhenti")
+            await fixture.emulator.state.block(userID: user.id)
+            do {
+                try await fixture.client.sendMessage(chatID: user.id, text: "Pelatihan halal gratis!")
+                Issue.record("sending to a user who blocked the bot must fail")
+            } catch let error as BotAPIError {
+                guard case .rejected(let telegramError) = error else {
+                    Issue.record("expected Telegram's refusal, got \(error)")
+                    return
+                }
+                #expect(telegramError.errorCode == 403)
+                #expect(telegramError.isRecipientUnreachable)
+                #expect(telegramError.errorDescription == "Forbidden: bot was blocked by the user")
+                #expect(!error.isTransient)
+            }
+        }
+    }
+
+    @Test("The emulator's HTTP control API simulates a user for clients outside the process")
+    func controlAPI() async throws {
+        try await EmulatorFixture.with { fixture in
+            let user = User.citizen(47)
+            let body: JSONValue = ["user": user.json, "text": "/start"]
+            let response = try await fixture.transport.post(HTTPRequest(url: fixture.emulator.apiURL + "/control/sendText",
+                                                                        body: body.serialized(), timeout: .seconds(5)))
+            #expect(response.status == 200)
+            let batch = try await fixture.client.getUpdates(offset: nil, timeout: 0)
+            guard case .message(let message) = batch.updates.first?.content else {
+                Issue.record("expected the controlled user's message")
+                return
+            }
+            #expect(message.text == "/start" && message.command == "start" && message.from == user)
+            let bad = try await fixture.transport.post(HTTPRequest(url: fixture.emulator.apiURL + "/control/fly",
+                                                                   body: Array("{}".utf8), timeout: .seconds(5)))
+            #expect(bad.status == 400)
+        }
+    }
+
     @Test("A wrong token is answered 401 and the message does not contain the token")
     func wrongToken() async throws {
         try await EmulatorFixture.with { fixture in

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import LapakBot
+import LapakDatabase
+import LapakRegistry
+
+/// Opens the configured registry (no token needed).
+func openRegistry(configFile: String?) async throws -> Registry {
+    let settings = try await LapakConfiguration.load(configFile: configFile, requireToken: false)
+    let taxonomy = try CategoryTaxonomy.load(from: settings.intentsDirectory.appendingPathComponent("categories.yml"))
+    let database: AppDatabase
+    do { database = try AppDatabase.open(path: settings.databasePath) } catch {
+        throw ConfigurationError(setting: "database.path", message: "cannot open \(settings.databasePath): \(error)")
+    }
+    return Registry(database: database, taxonomy: taxonomy, timeZone: settings.timeZone)
+}
+
+extension Lapak {
+    /// `lapak import FILE.csv`: the agency's spreadsheet into the registry.
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import the agency's CSV (id,name,category,mode,latitude,longitude,kelurahan,address,phone,telegram_id,halal).",
+            discussion: "Rows are upserted by id in one transaction. Bad rows are listed with their line and reason and skipped; the exit status is non-zero when any row was rejected.")
+
+        @Argument(help: "The CSV file (UTF-8, header row, RFC 4180 quoting).")
+        var file: String
+
+        @Option(name: .long, help: "A YAML configuration file whose settings override the shipped defaults.")
+        var config: String?
+
+        func run() async throws {
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw fail("cannot read \(file) as UTF-8 text: \(error.localizedDescription)")
+            }
+            let summary: ImportSummary
+            do {
+                let registry = try await openRegistry(configFile: config)
+                let bar = ProgressBar(label: "Importing", enabled: isatty(STDERR_FILENO) == 1)
+                let started = ContinuousClock.now
+                summary = try await RegistryImporter(registry: registry).importCSV(text, progress: { done, total in bar.update(done, of: total) })
+                bar.finish()
+                let elapsed = ContinuousClock.now - started
+                for row in summary.rejected { FileHandle.standardError.write(Data("\(file):\(row.line): \(row.reason)\n".utf8)) }
+                print("\(summary) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .abbreviated)))")
+            } catch {
+                throw fail("\(error)")
+            }
+            if !summary.rejected.isEmpty { throw ExitCode(2) }
+        }
+    }
+
+    /// `lapak export`: the registry as CSV or GeoJSON.
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Export the registry as the import CSV or as GeoJSON for QGIS and web maps.")
+
+        @Option(name: .long, help: "csv or geojson.")
+        var format: Format = .csv
+
+        @Option(name: [.short, .long], help: "Write to this file instead of standard output.")
+        var output: String?
+
+        @Option(name: .long, help: "A YAML configuration file whose settings override the shipped defaults.")
+        var config: String?
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case csv, geojson }
+
+        func run() async throws {
+            do {
+                let exporter = RegistryExporter(registry: try await openRegistry(configFile: config))
+                let text = format == .csv ? try await exporter.csv() : try await exporter.geoJSON() + "\n"
+                try write(text, to: output)
+            } catch {
+                throw fail("\(error)")
+            }
+        }
+    }
+
+    /// `lapak sample`: a synthetic Bontang registry as import CSV.
+    struct Sample: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a deterministic synthetic Bontang registry (ids SYN-…) as import CSV.",
+            discussion: "Synthetic data for demos and tests, built from the 15 kelurahan of Bontang; not real businesses.")
+
+        @Option(name: .long, help: "How many businesses.")
+        var count: Int = 16_000
+
+        @Option(name: .long, help: "The seed: the same seed gives the same registry.")
+        var seed: UInt64 = 2026
+
+        @Option(name: [.short, .long], help: "Write to this file instead of standard output.")
+        var output: String?
+
+        func validate() throws {
+            guard (1...5_000_000).contains(count) else { throw ValidationError("--count must be between 1 and 5000000") }
+        }
+
+        func run() async throws {
+            do { try write(SampleRegistry(count: count, seed: seed).csv(), to: output) } catch { throw fail("\(error)") }
+        }
+    }
+}
+
+/// Writes `text` to a file, or to standard output.
+func write(_ text: String, to path: String?) throws {
+    if let path {
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    } else {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+/// A one-line progress bar on standard error, only on a terminal.
+final class ProgressBar: Sendable {
+    let label: String
+    let enabled: Bool
+
+    init(label: String, enabled: Bool) {
+        self.label = label
+        self.enabled = enabled
+    }
+
+    func update(_ done: Int, of total: Int) {
+        guard enabled, total > 0 else { return }
+        let width = 30
+        let filled = done * width / total
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        FileHandle.standardError.write(Data("\r\(label) \(bar) \(done * 100 / total)% (\(done)/\(total))".utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
