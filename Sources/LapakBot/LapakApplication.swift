@@ -1,5 +1,6 @@
 import Foundation
 import LapakDatabase
+import LapakRegistry
 import Logging
 import ServiceLifecycle
 import TelegramBotAPI
@@ -10,6 +11,7 @@ public struct LapakApplication: Sendable {
     public let configuration: LapakConfiguration
     public let database: AppDatabase
     public let texts: LanguagePack
+    public let registry: Registry
     public let transport: CurlTransport
     public let client: BotAPIClient
     public let service: LapakService
@@ -20,11 +22,13 @@ public struct LapakApplication: Sendable {
         self.configuration = configuration
         self.logger = logger
         texts = try LanguagePack.load(from: configuration.intentsDirectory)
+        let taxonomy = try CategoryTaxonomy.load(from: configuration.intentsDirectory.appendingPathComponent("categories.yml"))
         do {
             database = try AppDatabase.open(path: configuration.databasePath)
         } catch {
             throw ConfigurationError(setting: "database.path", message: "cannot open \(configuration.databasePath): \(error)")
         }
+        registry = Registry(database: database, taxonomy: taxonomy, timeZone: configuration.timeZone)
         transport = CurlTransport(configuration: .init(maxConcurrentRequests: configuration.maxConnections,
                                                        connectTimeout: .seconds(configuration.connectTimeout)))
         client = BotAPIClient(token: configuration.telegramToken, apiURL: configuration.telegramAPIURL, transport: transport,

@@ -20,6 +20,8 @@ public struct LapakConfiguration: Sendable {
     public var timeZone: TimeZone
     public var logLevel: Logger.Level
     public var intentsDirectory: URL
+    /// Search results farther than this many metres are never shown.
+    public var searchMaxDistance: Double
 
     /// Loads the settings: environment, then `configFile` (if given), then the shipped defaults.
     ///
@@ -77,6 +79,8 @@ public struct LapakConfiguration: Sendable {
         deleteWebhookOnConflict = try settings.boolean("telegram.delete_webhook", default: false)
         handlerConcurrency = try settings.integer("handlers.concurrency", default: 16, range: 1...256)
         maxPendingUpdates = try settings.integer("handlers.max_pending", default: 1000, range: 1...100_000)
+
+        searchMaxDistance = Double(try settings.integer("search.max_distance", default: 25_000, range: 100...2_000_000))
 
         let path = settings.string("database.path") ?? ""
         databasePath = path.isEmpty ? Self.defaultDatabasePath() : path

@@ -1,6 +1,7 @@
 import BotAPIEmulator
 import Foundation
 import LapakBot
+import LapakRegistry
 import Logging
 import ServiceLifecycle
 import TelegramBotAPI
@@ -25,12 +26,14 @@ public struct DemoRunner: Sendable {
     let output: @Sendable (String) -> Void
     let logger: Logger
     let answerTimeout: Duration
+    let sampleSize: Int
 
-    public init(mode: Mode, script: [String] = DemoRunner.defaultScript, answerTimeout: Duration = .seconds(15),
+    public init(mode: Mode, script: [String] = DemoRunner.defaultScript, sampleSize: Int = 16_000, answerTimeout: Duration = .seconds(15),
                 output: @escaping @Sendable (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }, logger: Logger) {
         self.mode = mode
         self.script = script
         self.answerTimeout = answerTimeout
+        self.sampleSize = sampleSize
         self.output = output
         self.logger = logger
     }
@@ -48,6 +51,7 @@ public struct DemoRunner: Sendable {
         settings.databasePath = folder.appendingPathComponent("lapak.sqlite").path
         settings.pollTimeout = 10
         let application = try LapakApplication(configuration: settings, logger: logger)
+        try await loadSampleRegistry(into: application.registry)
 
         let chat = DemoChat(emulator: emulator, mode: mode, script: script, answerTimeout: answerTimeout, output: output)
         let group = ServiceGroup(configuration: .init(
@@ -66,6 +70,24 @@ public struct DemoRunner: Sendable {
         }
         application.transport.shutdown()
         await emulator.stop()
+    }
+}
+
+extension DemoRunner {
+    /// Fills the demo's registry with the synthetic Bontang sample and sends most mobile vendors out selling today.
+    func loadSampleRegistry(into registry: Registry) async throws {
+        let started = ContinuousClock.now
+        let summary = try await RegistryImporter(registry: registry).importCSV(SampleRegistry(count: sampleSize).csv())
+        var random = SplitMix64(seed: 29)
+        var positions: [(businessID: Int64, position: GeoPoint)] = []
+        for business in try await registry.allBusinesses() where business.mode == .berkeliling && random.unit() < 0.7 {
+            let place = Kelurahan.named(business.kelurahan) ?? Kelurahan.bontang[0]
+            let point = GeoPoint(latitude: place.latitude + random.gaussian() * 0.004, longitude: place.longitude + random.gaussian() * 0.004)
+            positions.append((business.id, point))
+        }
+        let out = try await registry.checkIn(positions)
+        let elapsed = (ContinuousClock.now - started).formatted(.units(allowed: [.seconds, .milliseconds], width: .abbreviated))
+        output("Registry: \(summary.inserted) synthetic UMKM (ids SYN-…) loaded, \(out) mobile vendors out selling today (\(elapsed)).")
     }
 }
 

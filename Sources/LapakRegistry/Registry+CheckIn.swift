@@ -84,6 +84,29 @@ extension Registry {
         }
     }
 
+    /// Checks in many mobile vendors at once (one transaction), e.g. to stage a demo day; returns how many.
+    @discardableResult
+    public func checkIn(_ positions: [(businessID: Int64, position: GeoPoint)], now: Date = Date()) async throws -> Int {
+        let timestamp = Int64(now.timeIntervalSince1970)
+        let ends = Int64(endOfDay(after: now).timeIntervalSince1970)
+        return try await database.writer.write { db in
+            var codes = CategoryCodes()
+            var count = 0
+            for entry in positions {
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [entry.businessID]) else { continue }
+                let business = Self.business(from: row)
+                guard business.mode == .berkeliling, business.status == .active else { continue }
+                try db.execute(sql: """
+                    INSERT INTO checkin (business_id, latitude, longitude, source, started_at, updated_at, ends_at)
+                    VALUES (?, ?, ?, 'location', ?, ?, ?)
+                    """, arguments: [entry.businessID, entry.position.latitude, entry.position.longitude, timestamp, timestamp, ends])
+                try Self.syncPlace(for: business, now: now, codes: &codes, in: db)
+                count += 1
+            }
+            return count
+        }
+    }
+
     /// Moves the vendor's current check-in (a live location's edit); false when none is active.
     @discardableResult
     public func moveCheckIn(businessID: Int64, to position: GeoPoint, accuracy: Double? = nil, now: Date = Date()) async throws -> Bool {

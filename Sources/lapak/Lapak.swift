@@ -3,6 +3,7 @@ import BotAPIEmulator
 import Foundation
 import LapakBot
 import LapakDemo
+import LapakRegistry
 import Logging
 import TelegramBotAPI
 import UnixSignals
@@ -71,9 +72,10 @@ extension Lapak {
             do {
                 let settings = try await LapakConfiguration.load(configFile: config, requireToken: false)
                 let texts = try LanguagePack.load(from: settings.intentsDirectory)
+                let taxonomy = try CategoryTaxonomy.load(from: settings.intentsDirectory.appendingPathComponent("categories.yml"))
                 print("configuration: ok (api_url \(settings.telegramAPIURL), database \(settings.databasePath), time zone \(settings.timeZone.identifier))")
                 print("token: \(settings.telegramToken.isEmpty ? "not set (LAPAK_TELEGRAM_TOKEN)" : "set")")
-                print("intents: ok (\(settings.intentsDirectory.path): \(texts.replies.count) replies, \(texts.commands.values.map(\.count).reduce(0, +)) commands)")
+                print("intents: ok (\(settings.intentsDirectory.path): \(texts.replies.count) replies, \(texts.commands.values.map(\.count).reduce(0, +)) commands, \(taxonomy.categories.count) categories)")
             } catch {
                 throw fail("\(error)")
             }
