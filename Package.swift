@@ -89,11 +89,21 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Language understanding: normalisation, slang, typo-tolerant phrase matching from intents/.
+        .target(
+            name: "LapakLanguage",
+            dependencies: [
+                "LapakRegistry",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // The bot: configuration, language data, the update pipeline and its handlers.
         .target(
             name: "LapakBot",
             dependencies: [
-                "TelegramBotAPI", "LapakDatabase", "LapakRegistry",
+                "TelegramBotAPI", "LapakDatabase", "LapakRegistry", "LapakLanguage",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -138,6 +148,11 @@ let package = Package(
         .testTarget(
             name: "LapakRegistryTests",
             dependencies: ["LapakRegistry", "LapakDatabase"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LapakLanguageTests",
+            dependencies: ["LapakLanguage", "LapakRegistry"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -19,6 +19,7 @@ let package = Package(
                 .product(name: "TelegramBotAPI", package: "Lapak"),
                 .product(name: "BotAPIEmulator", package: "Lapak"),
                 .product(name: "LapakDatabase", package: "Lapak"),
+                .product(name: "LapakRegistry", package: "Lapak"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/LapakBenchmarks",

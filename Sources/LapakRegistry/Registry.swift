@@ -35,6 +35,29 @@ public struct Registry: Sendable {
         }
     }
 
+    /// Upserts many businesses in one transaction (imports, samples, benchmarks); `progress(done, total)` as it goes.
+    public func upsertAll(_ businesses: [Business], now: Date = Date(), progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> ImportSummary {
+        try await database.writer.write { db in
+            var existing: [String: Business] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM business") {
+                let business = Self.business(from: row)
+                existing[business.registryID] = business
+            }
+            var codes = CategoryCodes()
+            var summary = ImportSummary()
+            for (index, business) in businesses.enumerated() {
+                try Task.checkCancellation()
+                switch try Self.upsert(business, existing: existing[business.registryID], now: now, codes: &codes, in: db).1 {
+                case .inserted: summary.inserted += 1
+                case .updated: summary.updated += 1
+                case .unchanged: summary.unchanged += 1
+                }
+                if index % 200 == 0 || index == businesses.count - 1 { progress(index + 1, businesses.count) }
+            }
+            return summary
+        }
+    }
+
     /// The business with this registry id.
     public func business(registryID: String) async throws -> Business? {
         try await database.writer.read { db in try Self.fetchBusiness(registryID: registryID, in: db) }

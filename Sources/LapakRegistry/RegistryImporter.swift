@@ -90,27 +90,8 @@ public struct RegistryImporter: Sendable {
             }
         }
 
-        let good = rows
-        let counts = try await registry.database.writer.write { db -> (Int, Int, Int) in
-            var existing: [String: Business] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM business") {
-                let business = Registry.business(from: row)
-                existing[business.registryID] = business
-            }
-            var codes = CategoryCodes()
-            var inserted = 0, updated = 0, unchanged = 0
-            for (index, row) in good.enumerated() {
-                try Task.checkCancellation()
-                switch try Registry.upsert(row.business, existing: existing[row.business.registryID], now: now, codes: &codes, in: db).1 {
-                case .inserted: inserted += 1
-                case .updated: updated += 1
-                case .unchanged: unchanged += 1
-                }
-                if index % 200 == 0 || index == good.count - 1 { progress(index + 1, good.count) }
-            }
-            return (inserted, updated, unchanged)
-        }
-        (summary.inserted, summary.updated, summary.unchanged) = counts
+        let stored = try await registry.upsertAll(rows.map(\.business), now: now, progress: progress)
+        (summary.inserted, summary.updated, summary.unchanged) = (stored.inserted, stored.updated, stored.unchanged)
         summary.rejected.sort { $0.line < $1.line }
         return summary
     }

@@ -80,6 +80,7 @@ func sampleGetUpdatesAnswer() -> [UInt8] {
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxDuration: .seconds(20))
+    registryBenchmarks()
 
     let answer = sampleGetUpdatesAnswer()
     Benchmark("Parse a getUpdates answer of 100 updates (jansson → Update)") { benchmark in

@@ -1,0 +1,220 @@
+import Foundation
+import LapakRegistry
+import Yams
+
+/// What a message asks for.
+public enum Intent: String, Sendable, Hashable, CaseIterable {
+    case start, help
+    case findNearby = "find_nearby"
+    case register, checkin, checkout
+    case myBusiness = "my_business"
+    case cancel, stop, subscribe, broadcast, stats, language
+    case fallback
+
+    /// Intents that name an action outright and win over a category in the same message
+    /// ("daftar usaha katering" registers a catering business, it does not search for one).
+    var isDecisive: Bool {
+        switch self {
+        case .register, .checkin, .checkout, .myBusiness, .cancel, .stop, .subscribe, .broadcast, .stats, .language: return true
+        case .start, .help, .findNearby, .fallback: return false
+        }
+    }
+}
+
+/// The meaning of one message.
+public struct Understanding: Sendable, Hashable, CustomStringConvertible {
+    public var intent: Intent
+    /// A category slug, when the message names a kind of business.
+    public var category: String?
+    /// The message asks for halal-certified businesses only.
+    public var halalOnly: Bool
+
+    public init(intent: Intent, category: String? = nil, halalOnly: Bool = false) {
+        self.intent = intent
+        self.category = category
+        self.halalOnly = halalOnly
+    }
+
+    public var description: String {
+        "\(intent.rawValue)\(category.map { " [\($0)]" } ?? "")\(halalOnly ? " halal" : "")"
+    }
+}
+
+/// Understands free text with the phrases of `intents/intents.yml`, `slang.yml` and the category synonyms.
+public struct IntentMatcher: Sendable {
+    struct Phrase: Sendable {
+        let words: [String]
+        let letters: Int
+    }
+
+    let normalizer: TextNormalizer
+    let intents: [(intent: Intent, phrases: [Phrase])]
+    let categories: [(slug: String, phrases: [Phrase])]
+    let halal: [Phrase]
+    /// Words that are taken as written, never as a typo of another word.
+    let knownWords: Set<String>
+
+    /// Loads `intents.yml` and `slang.yml` from `directory`; categories come from `taxonomy`.
+    public static func load(from directory: URL, taxonomy: CategoryTaxonomy) throws(IntentDataError) -> IntentMatcher {
+        let intentsFile = directory.appendingPathComponent("intents.yml")
+        let slangFile = directory.appendingPathComponent("slang.yml")
+        let slangNode = try parse(slangFile)
+        guard let slangMapping = slangNode.mapping else {
+            throw IntentDataError(file: slangFile.path, line: 1, reason: "expected 'word: expansion' lines")
+        }
+        var slang: [String: String] = [:]
+        for (key, value) in slangMapping {
+            guard let word = key.string?.lowercased(), let expansion = value.string?.lowercased(), !expansion.isEmpty else {
+                throw IntentDataError(file: slangFile.path, line: key.mark?.line, reason: "expected 'word: expansion'")
+            }
+            slang[word] = expansion
+        }
+        let normalizer = TextNormalizer(slang: slang)
+        let phrase = { (text: String) -> Phrase? in
+            let words = normalizer.words(text)
+            return words.isEmpty ? nil : Phrase(words: words, letters: words.reduce(0) { $0 + $1.count })
+        }
+
+        guard let mapping = try parse(intentsFile).mapping else {
+            throw IntentDataError(file: intentsFile.path, line: 1, reason: "expected intent names at the top level")
+        }
+        var intents: [(Intent, [Phrase])] = []
+        var halal: [Phrase] = []
+        for (key, value) in mapping {
+            guard let name = key.string else { continue }
+            var phrases: [Phrase] = []
+            for language in ["id", "en"] {
+                guard let list = value[language], list.sequence != nil else {
+                    throw IntentDataError(file: intentsFile.path, line: value.mark?.line, reason: "'\(name)' needs a list of '\(language)' phrases")
+                }
+                phrases += list.array().compactMap { $0.string }.compactMap(phrase)
+            }
+            if name == "halal" {
+                halal = phrases
+            } else if let intent = Intent(rawValue: name), intent != .fallback {
+                intents.append((intent, phrases))
+            } else {
+                let known = Intent.allCases.filter { $0 != .fallback }.map(\.rawValue).joined(separator: ", ")
+                throw IntentDataError(file: intentsFile.path, line: key.mark?.line, reason: "unknown intent '\(name)'; known: \(known), halal")
+            }
+        }
+        for intent in Intent.allCases where intent != .fallback && !intents.contains(where: { $0.0 == intent }) {
+            throw IntentDataError(file: intentsFile.path, line: nil, reason: "the intent '\(intent.rawValue)' is missing")
+        }
+        let wordsFile = directory.appendingPathComponent("words.yml")
+        var knownWords: Set<String> = []
+        let wordsNode = try parse(wordsFile)
+        for language in ["id", "en"] {
+            guard let list = wordsNode[language], list.sequence != nil else {
+                throw IntentDataError(file: wordsFile.path, line: nil, reason: "expected a list of '\(language)' words")
+            }
+            for node in list.array() { knownWords.formUnion(normalizer.words(node.string ?? "")) }
+        }
+        // Every word of every phrase is known too: a synonym is never a typo of another synonym.
+        let categories = taxonomy.categories.map { category in
+            (category.slug, (category.synonyms + [category.slug.replacingOccurrences(of: "-", with: " "),
+                                                  category.indonesianName, category.englishName]).compactMap(phrase))
+        }
+        for phrases in intents.map(\.1) + categories.map(\.1) + [halal] {
+            for phrase in phrases { knownWords.formUnion(phrase.words) }
+        }
+        return IntentMatcher(normalizer: normalizer, intents: intents, categories: categories, halal: halal, knownWords: knownWords)
+    }
+
+    /// What `text` asks for.
+    public func understand(_ text: String) -> Understanding {
+        let words = normalizer.words(text)
+        guard !words.isEmpty else { return Understanding(intent: .fallback) }
+        let category = best(categories.map { ($0.slug, $0.phrases) }, in: words)
+        let intent = best(intents.map { ($0.intent, $0.phrases) }, in: words)
+        let halalOnly = halal.contains { score($0, in: words) != nil }
+
+        if let intent, intent.value.isDecisive {
+            // Only registration uses a category ("daftar usaha katering"); elsewhere a category-like word is noise.
+            return Understanding(intent: intent.value, category: intent.value == .register ? category?.value : nil)
+        }
+        if category != nil || intent?.value == .findNearby || (halalOnly && intent == nil) {
+            return Understanding(intent: .findNearby, category: category?.value, halalOnly: halalOnly)
+        }
+        if let intent { return Understanding(intent: intent.value) }
+        return Understanding(intent: .fallback)
+    }
+
+    /// The category of a command argument or a button label, when it names exactly one.
+    public func category(in text: String) -> String? {
+        best(categories.map { ($0.slug, $0.phrases) }, in: normalizer.words(text))?.value
+    }
+
+    /// The candidate whose phrase matches best: more words, then fewer typos, then more letters; file order breaks ties.
+    private func best<Value>(_ candidates: [(Value, [Phrase])], in words: [String]) -> (value: Value, score: Score)? {
+        var winner: (value: Value, score: Score)?
+        for (value, phrases) in candidates {
+            for phrase in phrases {
+                guard let score = score(phrase, in: words) else { continue }
+                if winner == nil || score > winner!.score { winner = (value, score) }
+            }
+        }
+        return winner
+    }
+
+    struct Score: Comparable {
+        let words: Int
+        let exactWords: Int
+        let letters: Int
+        static func < (a: Score, b: Score) -> Bool {
+            (a.words, a.exactWords, a.letters) < (b.words, b.exactWords, b.letters)
+        }
+    }
+
+    /// Where `phrase` occurs in `words` (its words consecutive, each exact or within the typo policy), scored.
+    func score(_ phrase: Phrase, in words: [String]) -> Score? {
+        let length = phrase.words.count
+        guard length <= words.count else { return nil }
+        var bestScore: Score?
+        for start in 0...(words.count - length) {
+            var exact = 0
+            var matched = true
+            for offset in 0..<length {
+                let typed = words[start + offset], known = phrase.words[offset]
+                if typed == known {
+                    exact += 1
+                } else if knownWords.contains(typed) || !EditDistance.matches(typed, known) {
+                    matched = false
+                    break
+                }
+            }
+            if matched {
+                let score = Score(words: length, exactWords: exact, letters: phrase.letters)
+                if bestScore == nil || score > bestScore! { bestScore = score }
+            }
+        }
+        return bestScore
+    }
+
+    private static func parse(_ file: URL) throws(IntentDataError) -> Node {
+        let text: String
+        do { text = try String(contentsOf: file, encoding: .utf8) } catch {
+            throw IntentDataError(file: file.path, line: nil, reason: "cannot read the file: \(error.localizedDescription)")
+        }
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw IntentDataError(file: file.path, line: nil, reason: "the file is empty") }
+            return node
+        } catch let error as IntentDataError {
+            throw error
+        } catch {
+            throw IntentDataError(file: file.path, line: nil, reason: "not valid YAML: \(error)")
+        }
+    }
+}
+
+/// A mistake in `intents.yml` or `slang.yml`, naming the file and line.
+public struct IntentDataError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var reason: String
+
+    public var description: String {
+        if let line { return "\(file):\(line): \(reason)" }
+        return "\(file): \(reason)"
+    }
+}

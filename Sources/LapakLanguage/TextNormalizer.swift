@@ -1,0 +1,95 @@
+import Foundation
+
+/// Turns what people type into comparable words: Unicode-normalised, lower case, accents, punctuation
+/// and emoji removed, slang expanded.
+public struct TextNormalizer: Sendable {
+    /// One typed word → its expansion (one or more words).
+    let slang: [String: [String]]
+
+    public init(slang: [String: String]) {
+        self.slang = slang.mapValues { $0.split(separator: " ").map(String.init) }
+    }
+
+    /// The words of `text`, normalised and with slang expanded.
+    public func words(_ text: String) -> [String] {
+        let folded = text.precomposedStringWithCompatibilityMapping
+            .folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: Locale(identifier: "id_ID"))
+        var words: [String] = []
+        var current = ""
+        for scalar in folded.unicodeScalars {
+            if scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) {
+                current.unicodeScalars.append(scalar)
+            } else if scalar == "-" && !current.isEmpty {
+                current.unicodeScalars.append(scalar)  // keep "api-api", "kue-kue"
+            } else if !current.isEmpty {
+                append(current, to: &words)
+                current = ""
+            }
+        }
+        if !current.isEmpty { append(current, to: &words) }
+        return words
+    }
+
+    private func append(_ raw: String, to words: inout [String]) {
+        var word = raw
+        while word.hasSuffix("-") { word.removeLast() }
+        guard !word.isEmpty else { return }
+        // Reduplication with a 2 ("kue2" = "kue-kue") means the plain word here.
+        if word.count > 2, word.hasSuffix("2"), word.dropLast().allSatisfy(\.isLetter) { word.removeLast() }
+        if let expansion = slang[word] {
+            words.append(contentsOf: expansion)
+        } else {
+            words.append(word)
+        }
+    }
+}
+
+/// Damerau-Levenshtein distance (optimal string alignment): insertions, deletions, substitutions and
+/// transpositions of neighbours each cost one. About 80 % of misspellings are one such edit away.
+public enum EditDistance {
+    /// The distance between `a` and `b`, or `limit + 1` as soon as it must exceed `limit`.
+    public static func damerauLevenshtein(_ a: String, _ b: String, limit: Int) -> Int {
+        let s = Array(a.unicodeScalars), t = Array(b.unicodeScalars)
+        if abs(s.count - t.count) > limit { return limit + 1 }
+        if s.isEmpty || t.isEmpty { return max(s.count, t.count) }
+        var previousPrevious = [Int](repeating: 0, count: t.count + 1)
+        var previous = Array(0...t.count)
+        var current = [Int](repeating: 0, count: t.count + 1)
+        for i in 1...s.count {
+            current[0] = i
+            var rowMinimum = current[0]
+            for j in 1...t.count {
+                let cost = s[i - 1] == t[j - 1] ? 0 : 1
+                var value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+                if i > 1 && j > 1 && s[i - 1] == t[j - 2] && s[i - 2] == t[j - 1] {
+                    value = min(value, previousPrevious[j - 2] + 1)
+                }
+                current[j] = value
+                rowMinimum = min(rowMinimum, value)
+            }
+            if rowMinimum > limit { return limit + 1 }
+            (previousPrevious, previous, current) = (previous, current, previousPrevious)
+        }
+        return previous[t.count]
+    }
+
+    /// Typos forgiven for a word of `length` letters: 1-2 letters none, 3-5 one, 6 or more two.
+    public static func allowedEdits(forLength length: Int) -> Int {
+        switch length {
+        case ..<3: return 0
+        case 3...5: return 1
+        default: return 2
+        }
+    }
+
+    /// Whether a typed word stands for a known word, under the typo policy (judged by the shorter of the two).
+    ///
+    /// The first letter must be right: people rarely mistype it, and requiring it keeps different words
+    /// of the same shape apart ("tukang" is not "pulang", "cuaca hari" is not "cari").
+    public static func matches(_ typed: String, _ known: String) -> Bool {
+        if typed == known { return true }
+        guard typed.first == known.first else { return false }
+        let allowed = allowedEdits(forLength: min(typed.count, known.count))
+        return allowed > 0 && damerauLevenshtein(typed, known, limit: allowed) <= allowed
+    }
+}
