@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -16,8 +15,16 @@ public final class BotAPIEmulator: Sendable {
     public let state: EmulatorState
     private let configuration: EmulatorConfiguration
     private let logger: Logger
-    private let server = Mutex<(task: Task<Void, any Error>?, group: ServiceGroup?, port: Int)>((nil, nil, 0))
+    private let server = Mutex<Server>(Server())
 
+    /// The running server: the task that runs the Hummingbird application and the group that can stop it.
+    private struct Server {
+        var task: Task<Void, any Error>?
+        var group: ServiceGroup?
+        var port = 0
+    }
+
+    /// Creates an emulator; nothing listens until `start()`.
     public init(configuration: EmulatorConfiguration = EmulatorConfiguration(), clock: any MonotonicClock = SystemClock(), logger: Logger) {
         self.configuration = configuration
         self.logger = logger
@@ -33,8 +40,11 @@ public final class BotAPIEmulator: Sendable {
     /// The token the emulator accepts.
     public var token: String { configuration.token }
 
-    /// Binds and starts serving; returns once the server accepts connections.
+    /// Binds and starts serving; returns once the server accepts connections (at once when already running).
     public func start() async throws {
+        guard server.withLock({ $0.task == nil }) else { return }
+        await state.serving()
+        // onServerRunning is the only place the real port of a port-0 bind is known.
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let application = Application(
             router: makeRouter(),
@@ -46,6 +56,7 @@ public final class BotAPIEmulator: Sendable {
             logger: logger)
         let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
         let task = Task {
+            // A bind failure ends the stream without a port, so start() does not wait forever.
             defer { portContinuation.finish() }
             try await group.run()
         }
@@ -54,17 +65,18 @@ public final class BotAPIEmulator: Sendable {
             try await task.value
             throw EmulatorError.notRunning
         }
-        server.withLock { $0 = (task, group, port) }
+        server.withLock { $0 = Server(task: task, group: group, port: port) }
         logger.debug("Bot API emulator listening", metadata: ["port": "\(port)"])
     }
 
     /// Stops the server, ending any waiting long poll; safe to call twice.
     public func stop() async {
-        let (task, group) = server.withLock { state -> (Task<Void, any Error>?, ServiceGroup?) in
-            defer { state = (nil, nil, state.port) }
-            return (state.task, state.group)
+        let running = server.withLock { server -> Server in
+            defer { server = Server(port: server.port) }
+            return server
         }
-        guard let task, let group else { return }
+        guard let task = running.task, let group = running.group else { return }
+        // Graceful shutdown waits for open requests: answer the waiting long polls first.
         await state.shutdown()
         await group.triggerGracefulShutdown()
         _ = try? await task.value
@@ -74,58 +86,13 @@ public final class BotAPIEmulator: Sendable {
         let router = Router()
         let state = self.state
         let token = configuration.token
-
-        router.on("/:bot/:method", method: .post) { request, context in
-            try await Self.botAPI(request, context: context, state: state, token: token)
-        }
-        router.on("/:bot/:method", method: .get) { request, context in
-            try await Self.botAPI(request, context: context, state: state, token: token)
+        // Telegram answers GET as well as POST; GET with query parameters is handy with curl.
+        for method: HTTPTypes.HTTPRequest.Method in [.post, .get] {
+            router.on("/:bot/:method", method: method) { request, context in
+                await Self.botAPI(request, context: context, state: state, token: token)
+            }
         }
         addControlRoutes(to: router)
         return router
     }
-
-    private static func botAPI(_ request: Request, context: BasicRequestContext, state: EmulatorState, token: String) async throws -> Response {
-        let botSegment = context.parameters.get("bot") ?? ""
-        let method = context.parameters.get("method") ?? ""
-        guard botSegment == "bot" + token else {
-            return respond(.error(401, "Unauthorized"))
-        }
-        let parameters: JSONValue
-        let body = try await request.body.collect(upTo: 10 << 20)
-        if body.readableBytes > 0 {
-            do { parameters = try JSONValue.parse(Array(buffer: body)) } catch {
-                return respond(.error(400, "Bad Request: can't parse JSON: \(error.reason)"))
-            }
-        } else {
-            // Query parameters, for trying methods with curl by hand.
-            var object: [String: JSONValue] = [:]
-            for (key, value) in request.uri.queryParameters {
-                let text = String(value)
-                object[String(key)] = Int64(text).map(JSONValue.int) ?? (try? JSONValue.parse(text)) ?? .string(text)
-            }
-            parameters = .object(object)
-        }
-        return respond(await state.answer(method: method, parameters: parameters))
-    }
-
-    static func respond(_ answer: EmulatorAnswer) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        switch answer.body {
-        case .json(let json):
-            return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json.serialized())))
-        case .raw(let bytes):
-            return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-        case .dropConnection:
-            // Promise a longer body than is sent, then fail: the server closes the connection mid-answer.
-            return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: 64) { writer in
-                try await writer.write(ByteBuffer(string: #"{"ok":true,"#))
-                throw EmulatorDroppedConnection()
-            })
-        }
-    }
 }
-
-/// Thrown inside a response body to cut the connection (fault injection).
-struct EmulatorDroppedConnection: Error {}

@@ -7,12 +7,16 @@ public struct EmulatorConfiguration: Sendable {
     /// Port to bind; 0 picks a free one.
     public var port: Int
     /// The only token accepted; others are answered 401 like Telegram.
+    ///
+    /// The default has 20+ characters after the colon, like a real token, so that configuration checks
+    /// that validate the token's shape accept it too.
     public var token: String
     /// The bot account getMe returns and bot messages come from.
     public var bot: User
     /// Flood limits; `.off` by default so functional tests are not slowed down.
     public var limits: EmulatorLimits
 
+    /// A configuration; the defaults give a loopback server on a free port with limits off.
     public init(host: String = "127.0.0.1", port: Int = 0, token: String = "123456:TEST-TOKEN-abcdefghijklmnop",
                 bot: User = User(id: 123_456, isBot: true, firstName: "Lapak", username: "LapakBot"),
                 limits: EmulatorLimits = .off) {
@@ -35,6 +39,7 @@ public struct EmulatorLimits: Sendable, Hashable {
     /// The retry_after announced with a 429.
     public var retryAfterSeconds: Int
 
+    /// Limits; nil rates are not enforced.
     public init(globalPerSecond: Double? = nil, perChatPerSecond: Double? = nil, perChatBurst: Int = 3, retryAfterSeconds: Int = 1) {
         self.globalPerSecond = globalPerSecond
         self.perChatPerSecond = perChatPerSecond
@@ -68,11 +73,13 @@ public enum EmulatorFault: Sendable, Hashable {
 public struct TranscriptEntry: Sendable, Hashable {
     /// True for messages the bot sent.
     public var fromBot: Bool
+    /// The message as it is now (edits applied).
     public var message: Message
 }
 
 /// A Bot API request the emulator answered.
 public struct EmulatorRequestRecord: Sendable, Hashable {
+    /// The Bot API method, e.g. `sendMessage`.
     public var method: String
     /// The chat the request addressed, when it had a chat_id.
     public var chatID: Int64?
@@ -93,6 +100,7 @@ public enum EmulatorError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The emulator is not running.
     case notRunning
 
+    /// A short English explanation for test failures.
     public var description: String {
         switch self {
         case .noSuchButton(let detail): return "no such button: \(detail)"

@@ -101,6 +101,9 @@ extension EmulatorState {
                 case .updates(let updates): return .ok(.array(updates))
                 case .conflict:
                     return .error(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
+                case .abandoned:
+                    // Nobody reads this answer; the status marks the poll in `requests`.
+                    return .error(499, "Client Closed Request")
                 }
             case "deleteWebhook":
                 webhookURL = nil
@@ -258,9 +261,15 @@ extension EmulatorState {
         }
         if case .inlineKeyboard(let keyboard) = markup {
             for button in keyboard.rows.joined() {
-                guard !button.text.isEmpty else { throw MethodFailure(400, "Bad Request: text buttons are unallowed in the inline keyboard") }
-                if let data = button.callbackData, data.utf8.count > 64 || data.isEmpty {
+                guard !button.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    throw MethodFailure(400, "Bad Request: can't parse inline keyboard button: button text must be non-empty")
+                }
+                if let data = button.callbackData, data.utf8.count > 64 {
                     throw MethodFailure(400, "Bad Request: BUTTON_DATA_INVALID")
+                }
+                // Telegram reports an empty callback_data like a button without any action.
+                if button.callbackData?.isEmpty ?? true, button.url == nil {
+                    throw MethodFailure(400, "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
                 }
             }
         }

@@ -6,11 +6,7 @@ extension EmulatorState {
     /// Sends a text; a leading `/command` (optionally `@BotName`) gets a bot_command entity as Telegram adds.
     @discardableResult
     public func sendText(from user: User, _ text: String) -> Update {
-        var entities: [MessageEntity]?
-        if text.hasPrefix("/") {
-            let token = text.prefix { !$0.isWhitespace }
-            if token.count > 1 { entities = [MessageEntity(type: "bot_command", offset: 0, length: token.utf16.count)] }
-        }
+        let entities = Self.commandLength(text).map { [MessageEntity(type: "bot_command", offset: 0, length: $0)] }
         return sendUserMessage(from: user) { id, chat, date in
             Message(messageID: id, from: user, chat: chat, date: date, text: text, entities: entities)
         }
@@ -111,8 +107,9 @@ extension EmulatorState {
         if current.count >= count { return current }
         let id = UUID()
         return try await withCheckedThrowingContinuation { continuation in
-            let timer = Task { [clock] in
-                try? await clock.sleep(for: timeout)
+            // Real time: a test waiting for the bot must not hang because it drives a manual clock.
+            let timer = Task {
+                try? await Task.sleep(for: timeout)
                 guard !Task.isCancelled else { return }
                 self.expireMessageWaiter(id)
             }
@@ -139,6 +136,27 @@ extension EmulatorState {
     }
 
     // MARK: - Helpers
+
+    /// The UTF-16 length of a leading `/command` or `/command@BotName`, as Telegram marks it; nil without one.
+    ///
+    /// Telegram marks only the valid part: letters, digits and underscores, then optionally `@` and a
+    /// username (`/start!` is marked as `/start`, `/ start` not at all).
+    static func commandLength(_ text: String) -> Int? {
+        func isWordCharacter(_ unit: UInt16) -> Bool {
+            (0x30...0x39).contains(unit) || (0x41...0x5A).contains(unit) || (0x61...0x7A).contains(unit) || unit == 0x5F
+        }
+        let units = Array(text.utf16)
+        guard units.first == 0x2F else { return nil }
+        var end = 1
+        while end < units.count, isWordCharacter(units[end]) { end += 1 }
+        guard end > 1 else { return nil }
+        if end < units.count, units[end] == 0x40 {
+            var mention = end + 1
+            while mention < units.count, isWordCharacter(units[mention]) { mention += 1 }
+            if mention > end + 1 { end = mention }
+        }
+        return end
+    }
 
     private func sendUserMessage(from user: User, _ make: (Int, Chat, Int64) -> Message) -> Update {
         var record = chats[user.id] ?? ChatRecord(user: user)

@@ -14,6 +14,8 @@ public actor EmulatorState {
     var nextUpdateID: Int64
     var allowedUpdates: [String]?
     var poll: PollWaiter?
+    /// Set while the server stops: polls must not wait, or graceful shutdown would wait for them.
+    var stopping = false
 
     var chats: [Int64: ChatRecord] = [:]
     var messageWaiters: [MessageWaiter] = []
@@ -45,7 +47,10 @@ public actor EmulatorState {
 
     enum PollOutcome {
         case updates([JSONValue])
+        /// A newer getUpdates took over.
         case conflict
+        /// The client went away while waiting.
+        case abandoned
     }
 
     struct ChatRecord {
@@ -111,15 +116,31 @@ public actor EmulatorState {
             waiting.continuation.resume(returning: .conflict)
         }
         let ready = deliverable(limit: limit)
-        if !ready.isEmpty || timeout <= 0 { return .updates(ready) }
+        if !ready.isEmpty || timeout <= 0 || stopping { return .updates(ready) }
+        // Event-driven: the continuation is resumed by enqueue (updates), the timer (timeout), a newer
+        // poll (conflict) or the request's cancellation (client gone). Nothing is ever removed from
+        // `pending` here, so even a poll answered into a dead connection steals nothing: only a later
+        // offset confirms updates.
         let id = UUID()
-        return await withCheckedContinuation { continuation in
-            let timer = Task { [clock] in
-                try? await clock.sleep(for: .seconds(timeout))
-                guard !Task.isCancelled else { return }
-                self.expirePoll(id)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                guard !Task.isCancelled else {
+                    continuation.resume(returning: .abandoned)
+                    return
+                }
+                // Real time, not the injected clock: a long poll's timeout is the client's socket timeout,
+                // and a test driving flood windows with a manual clock still wants polls to end.
+                let timer = Task {
+                    try? await Task.sleep(for: .seconds(timeout))
+                    guard !Task.isCancelled else { return }
+                    self.expirePoll(id, with: .updates([]))
+                }
+                poll = PollWaiter(id: id, limit: limit, continuation: continuation, timer: timer)
             }
-            poll = PollWaiter(id: id, limit: limit, continuation: continuation, timer: timer)
+        } onCancel: {
+            // The hop onto the actor orders this after a registration already under way; a cancellation
+            // that came earlier is caught by the isCancelled check before registering.
+            Task { await self.expirePoll(id, with: .abandoned) }
         }
     }
 
@@ -155,14 +176,16 @@ public actor EmulatorState {
         waiting.continuation.resume(returning: .updates(ready))
     }
 
-    private func expirePoll(_ id: UUID) {
+    private func expirePoll(_ id: UUID, with outcome: PollOutcome) {
         guard let waiting = poll, waiting.id == id else { return }
         poll = nil
-        waiting.continuation.resume(returning: .updates([]))
+        waiting.timer.cancel()
+        waiting.continuation.resume(returning: outcome)
     }
 
     /// Ends any waiting long poll and message waiter (the server is stopping).
     func shutdown() {
+        stopping = true
         if let waiting = poll {
             poll = nil
             waiting.timer.cancel()
@@ -174,6 +197,9 @@ public actor EmulatorState {
         }
         messageWaiters.removeAll()
     }
+
+    /// The server is (again) accepting requests.
+    func serving() { stopping = false }
 
     func record(_ method: String, chatID: Int64?, status: Int, violated: Bool) {
         requests.append(EmulatorRequestRecord(method: method, chatID: chatID, at: clock.now, status: status, violatedRetryAfter: violated))

@@ -14,7 +14,7 @@ public enum Language: String, Sendable, CaseIterable, Hashable {
 
 /// What a command does.
 public enum CommandAction: String, Sendable, Hashable, CaseIterable {
-    case start, help, language
+    case start, help, find, cancel, language
 }
 
 /// A command of the menu in one language.
@@ -32,8 +32,14 @@ public struct LanguagePack: Sendable {
     public private(set) var commands: [Language: [CommandDefinition]]
 
     /// The reply keys the code uses; a missing one stops the daemon at start, not mid-conversation.
-    public static let requiredReplies = ["start", "help", "fallback", "unknown_command", "no_text", "language_switched",
-                                         "button_expired", "help_button"]
+    public static let requiredReplies = [
+        "start", "help", "fallback", "unknown_command", "no_text", "language_switched", "button_expired", "help_button",
+        "search_button", "share_location_button", "cancel_button", "ask_location", "choose_category", "all_kinds_button",
+        "more_kinds_button", "any_business", "location_received", "results_header", "halal_suffix", "no_results",
+        "nearest_any_instead", "no_more_results", "mode_fixed", "mode_mobile_since", "halal_mark", "verified_mark",
+        "unverified_mark", "next_button", "halal_only_button", "all_button", "cancelled", "nothing_to_cancel", "vendor_soon",
+        "staff_only",
+    ]
 
     /// Loads and validates `replies.yml` and `commands.yml` from `directory`.
     public static func load(from directory: URL) throws(LanguageDataError) -> LanguagePack {

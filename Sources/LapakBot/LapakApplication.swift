@@ -1,5 +1,6 @@
 import Foundation
 import LapakDatabase
+import LapakLanguage
 import LapakRegistry
 import Logging
 import ServiceLifecycle
@@ -29,6 +30,10 @@ public struct LapakApplication: Sendable {
             throw ConfigurationError(setting: "database.path", message: "cannot open \(configuration.databasePath): \(error)")
         }
         registry = Registry(database: database, taxonomy: taxonomy, timeZone: configuration.timeZone)
+        let matcher: IntentMatcher
+        do { matcher = try IntentMatcher.load(from: configuration.intentsDirectory, taxonomy: taxonomy) } catch {
+            throw ConfigurationError(setting: "intents.path", message: "\(error)")
+        }
         transport = CurlTransport(configuration: .init(maxConcurrentRequests: configuration.maxConnections,
                                                        connectTimeout: .seconds(configuration.connectTimeout)))
         client = BotAPIClient(token: configuration.telegramToken, apiURL: configuration.telegramAPIURL, transport: transport,
@@ -37,8 +42,11 @@ public struct LapakApplication: Sendable {
             pollTimeout: configuration.pollTimeout, batchLimit: configuration.batchLimit,
             maxConcurrentHandlers: configuration.handlerConcurrency, maxPendingUpdates: configuration.maxPendingUpdates,
             deleteWebhookOnConflict: configuration.deleteWebhookOnConflict)
-        service = LapakService(client: client, database: database, texts: texts, pollerConfiguration: pollerConfiguration,
-                               clock: clock, logger: logger)
+        let conversationSettings = ConversationSettings(
+            staffIDs: configuration.staffIDs, timeZone: configuration.timeZone, maxDistance: configuration.searchMaxDistance,
+            locationWindow: TimeInterval(configuration.locationMemoryMinutes * 60))
+        service = LapakService(client: client, database: database, texts: texts, matcher: matcher, registry: registry,
+                               conversationSettings: conversationSettings, pollerConfiguration: pollerConfiguration, clock: clock, logger: logger)
     }
 
     /// Runs the daemon until SIGTERM or SIGINT, then stops gracefully.

@@ -22,6 +22,8 @@ public struct LapakConfiguration: Sendable {
     public var intentsDirectory: URL
     /// Search results farther than this many metres are never shown.
     public var searchMaxDistance: Double
+    /// How long a citizen's shared location is remembered, in minutes.
+    public var locationMemoryMinutes: Int
 
     /// Loads the settings: environment, then `configFile` (if given), then the shipped defaults.
     ///
@@ -81,6 +83,7 @@ public struct LapakConfiguration: Sendable {
         maxPendingUpdates = try settings.integer("handlers.max_pending", default: 1000, range: 1...100_000)
 
         searchMaxDistance = Double(try settings.integer("search.max_distance", default: 25_000, range: 100...2_000_000))
+        locationMemoryMinutes = try settings.integer("search.location_memory_minutes", default: 30, range: 1...1440)
 
         let path = settings.string("database.path") ?? ""
         databasePath = path.isEmpty ? Self.defaultDatabasePath() : path

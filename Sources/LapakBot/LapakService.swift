@@ -1,4 +1,6 @@
 import LapakDatabase
+import LapakLanguage
+import LapakRegistry
 import Logging
 import ServiceLifecycle
 import TelegramBotAPI
@@ -8,15 +10,22 @@ public struct LapakService: Service {
     private let client: BotAPIClient
     private let database: AppDatabase
     private let texts: LanguagePack
+    private let matcher: IntentMatcher
+    private let registry: Registry
+    private let conversationSettings: ConversationSettings
     private let pollerConfiguration: LongPoller.Configuration
     private let clock: any MonotonicClock
     private let logger: Logger
 
-    public init(client: BotAPIClient, database: AppDatabase, texts: LanguagePack,
-                pollerConfiguration: LongPoller.Configuration, clock: any MonotonicClock = SystemClock(), logger: Logger) {
+    public init(client: BotAPIClient, database: AppDatabase, texts: LanguagePack, matcher: IntentMatcher, registry: Registry,
+                conversationSettings: ConversationSettings, pollerConfiguration: LongPoller.Configuration,
+                clock: any MonotonicClock = SystemClock(), logger: Logger) {
         self.client = client
         self.database = database
         self.texts = texts
+        self.matcher = matcher
+        self.registry = registry
+        self.conversationSettings = conversationSettings
         self.pollerConfiguration = pollerConfiguration
         self.clock = clock
         self.logger = logger
@@ -27,8 +36,10 @@ public struct LapakService: Service {
         logger.info("Connected to Telegram", metadata: ["bot": "@\(me.username ?? me.firstName)", "bot_id": "\(me.id)"])
         await publishCommands()
 
-        let handler = LapakUpdateHandler(client: client, texts: texts, preferences: UserPreferenceStore(database: database),
-                                         botUsername: me.username, logger: logger)
+        // Locations older than the remembering window are forgotten at start too (privacy).
+        try await ConversationStore(database: database).forgetOldLocations(window: conversationSettings.locationWindow)
+        let handler = LapakUpdateHandler(client: client, texts: texts, matcher: matcher, registry: registry,
+                                         settings: conversationSettings, botUsername: me.username, logger: logger)
         let poller = LongPoller(client: client, inbox: SQLiteUpdateInbox(database: database), handler: handler,
                                 configuration: pollerConfiguration, clock: clock, logger: logger)
         try await poller.run()

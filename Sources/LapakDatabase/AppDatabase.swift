@@ -125,6 +125,38 @@ public struct AppDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("2026-11-29 conversations") { db in
+            try db.execute(sql: """
+                -- Where each user is in a dialog (a pending search, a step of enrollment), as JSON.
+                CREATE TABLE conversation (
+                    user_id INTEGER PRIMARY KEY,
+                    state TEXT NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+
+                -- A citizen's last shared location, kept only for the remembering window.
+                CREATE TABLE user_location (
+                    user_id INTEGER PRIMARY KEY,
+                    latitude REAL NOT NULL,
+                    longitude REAL NOT NULL,
+                    recorded_at INTEGER NOT NULL
+                );
+
+                -- A search shown to a user: buttons carry only its id, never the query itself.
+                CREATE TABLE search_session (
+                    id INTEGER PRIMARY KEY,
+                    user_id INTEGER NOT NULL,
+                    latitude REAL NOT NULL,
+                    longitude REAL NOT NULL,
+                    category TEXT,
+                    halal INTEGER NOT NULL,
+                    page_offset INTEGER NOT NULL,
+                    result_ids TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX search_session_created ON search_session(created_at);
+                """)
+        }
         return migrator
     }
 }

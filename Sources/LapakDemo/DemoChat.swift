@@ -55,7 +55,7 @@ struct DemoChat: Service {
         if ["/keluar", "/quit", "/exit"].contains(line.lowercased()) { return false }
         let state = emulator.state
         let chatID = Self.user.id
-        let before = await state.botMessages(chatID: chatID).count
+        let before = await state.botMessages(chatID: chatID)
 
         do {
             if line.lowercased().hasPrefix("/lokasi") {
@@ -75,19 +75,34 @@ struct DemoChat: Service {
             return true
         }
 
-        do {
-            _ = try await state.waitForBotMessages(chatID: chatID, count: before + 1, timeout: answerTimeout)
-        } catch {
-            if strict { throw DemoError(message: "the bot did not answer “\(line)” within \(answerTimeout)") }
-            output("  (no answer yet)")
-            return true
+        // Wait for the bot to send something new or to edit a message (paging edits in place).
+        let deadline = ContinuousClock.now + answerTimeout
+        var changed: [(message: Message, edited: Bool)] = []
+        while changed.isEmpty {
+            guard ContinuousClock.now < deadline else {
+                if strict { throw DemoError(message: "the bot did not answer “\(line)” within \(answerTimeout)") }
+                output("  (no answer yet)")
+                return true
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+            changed = Self.changes(from: before, to: await state.botMessages(chatID: chatID))
         }
         // Let a reply made of several messages arrive before printing.
         try? await Task.sleep(for: .milliseconds(250))
-        let messages = await state.botMessages(chatID: chatID)
-        for message in messages.dropFirst(before) { output(render(message)) }
+        for change in Self.changes(from: before, to: await state.botMessages(chatID: chatID)) {
+            output((change.edited ? "‹ Lapak (edited): " : "‹ Lapak: ") + render(change.message))
+        }
         await printButtons()
         return true
+    }
+
+    /// Messages that are new, or whose text changed, since `before`.
+    static func changes(from before: [Message], to after: [Message]) -> [(message: Message, edited: Bool)] {
+        let old = Dictionary(before.map { ($0.messageID, $0) }, uniquingKeysWith: { _, last in last })
+        return after.compactMap { message in
+            guard let previous = old[message.messageID] else { return (message, false) }
+            return previous.text != message.text ? (message, true) : nil
+        }
     }
 
     /// The buttons a user can press now: the last inline keyboard, then the reply keyboard.
@@ -139,11 +154,13 @@ struct DemoChat: Service {
     }
 
     private func render(_ message: Message) -> String {
-        if let location = message.location, message.text == nil {
-            return "‹ Lapak: 📍 \(location.latitude), \(location.longitude)"
+        if let venue = message.venue {
+            return "📍 \(venue.title) — \(venue.address) (\(venue.location.latitude), \(venue.location.longitude))"
         }
-        let text = TerminalText.plain(fromHTML: message.text ?? "")
-        return "‹ Lapak: " + text.replacingOccurrences(of: "\n", with: "\n  ")
+        if let location = message.location, message.text == nil {
+            return "📍 \(location.latitude), \(location.longitude)"
+        }
+        return TerminalText.plain(fromHTML: message.text ?? "").replacingOccurrences(of: "\n", with: "\n  ")
     }
 
     static func point(from argument: String) -> (latitude: Double, longitude: Double)? {

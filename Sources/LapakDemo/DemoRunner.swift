@@ -19,7 +19,9 @@ public struct DemoRunner: Sendable {
     }
 
     /// The conversation played when there is no terminal.
-    public static let defaultScript = ["/start", "/bantuan", "halo, ada yang jual kue?", "#1", "/bahasa", "/help"]
+    public static let defaultScript = [
+        "/start", "katering terdekat", "#1", "#1", "bakso dekat sini", "ada tukang jahit gak dkt sini?", "/bahasa", "nearest laundry", "/help",
+    ]
 
     let mode: Mode
     let script: [String]

@@ -52,15 +52,15 @@ extension Registry {
     static func nearest(_ query: NearestQuery, now: Date, in db: Database) throws -> [SearchResult] {
         let needed = query.offset + query.limit
         guard query.limit > 0, query.maxDistance > 0 else { return [] }
-        var categoryRange: (Int64, Int64) = (Int64.min, Int64.max)
+        var categoryRange: (Double, Double) = (-1, 1)
         if let slug = query.category {
             guard let code = try CategoryCodes.existingCode(for: slug, in: db) else { return [] }
-            categoryRange = (code, code)
+            categoryRange = (indexValue(ofCategoryCode: code), indexValue(ofCategoryCode: code))
         }
-        let halalRange: (Int, Int) = query.halalOnly ? (1, 1) : (0, 1)
+        let halalRange = (indexValue(ofHalal: query.halalOnly), indexValue(ofHalal: true))
         let nowSeconds = Int64(now.timeIntervalSince1970)
         let statement = try db.cachedStatement(sql: """
-            SELECT p.business_id, p.latitude, p.longitude FROM place_index r JOIN place p ON p.business_id = r.id
+            SELECT p.business_id, p.latitude, p.longitude FROM place_index r CROSS JOIN place p ON p.business_id = r.id
             WHERE r.max_latitude >= ? AND r.min_latitude <= ? AND r.max_longitude >= ? AND r.min_longitude <= ?
               AND r.max_category >= ? AND r.min_category <= ? AND r.max_halal >= ? AND r.min_halal <= ?
               AND (p.expires_at IS NULL OR p.expires_at > ?)

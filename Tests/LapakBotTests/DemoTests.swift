@@ -11,10 +11,15 @@ struct DemoTests {
         let demo = DemoRunner(mode: .scripted, output: { line in lines.withLock { $0.append(line) } }, logger: Logger(label: "demo"))
         try await demo.run()
         let transcript = lines.withLock { $0.joined(separator: "\n") }
+        #expect(transcript.contains("Registry: 16000 synthetic UMKM"))
         #expect(transcript.contains("‹ Lapak: Halo, Sari!"))
-        #expect(transcript.contains("Yang bisa saya lakukan"))
-        #expect(transcript.contains("[#1 ❓ Bantuan]"))
-        #expect(transcript.contains("answer in English"))
+        #expect(transcript.contains("Bagikan lokasi Anda"))
+        #expect(transcript.contains("Katering terdekat dari lokasi Anda"))
+        #expect(transcript.contains("‹ Lapak: 📍 "))  // the first result as a map pin
+        #expect(transcript.contains("Bakso dan mie terdekat"))
+        #expect(transcript.contains("Penjahit dan konveksi terdekat"))
+        #expect(transcript.contains("The nearest Laundry"))
+        #expect(transcript.contains("What I can do"))
         #expect(transcript.contains("end of the scripted demo"))
     }
 }

@@ -1,0 +1,61 @@
+import Foundation
+import LapakRegistry
+import TelegramBotAPI
+
+/// Search results as a message that reads well on a phone, with its buttons.
+struct SearchResultsView {
+    let texts: LanguagePack
+    let taxonomy: CategoryTaxonomy
+    let language: Language
+    let timeZone: TimeZone
+
+    /// The header and the numbered results of one page.
+    func page(_ results: [SearchResult], category: String?, halalOnly: Bool, offset: Int) -> String {
+        let what: String
+        if let category, let entry = taxonomy.category(category) {
+            what = language == .english ? entry.englishName : entry.indonesianName
+        } else {
+            what = texts.text("any_business", language).capitalized
+        }
+        let header = texts.text("results_header", language, ["what": HTML.escape(what), "halal": halalOnly ? texts.text("halal_suffix", language) : ""])
+        return header + "\n\n" + list(results, startingAt: offset + 1)
+    }
+
+    /// One block per result: name and distance; kind, mode, halal, verification; phone.
+    func list(_ results: [SearchResult], startingAt first: Int) -> String {
+        results.enumerated().map { index, result in
+            let business = result.business
+            let distance = DistanceFormat.string(metres: result.distance, decimalComma: language == .indonesian)
+            var details: [String] = []
+            if let category = taxonomy.category(business.category) {
+                details.append("\(category.emoji) \(HTML.escape(language == .english ? category.englishName : category.indonesianName))")
+            }
+            if business.mode == .berkeliling, let since = result.checkedInSince {
+                details.append(texts.text("mode_mobile_since", language, ["time": time(since)]))
+            } else {
+                details.append(texts.text("mode_fixed", language))
+            }
+            if business.halal { details.append(texts.text("halal_mark", language)) }
+            details.append(texts.text(business.verified ? "verified_mark" : "unverified_mark", language))
+            var lines = ["\(first + index). <b>\(HTML.escape(business.name))</b> · \(distance)", "    " + details.joined(separator: " · ")]
+            if !business.phone.isEmpty { lines.append("    📞 \(HTML.escape(business.phone))") }
+            return lines.joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
+    /// A map-pin button per result, then halal filter and next page.
+    func keyboard(session: Int64, results: [SearchResult], halalOnly: Bool, hasMore: Bool) -> InlineKeyboardMarkup {
+        let pins = results.indices.map { InlineKeyboardButton(text: "📍 \($0 + 1)", callbackData: "v:\(session):\($0)") }
+        var controls = [InlineKeyboardButton(text: texts.text(halalOnly ? "all_button" : "halal_only_button", language), callbackData: "h:\(session)")]
+        if hasMore { controls.append(InlineKeyboardButton(text: texts.text("next_button", language), callbackData: "n:\(session)")) }
+        return InlineKeyboardMarkup(rows: [pins, controls])
+    }
+
+    /// "10.15" in Indonesian, "10:15" in English, in the registry's time zone.
+    func time(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.hour, .minute], from: date)
+        return String(format: language == .english ? "%02d:%02d" : "%02d.%02d", parts.hour ?? 0, parts.minute ?? 0)
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import GRDB
+
+/// Per-user dialog state, remembered locations and shown searches: everything a restart must not forget.
+public struct ConversationStore: Sendable {
+    private let database: AppDatabase
+
+    public init(database: AppDatabase) { self.database = database }
+
+    // MARK: - Dialog state
+
+    /// The user's pending dialog state (JSON written by the bot), if any.
+    public func state(of userID: Int64) async throws -> String? {
+        try await database.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT state FROM conversation WHERE user_id = ?", arguments: [userID])
+        }
+    }
+
+    /// Sets (or with nil clears) the user's dialog state; marks `updateID` handled in the same transaction.
+    public func setState(_ state: String?, of userID: Int64, handling updateID: Int64?, now: Date = Date()) async throws {
+        try await database.writer.write { db in
+            if let state {
+                try db.execute(sql: """
+                    INSERT INTO conversation (user_id, state, updated_at) VALUES (?, ?, ?)
+                    ON CONFLICT(user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+                    """, arguments: [userID, state, Int64(now.timeIntervalSince1970)])
+            } else {
+                try db.execute(sql: "DELETE FROM conversation WHERE user_id = ?", arguments: [userID])
+            }
+            if let updateID { try SQLiteUpdateInbox.markHandled(updateID, in: db) }
+        }
+    }
+
+    // MARK: - Remembered locations
+
+    /// Remembers where the user is, and forgets every location older than `window` (privacy).
+    public func rememberLocation(of userID: Int64, latitude: Double, longitude: Double, now: Date = Date(), window: TimeInterval) async throws {
+        let timestamp = Int64(now.timeIntervalSince1970)
+        try await database.writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO user_location (user_id, latitude, longitude, recorded_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(user_id) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude, recorded_at = excluded.recorded_at
+                """, arguments: [userID, latitude, longitude, timestamp])
+            try db.execute(sql: "DELETE FROM user_location WHERE recorded_at < ?", arguments: [timestamp - Int64(window)])
+        }
+    }
+
+    /// The user's location if shared within `window`.
+    public func recentLocation(of userID: Int64, now: Date = Date(), window: TimeInterval) async throws -> (latitude: Double, longitude: Double)? {
+        try await database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT latitude, longitude FROM user_location WHERE user_id = ? AND recorded_at >= ?",
+                             arguments: [userID, Int64(now.timeIntervalSince1970) - Int64(window)])
+                .map { ($0["latitude"], $0["longitude"]) }
+        }
+    }
+
+    /// Forgets every location older than `window`; returns how many were forgotten.
+    @discardableResult
+    public func forgetOldLocations(now: Date = Date(), window: TimeInterval) async throws -> Int {
+        try await database.writer.write { db in
+            try db.execute(sql: "DELETE FROM user_location WHERE recorded_at < ?", arguments: [Int64(now.timeIntervalSince1970) - Int64(window)])
+            return db.changesCount
+        }
+    }
+
+    // MARK: - Search sessions
+
+    /// A search as shown to a user.
+    public struct SearchSession: Sendable, Hashable {
+        public var id: Int64
+        public var userID: Int64
+        public var latitude: Double
+        public var longitude: Double
+        public var category: String?
+        public var halalOnly: Bool
+        public var offset: Int
+        /// The business ids on the page shown, in order (venue buttons refer to them by position).
+        public var resultIDs: [Int64]
+        public var createdAt: Date
+
+        public init(id: Int64 = 0, userID: Int64, latitude: Double, longitude: Double, category: String?, halalOnly: Bool, offset: Int,
+                    resultIDs: [Int64], createdAt: Date) {
+            self.id = id
+            self.userID = userID
+            self.latitude = latitude
+            self.longitude = longitude
+            self.category = category
+            self.halalOnly = halalOnly
+            self.offset = offset
+            self.resultIDs = resultIDs
+            self.createdAt = createdAt
+        }
+    }
+
+    /// Stores a search shown to a user (and forgets sessions older than `keep`); returns its id.
+    public func saveSearch(_ session: SearchSession, keep: TimeInterval, handling updateID: Int64?) async throws -> Int64 {
+        try await database.writer.write { db in
+            let created = Int64(session.createdAt.timeIntervalSince1970)
+            try db.execute(sql: "DELETE FROM search_session WHERE created_at < ?", arguments: [created - Int64(keep)])
+            try db.execute(sql: """
+                INSERT INTO search_session (user_id, latitude, longitude, category, halal, page_offset, result_ids, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [session.userID, session.latitude, session.longitude, session.category, session.halalOnly, session.offset,
+                                 session.resultIDs.map(String.init).joined(separator: ","), created])
+            let id = db.lastInsertedRowID
+            if let updateID { try SQLiteUpdateInbox.markHandled(updateID, in: db) }
+            return id
+        }
+    }
+
+    /// The search with this id, only if it belongs to `userID` (buttons can be forged) and is younger than `maxAge`.
+    public func search(_ id: Int64, of userID: Int64, now: Date = Date(), maxAge: TimeInterval) async throws -> SearchSession? {
+        try await database.writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM search_session WHERE id = ? AND user_id = ? AND created_at >= ?",
+                                             arguments: [id, userID, Int64(now.timeIntervalSince1970) - Int64(maxAge)]) else { return nil }
+            let ids = (row["result_ids"] as String).split(separator: ",").compactMap { Int64($0) }
+            return SearchSession(id: row["id"], userID: row["user_id"], latitude: row["latitude"], longitude: row["longitude"],
+                                 category: row["category"], halalOnly: row["halal"], offset: row["page_offset"], resultIDs: ids,
+                                 createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)))
+        }
+    }
+}

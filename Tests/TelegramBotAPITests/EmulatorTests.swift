@@ -1,0 +1,366 @@
+import BotAPIEmulator
+import Logging
+import Testing
+import TelegramBotAPI
+
+/// An emulator on its own free port with a real libcurl client, stopped when the test ends.
+private struct EmulatorBench {
+    let emulator: BotAPIEmulator
+    let transport: CurlTransport
+    let client: BotAPIClient
+    var state: EmulatorState { emulator.state }
+
+    static func run(limits: EmulatorLimits = .off, _ body: (EmulatorBench) async throws -> Void) async throws {
+        var configuration = EmulatorConfiguration()
+        configuration.limits = limits
+        let emulator = BotAPIEmulator(configuration: configuration, logger: Logger(label: "test"))
+        try await emulator.start()
+        let transport = CurlTransport()
+        let client = BotAPIClient(token: emulator.token, apiURL: emulator.apiURL, transport: transport,
+                                  requestTimeout: .seconds(5), retryPolicy: .none, logger: Logger(label: "test"))
+        let bench = EmulatorBench(emulator: emulator, transport: transport, client: client)
+        do {
+            try await body(bench)
+        } catch {
+            transport.shutdown()
+            await emulator.stop()
+            throw error
+        }
+        transport.shutdown()
+        await emulator.stop()
+    }
+
+    /// A second client with its own flood gate, as another bot process would have.
+    func otherClient() -> BotAPIClient {
+        BotAPIClient(token: emulator.token, apiURL: emulator.apiURL, transport: transport, requestTimeout: .seconds(5),
+                     retryPolicy: .none, logger: Logger(label: "test"))
+    }
+
+    /// POSTs JSON to the control API and returns the HTTP status and the answer.
+    func control(_ action: String, _ body: JSONValue) async throws -> (status: Int, answer: JSONValue) {
+        let response = try await transport.post(HTTPRequest(url: emulator.apiURL + "/control/" + action, body: body.serialized(),
+                                                            timeout: .seconds(5)))
+        return (response.status, try JSONValue.parse(response.body))
+    }
+}
+
+/// Telegram's refusal inside a client error, or a recorded issue.
+private func telegramError(_ operation: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async -> TelegramError? {
+    do {
+        try await operation()
+        Issue.record("the call should have failed", sourceLocation: sourceLocation)
+    } catch BotAPIError.rejected(let error) {
+        return error
+    } catch {
+        Issue.record("expected Telegram's refusal, got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
+
+private let ani = User(id: 7_001, firstName: "Ani", username: "ani_bontang", languageCode: "id")
+
+@Suite("Bot API emulator over loopback HTTP with the real client")
+struct EmulatorTests {
+    @Test("getMe answers the configured bot")
+    func getMe() async throws {
+        try await EmulatorBench.run { bench in
+            let me = try await bench.client.getMe()
+            #expect(me.id == 123_456 && me.isBot && me.username == "LapakBot")
+            #expect(bench.emulator.apiURL == "http://127.0.0.1:\(bench.emulator.port)" && bench.emulator.port > 0)
+        }
+    }
+
+    @Test("getUpdates delivers a command with Telegram's bot_command entity; confirmed updates do not come back")
+    func updatesAndOffsets() async throws {
+        try await EmulatorBench.run { bench in
+            let first = await bench.state.sendText(from: ani, "/start@LapakBot promo")
+            let second = await bench.state.sendText(from: ani, "halo")
+            #expect(second.updateID == first.updateID + 1)
+
+            let batch = try await bench.client.getUpdates(offset: nil, timeout: 0)
+            #expect(batch.updates.map(\.updateID) == [first.updateID, second.updateID])
+            guard case .message(let message) = batch.updates.first?.content else {
+                Issue.record("expected a message, got \(batch.updates)")
+                return
+            }
+            #expect(message.entities == [MessageEntity(type: "bot_command", offset: 0, length: 15)])
+            #expect(message.command == "start" && message.commandTarget == "LapakBot" && message.commandArgument == "promo")
+            #expect(message.chat.id == ani.id && message.chat.kind == .privateChat && message.from == ani)
+            guard case .message(let plain) = batch.updates.last?.content else { return }
+            #expect(plain.entities == nil && plain.messageID == message.messageID + 1)
+
+            // Unconfirmed updates come again; confirmed ones never do.
+            #expect(try await bench.client.getUpdates(offset: nil, timeout: 0).updates.count == 2)
+            let rest = try await bench.client.getUpdates(offset: first.updateID + 1, timeout: 0)
+            #expect(rest.updates.map(\.updateID) == [second.updateID])
+            #expect(try await bench.client.getUpdates(offset: second.updateID + 1, timeout: 0).updates.isEmpty)
+            #expect(await bench.state.pendingUpdateCount == 0)
+        }
+    }
+
+    @Test("A long poll wakes up as soon as a message arrives")
+    func longPollWakesUp() async throws {
+        try await EmulatorBench.run { bench in
+            let started = ContinuousClock.now
+            let poll = Task { try await bench.client.getUpdates(offset: nil, timeout: 5) }
+            try await Task.sleep(for: .milliseconds(150))
+            await bench.state.sendText(from: ani, "ada katering?")
+            let batch = try await poll.value
+            #expect(batch.updates.count == 1)
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
+
+    @Test("An empty long poll ends after its timeout; allowed_updates filters and is remembered")
+    func timeoutAndAllowedUpdates() async throws {
+        try await EmulatorBench.run { bench in
+            let started = ContinuousClock.now
+            #expect(try await bench.client.getUpdates(offset: nil, timeout: 1).updates.isEmpty)
+            #expect(ContinuousClock.now - started >= .milliseconds(900))
+
+            await bench.state.sendText(from: ani, "hai")
+            let sent = try await bench.client.sendMessage(chatID: ani.id, text: "Pilih",
+                replyMarkup: .inlineKeyboard(InlineKeyboardMarkup(rows: [[InlineKeyboardButton(text: "A", callbackData: "a")]])))
+            let press = try await bench.state.pressInlineButton(from: ani, messageID: sent.messageID, callbackData: "a")
+            let onlyPresses = try await bench.client.getUpdates(offset: nil, timeout: 0, allowedUpdates: ["callback_query"])
+            #expect(onlyPresses.updates.map(\.updateID) == [press.updateID])
+            // Telegram keeps the last allowed_updates until a request names a new list.
+            #expect(try await bench.client.getUpdates(offset: nil, timeout: 0).updates.map(\.updateID) == [press.updateID])
+            #expect(try await bench.client.getUpdates(offset: nil, timeout: 0, allowedUpdates: []).updates.count == 2)
+        }
+    }
+
+    @Test("A live location moves and stops as edited messages; raw updates are queued verbatim")
+    func liveLocationAndRawUpdates() async throws {
+        try await EmulatorBench.run { bench in
+            let start = await bench.state.sendLocation(from: ani, latitude: 0.13, longitude: 117.50, livePeriod: 900)
+            guard case .message(let shared) = start.content else { return }
+            let moved = await bench.state.moveLiveLocation(from: ani, messageID: shared.messageID, latitude: 0.14, longitude: 117.51)
+            let stopped = await bench.state.stopLiveLocation(from: ani, messageID: shared.messageID)
+            await bench.state.enqueueRawUpdate(["update_id": .int(stopped.updateID + 1), "message": ["text": "no chat, no date"]])
+            let batch = try await bench.client.getUpdates(offset: nil, timeout: 0)
+            #expect(batch.updates.map(\.updateID) == [start.updateID, moved.updateID, stopped.updateID])
+            #expect(batch.malformed.map(\.updateID) == [stopped.updateID + 1])
+            guard case .editedMessage(let move) = batch.updates[1].content, case .editedMessage(let stop) = batch.updates[2].content else {
+                Issue.record("expected two edits, got \(batch.updates)")
+                return
+            }
+            #expect(move.messageID == shared.messageID && move.editDate != nil)
+            #expect(move.location?.latitude == 0.14 && move.location?.livePeriod == 900)
+            #expect(stop.location?.latitude == 0.14 && stop.location?.livePeriod == nil)
+        }
+    }
+
+    @Test("A second long poll ends the first with 409; a cancelled poll is forgotten and steals nothing")
+    func pollConflictAndCancellation() async throws {
+        try await EmulatorBench.run { bench in
+            let first = Task { try await bench.client.getUpdates(offset: nil, timeout: 5) }
+            try await Task.sleep(for: .milliseconds(150))
+            let second = Task { try await bench.otherClient().getUpdates(offset: nil, timeout: 5) }
+            let conflict = await telegramError { _ = try await first.value }
+            #expect(conflict?.errorCode == 409 && conflict?.conflict == .otherInstance)
+
+            second.cancel()
+            _ = try? await second.value
+            try await Task.sleep(for: .milliseconds(150))
+            #expect(await bench.state.requests.last?.status == 499)
+            let sent = await bench.state.sendText(from: ani, "masih ada?")
+            #expect(try await bench.client.getUpdates(offset: nil, timeout: 1).updates.map(\.updateID) == [sent.updateID])
+        }
+    }
+
+    @Test("sendMessage appears in the transcript with its inline keyboard")
+    func transcript() async throws {
+        try await EmulatorBench.run { bench in
+            await bench.state.sendText(from: ani, "/cari kue")
+            let keyboard = InlineKeyboardMarkup(rows: [[InlineKeyboardButton(text: "Berikutnya", callbackData: "page:2")]])
+            let sent = try await bench.client.sendMessage(chatID: ani.id, text: "<b>3</b> hasil", parseMode: .html,
+                                                          replyMarkup: .inlineKeyboard(keyboard))
+            #expect(sent.from?.username == "LapakBot" && sent.chat.id == ani.id && sent.messageID == 2)
+            let entries = await bench.state.transcript(chatID: ani.id)
+            #expect(entries.map(\.fromBot) == [false, true])
+            #expect(entries.last?.message.text == "3 hasil")
+            #expect(entries.last?.message.replyMarkup == keyboard)
+            #expect(try await bench.state.waitForBotMessages(chatID: ani.id, count: 1, timeout: .seconds(1)).count == 1)
+            await #expect(throws: EmulatorError.self) {
+                try await bench.state.waitForBotMessages(chatID: ani.id, count: 2, timeout: .milliseconds(100))
+            }
+        }
+    }
+
+    @Test("Pressing an inline button yields a callback_query with the data and the bot's message")
+    func inlineButton() async throws {
+        try await EmulatorBench.run { bench in
+            await bench.state.sendText(from: ani, "hai")
+            let keyboard = InlineKeyboardMarkup(rows: [[InlineKeyboardButton(text: "Halal", callbackData: "filter:halal")]])
+            let sent = try await bench.client.sendMessage(chatID: ani.id, text: "Saring?", replyMarkup: .inlineKeyboard(keyboard))
+            let press = try await bench.state.pressInlineButton(from: ani, messageID: sent.messageID, callbackData: "filter:halal")
+            let batch = try await bench.client.getUpdates(offset: press.updateID, timeout: 0)
+            guard case .callbackQuery(let query) = batch.updates.first?.content else {
+                Issue.record("expected a callback query, got \(batch.updates)")
+                return
+            }
+            #expect(query.data == "filter:halal" && query.from == ani && !query.chatInstance.isEmpty)
+            #expect(query.message?.messageID == sent.messageID && query.message?.replyMarkup == keyboard)
+            #expect(try await bench.client.answerCallbackQuery(query.id, text: "Oke"))
+            #expect(await bench.state.answeredCallbackQueries[query.id] == "Oke")
+            await #expect(throws: EmulatorError.self) {
+                try await bench.state.pressInlineButton(from: ani, messageID: sent.messageID, callbackData: "filter:vegan")
+            }
+        }
+    }
+
+    @Test("Reply keyboard buttons share a location or the user's contact, and remove_keyboard hides them")
+    func keyboardButtons() async throws {
+        try await EmulatorBench.run { bench in
+            await bench.state.sendText(from: ani, "/lokasi")
+            let keyboard = ReplyKeyboardMarkup(keyboard: [[KeyboardButton(text: "📍 Kirim lokasi", requestLocation: true)],
+                                                          [KeyboardButton(text: "📞 Nomor saya", requestContact: true)]])
+            try await bench.client.sendMessage(chatID: ani.id, text: "Di mana?", replyMarkup: .replyKeyboard(keyboard))
+            #expect(await bench.state.currentReplyKeyboard(chatID: ani.id) == keyboard)
+
+            let shared = try await bench.state.pressKeyboardButton(from: ani, label: "📍 Kirim lokasi", location: (0.1335, 117.5081))
+            let contact = try await bench.state.pressKeyboardButton(from: ani, label: "📞 Nomor saya")
+            let batch = try await bench.client.getUpdates(offset: shared.updateID, timeout: 0)
+            guard case .message(let pin) = batch.updates.first?.content, case .message(let card) = batch.updates.last?.content else {
+                Issue.record("expected two messages, got \(batch.updates)")
+                return
+            }
+            #expect(pin.location?.latitude == 0.1335 && pin.location?.longitude == 117.5081 && pin.text == nil)
+            #expect(card.contact?.userID == ani.id && card.contact?.phoneNumber.isEmpty == false)
+            #expect(contact.updateID == shared.updateID + 1)
+
+            try await bench.client.sendMessage(chatID: ani.id, text: "Terima kasih", replyMarkup: .removeKeyboard)
+            #expect(await bench.state.currentReplyKeyboard(chatID: ani.id) == nil)
+            await #expect(throws: EmulatorError.self) {
+                try await bench.state.pressKeyboardButton(from: ani, label: "📍 Kirim lokasi", location: (0, 0))
+            }
+        }
+    }
+
+    @Test("Telegram's refusals: wrong token, unknown method, unknown chat, bad buttons, unmodified edits, webhook")
+    func refusals() async throws {
+        try await EmulatorBench.run { bench in
+            let stranger = BotAPIClient(token: "999:WRONG-TOKEN-abcdefghijklmnop", apiURL: bench.emulator.apiURL,
+                                        transport: bench.transport, retryPolicy: .none, logger: Logger(label: "test"))
+            let unauthorized = await telegramError { _ = try await stranger.getMe() }
+            #expect(unauthorized?.errorCode == 401 && unauthorized?.errorDescription == "Unauthorized")
+            let unknown = await telegramError { _ = try await bench.client.call("flyToTheMoon") }
+            #expect(unknown?.errorCode == 404 && unknown?.errorDescription == "Not Found")
+            let noChat = await telegramError { try await bench.client.sendMessage(chatID: 404, text: "halo") }
+            #expect(noChat?.errorCode == 400 && noChat?.errorDescription == "Bad Request: chat not found")
+
+            await bench.state.sendText(from: ani, "hai")
+            let tooLong = await telegramError { try await bench.client.sendMessage(chatID: ani.id, text: String(repeating: "a", count: 4097)) }
+            #expect(tooLong?.errorDescription == "Bad Request: message is too long")
+            let longData = InlineKeyboardMarkup(rows: [[InlineKeyboardButton(text: "x", callbackData: String(repeating: "d", count: 65))]])
+            let badButton = await telegramError { try await bench.client.sendMessage(chatID: ani.id, text: "x", replyMarkup: .inlineKeyboard(longData)) }
+            #expect(badButton?.errorDescription == "Bad Request: BUTTON_DATA_INVALID")
+
+            let sent = try await bench.client.sendMessage(chatID: ani.id, text: "Halaman 1")
+            let unchanged = await telegramError { _ = try await bench.client.editMessageText(chatID: ani.id, messageID: sent.messageID, text: "Halaman 1") }
+            #expect(unchanged?.errorDescription.hasPrefix("Bad Request: message is not modified") == true)
+            let missing = await telegramError { _ = try await bench.client.editMessageText(chatID: ani.id, messageID: 999, text: "x") }
+            #expect(missing?.errorDescription == "Bad Request: message to edit not found")
+
+            await bench.state.setWebhook("https://example.org/hook")
+            let webhook = await telegramError { _ = try await bench.client.getUpdates(offset: nil, timeout: 0) }
+            #expect(webhook?.conflict == .webhookActive)
+            #expect(try await bench.client.deleteWebhook())
+            #expect(try await bench.client.getUpdates(offset: nil, timeout: 0).updates.count == 1)
+        }
+    }
+
+    @Test("With limits on, a burst gets 429 with retry_after, and a request inside the window counts as a violation")
+    func floodLimits() async throws {
+        try await EmulatorBench.run(limits: .telegram) { bench in
+            await bench.state.sendText(from: ani, "mulai")
+            for index in 0..<3 { try await bench.client.sendMessage(chatID: ani.id, text: "pesan \(index)") }
+            let refused = await telegramError { try await bench.client.sendMessage(chatID: ani.id, text: "pesan 3") }
+            #expect(refused?.errorCode == 429 && refused?.retryAfter == 1)
+            #expect(await bench.state.floodViolations == 0)
+
+            // A client that ignores the announcement (here: one that never saw it) is caught.
+            try await Task.sleep(for: .milliseconds(200))
+            let ignored = await telegramError { _ = try await bench.otherClient().getMe() }
+            #expect(ignored?.errorCode == 429 && ignored?.retryAfter == 1)
+            #expect(await bench.state.floodViolations == 1)
+            #expect(await bench.state.requests.last?.violatedRetryAfter == true)
+        }
+    }
+
+    @Test("Injected faults: malformed JSON, a dropped connection and a 502 reach the client as such")
+    func faults() async throws {
+        try await EmulatorBench.run { bench in
+            await bench.state.injectFault(.malformedJSON, method: "getMe")
+            do {
+                _ = try await bench.client.getMe()
+                Issue.record("a garbled answer must fail")
+            } catch let error as BotAPIError {
+                guard case .invalidResponse = error else {
+                    Issue.record("expected invalidResponse, got \(error)")
+                    return
+                }
+            }
+
+            await bench.state.injectFault(.dropConnection)
+            do {
+                _ = try await bench.client.getMe()
+                Issue.record("a dropped connection must fail")
+            } catch let error as BotAPIError {
+                guard case .transport(let transportError) = error else {
+                    Issue.record("expected a transport error, got \(error)")
+                    return
+                }
+                #expect(transportError.kind == .connectionDropped)
+            }
+
+            // The control API injects faults too.
+            let (status, answer) = try await bench.control("injectFault", ["fault": "serverError", "status": 502, "method": "getMe", "count": 2])
+            #expect(status == 200 && answer["ok"] == true)
+            for _ in 0..<2 {
+                let badGateway = await telegramError { _ = try await bench.client.getMe() }
+                #expect(badGateway?.errorCode == 502 && badGateway?.errorDescription == "Bad Gateway")
+            }
+            #expect(try await bench.client.getMe().username == "LapakBot")
+        }
+    }
+
+    @Test("The control API simulates users and presses buttons for tools outside the process")
+    func controlAPI() async throws {
+        try await EmulatorBench.run { bench in
+            let (status, answer) = try await bench.control("sendText", ["user": ani.json, "text": "/bantuan"])
+            #expect(status == 200)
+            let update = try Update(json: answer["result"] ?? .null)
+            guard case .message(let message) = update.content else {
+                Issue.record("expected a message, got \(update)")
+                return
+            }
+            #expect(message.command == "bantuan")
+
+            let keyboard = InlineKeyboardMarkup(rows: [[InlineKeyboardButton(text: "Ya", callbackData: "yes")]])
+            let sent = try await bench.client.sendMessage(chatID: ani.id, text: "Lanjut?", replyMarkup: .inlineKeyboard(keyboard))
+            let press = try await bench.control("pressInlineButton", ["user": ani.json, "message_id": .int(Int64(sent.messageID)),
+                                                                      "callback_data": "yes"])
+            #expect(press.status == 200 && press.answer["result"]?["callback_query"]?["data"] == "yes")
+            let wrong = try await bench.control("pressInlineButton", ["user": ani.json, "message_id": .int(Int64(sent.messageID)),
+                                                                      "callback_data": "no"])
+            #expect(wrong.status == 400 && wrong.answer["ok"] == false)
+
+            #expect(try await bench.control("block", ["user_id": .int(ani.id)]).status == 200)
+            let blocked = await telegramError { try await bench.client.sendMessage(chatID: ani.id, text: "Promo!") }
+            #expect(blocked?.errorCode == 403 && blocked?.errorDescription == "Forbidden: bot was blocked by the user")
+        }
+    }
+
+    @Test("Parameters in the query string work like JSON ones, for trying methods with curl")
+    func queryParameters() async throws {
+        try await EmulatorBench.run { bench in
+            await bench.state.sendText(from: ani, "hai")
+            let url = bench.emulator.apiURL + "/bot" + bench.emulator.token + "/sendMessage?chat_id=\(ani.id)&text=Halo+Bu+%26+Pak"
+            let response = try await bench.transport.post(HTTPRequest(url: url, body: [], timeout: .seconds(5)))
+            #expect(response.status == 200)
+            #expect(await bench.state.botMessages(chatID: ani.id).first?.text == "Halo Bu & Pak")
+        }
+    }
+}
