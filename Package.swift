@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "BotAPIEmulator", targets: ["BotAPIEmulator"]),
         .library(name: "LapakDatabase", targets: ["LapakDatabase"]),
         .library(name: "LapakRegistry", targets: ["LapakRegistry"]),
+        .library(name: "LapakLanguage", targets: ["LapakLanguage"]),
         .library(name: "LapakBot", targets: ["LapakBot"]),
     ],
     dependencies: [
@@ -160,6 +161,7 @@ let package = Package(
             dependencies: [
                 "LapakBot", "LapakDemo", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase", "LapakRegistry",
                 .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),

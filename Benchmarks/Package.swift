@@ -10,6 +10,7 @@ let package = Package(
         .package(name: "Lapak", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .executableTarget(
@@ -20,10 +21,21 @@ let package = Package(
                 .product(name: "BotAPIEmulator", package: "Lapak"),
                 .product(name: "LapakDatabase", package: "Lapak"),
                 .product(name: "LapakRegistry", package: "Lapak"),
+                .product(name: "LapakLanguage", package: "Lapak"),
+                .product(name: "LapakBot", package: "Lapak"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/LapakBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "SearchProbe",
+            dependencies: [
+                .product(name: "LapakRegistry", package: "Lapak"),
+                .product(name: "LapakDatabase", package: "Lapak"),
+            ],
+            path: "Benchmarks/SearchProbe"
         ),
     ]
 )

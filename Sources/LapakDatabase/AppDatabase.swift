@@ -117,11 +117,12 @@ public struct AppDatabase: Sendable {
                     expires_at INTEGER
                 );
 
-                -- The spatial prefilter: float32 boxes (about 0.85 m steps here) over latitude,
-                -- longitude, category code and halal flag; the id is place.business_id.
+                -- The spatial prefilter: float32 boxes (about 0.85 m steps here) over latitude, longitude
+                -- and category code; the halal flag rides along as an auxiliary column. The id is
+                -- place.business_id.
                 CREATE VIRTUAL TABLE place_index USING rtree(
-                    id, min_latitude, max_latitude, min_longitude, max_longitude,
-                    min_category, max_category, min_halal, max_halal
+                    id, min_latitude, max_latitude, min_longitude, max_longitude, min_category, max_category,
+                    +halal INTEGER
                 );
                 """)
         }

@@ -28,10 +28,12 @@ public struct Kelurahan: Sendable, Hashable {
 
     /// The kelurahan named `name`, ignoring case, spaces and hyphens ("api api", "BontangKuala").
     public static func named(_ name: String) -> Kelurahan? {
-        let key = folded(name)
-        guard !key.isEmpty else { return nil }
-        return bontang.first { folded($0.name) == key }
+        guard !name.isEmpty else { return nil }
+        return byFoldedName[folded(name)]
     }
+
+    /// Looked up once per imported row: folded names are computed once, not per call.
+    private static let byFoldedName: [String: Kelurahan] = Dictionary(bontang.map { (folded($0.name), $0) }, uniquingKeysWith: { first, _ in first })
 
     private static func folded(_ text: String) -> String {
         String(text.lowercased().filter { $0.isLetter || $0.isNumber })

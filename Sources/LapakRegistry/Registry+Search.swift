@@ -49,6 +49,12 @@ extension Registry {
         try await database.writer.read { db in try Self.nearest(query, now: now, in: db) }
     }
 
+    /// The same search, blocking the calling thread: for callers outside Swift concurrency (tools,
+    /// benchmarks that separate the search's cost from the cost of hopping to GRDB's queue and back).
+    public func nearestBlocking(_ query: NearestQuery, at now: Date = Date()) throws -> [SearchResult] {
+        try database.writer.read { db in try Self.nearest(query, now: now, in: db) }
+    }
+
     static func nearest(_ query: NearestQuery, now: Date, in db: Database) throws -> [SearchResult] {
         let needed = query.offset + query.limit
         guard query.limit > 0, query.maxDistance > 0 else { return [] }
@@ -57,12 +63,12 @@ extension Registry {
             guard let code = try CategoryCodes.existingCode(for: slug, in: db) else { return [] }
             categoryRange = (indexValue(ofCategoryCode: code), indexValue(ofCategoryCode: code))
         }
-        let halalRange = (indexValue(ofHalal: query.halalOnly), indexValue(ofHalal: true))
+
         let nowSeconds = Int64(now.timeIntervalSince1970)
         let statement = try db.cachedStatement(sql: """
             SELECT p.business_id, p.latitude, p.longitude FROM place_index r CROSS JOIN place p ON p.business_id = r.id
             WHERE r.max_latitude >= ? AND r.min_latitude <= ? AND r.max_longitude >= ? AND r.min_longitude <= ?
-              AND r.max_category >= ? AND r.min_category <= ? AND r.max_halal >= ? AND r.min_halal <= ?
+              AND r.max_category >= ? AND r.min_category <= ? AND (r.halal = 1 OR ? = 0)
               AND (p.expires_at IS NULL OR p.expires_at > ?)
             """)
 
@@ -72,7 +78,7 @@ extension Registry {
             let box = query.origin.boundingBox(radius: radius)
             inside.removeAll(keepingCapacity: true)
             let rows = try Row.fetchCursor(statement, arguments: [
-                box.south, box.north, box.west, box.east, categoryRange.0, categoryRange.1, halalRange.0, halalRange.1, nowSeconds,
+                box.south, box.north, box.west, box.east, categoryRange.0, categoryRange.1, query.halalOnly, nowSeconds,
             ])
             while let row = try rows.next() {
                 let position = GeoPoint(latitude: row[1], longitude: row[2])
@@ -86,12 +92,15 @@ extension Registry {
         }
         inside.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
         let page = inside.dropFirst(query.offset).prefix(query.limit)
+        let details = try db.cachedStatement(sql: """
+            SELECT b.*, c.started_at AS checkin_started, c.updated_at AS checkin_updated
+            FROM business b LEFT JOIN place p ON p.business_id = b.id LEFT JOIN checkin c ON c.id = p.checkin_id
+            WHERE b.id = ?
+            """)
         return try page.map { hit in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT b.*, c.started_at AS checkin_started, c.updated_at AS checkin_updated
-                FROM business b LEFT JOIN place p ON p.business_id = b.id LEFT JOIN checkin c ON c.id = p.checkin_id
-                WHERE b.id = ?
-                """, arguments: [hit.id]) else { throw DatabaseError(message: "business \(hit.id) vanished during the search") }
+            guard let row = try Row.fetchOne(details, arguments: [hit.id]) else {
+                throw DatabaseError(message: "business \(hit.id) vanished during the search")
+            }
             let started: Int64? = row["checkin_started"]
             let updated: Int64? = row["checkin_updated"]
             return SearchResult(business: business(from: row), position: hit.position, distance: hit.distance,
