@@ -1,4 +1,5 @@
 import Foundation
+import LapakRegistry
 import Yams
 
 /// The languages Lapak answers in.
@@ -69,27 +70,8 @@ public struct LanguagePack: Sendable {
         return nil
     }
 
-    private static func parse(_ file: URL) throws(LanguageDataError) -> Node {
-        let text: String
-        do { text = try String(contentsOf: file, encoding: .utf8) } catch {
-            throw LanguageDataError(file: file.path, line: nil, reason: "cannot read the file: \(error.localizedDescription)")
-        }
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw LanguageDataError(file: file.path, line: nil, reason: "the file is empty")
-            }
-            return node
-        } catch let error as LanguageDataError {
-            throw error
-        } catch let error as YamlError {
-            throw LanguageDataError(file: file.path, line: error.line, reason: "not valid YAML: \(error)")
-        } catch {
-            throw LanguageDataError(file: file.path, line: nil, reason: "not valid YAML: \(error)")
-        }
-    }
-
     private static func loadReplies(_ file: URL) throws(LanguageDataError) -> [String: [Language: String]] {
-        guard let mapping = try parse(file).mapping else {
+        guard let mapping = try LanguageDataFile.load(file).mapping else {
             throw LanguageDataError(file: file.path, line: 1, reason: "expected reply names at the top level")
         }
         var replies: [String: [Language: String]] = [:]
@@ -123,7 +105,7 @@ public struct LanguagePack: Sendable {
     }
 
     private static func loadCommands(_ file: URL) throws(LanguageDataError) -> [Language: [CommandDefinition]] {
-        guard let mapping = try parse(file).mapping else {
+        guard let mapping = try LanguageDataFile.load(file).mapping else {
             throw LanguageDataError(file: file.path, line: 1, reason: "expected the languages 'id' and 'en' at the top level")
         }
         var result: [Language: [CommandDefinition]] = [:]
@@ -164,33 +146,5 @@ public struct LanguagePack: Sendable {
             rest = rest[rest.index(after: close)...]
         }
         return names
-    }
-}
-
-/// A mistake in the language data, naming the file and line.
-public struct LanguageDataError: Error, Sendable, CustomStringConvertible {
-    public var file: String
-    /// One-based line, when known.
-    public var line: Int?
-    public var reason: String
-
-    public var description: String {
-        if let line { return "\(file):\(line): \(reason)" }
-        return "\(file): \(reason)"
-    }
-}
-
-extension Node {
-    /// One-based line of this node in its file.
-    var line: Int? { mark.map { $0.line } }
-}
-
-extension YamlError {
-    /// One-based line of a parse error, when Yams knows it.
-    var line: Int? {
-        switch self {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
-        default: return nil
-        }
     }
 }

@@ -30,10 +30,7 @@ public struct LapakApplication: Sendable {
             throw ConfigurationError(setting: "database.path", message: "cannot open \(configuration.databasePath): \(error)")
         }
         registry = Registry(database: database, taxonomy: taxonomy, timeZone: configuration.timeZone)
-        let matcher: IntentMatcher
-        do { matcher = try IntentMatcher.load(from: configuration.intentsDirectory, taxonomy: taxonomy) } catch {
-            throw ConfigurationError(setting: "intents.path", message: "\(error)")
-        }
+        let matcher = try IntentMatcher.load(from: configuration.intentsDirectory, taxonomy: taxonomy)
         transport = CurlTransport(configuration: .init(maxConcurrentRequests: configuration.maxConnections,
                                                        connectTimeout: .seconds(configuration.connectTimeout)))
         client = BotAPIClient(token: configuration.telegramToken, apiURL: configuration.telegramAPIURL, transport: transport,

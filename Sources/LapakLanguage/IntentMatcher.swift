@@ -55,17 +55,17 @@ public struct IntentMatcher: Sendable {
     let knownWords: Set<String>
 
     /// Loads `intents.yml` and `slang.yml` from `directory`; categories come from `taxonomy`.
-    public static func load(from directory: URL, taxonomy: CategoryTaxonomy) throws(IntentDataError) -> IntentMatcher {
+    public static func load(from directory: URL, taxonomy: CategoryTaxonomy) throws(LanguageDataError) -> IntentMatcher {
         let intentsFile = directory.appendingPathComponent("intents.yml")
         let slangFile = directory.appendingPathComponent("slang.yml")
-        let slangNode = try parse(slangFile)
+        let slangNode = try LanguageDataFile.load(slangFile)
         guard let slangMapping = slangNode.mapping else {
-            throw IntentDataError(file: slangFile.path, line: 1, reason: "expected 'word: expansion' lines")
+            throw LanguageDataError(file: slangFile.path, line: 1, reason: "expected 'word: expansion' lines")
         }
         var slang: [String: String] = [:]
         for (key, value) in slangMapping {
             guard let word = key.string?.lowercased(), let expansion = value.string?.lowercased(), !expansion.isEmpty else {
-                throw IntentDataError(file: slangFile.path, line: key.mark?.line, reason: "expected 'word: expansion'")
+                throw LanguageDataError(file: slangFile.path, line: key.line, reason: "expected 'word: expansion'")
             }
             slang[word] = expansion
         }
@@ -75,8 +75,8 @@ public struct IntentMatcher: Sendable {
             return words.isEmpty ? nil : Phrase(words: words, letters: words.reduce(0) { $0 + $1.count })
         }
 
-        guard let mapping = try parse(intentsFile).mapping else {
-            throw IntentDataError(file: intentsFile.path, line: 1, reason: "expected intent names at the top level")
+        guard let mapping = try LanguageDataFile.load(intentsFile).mapping else {
+            throw LanguageDataError(file: intentsFile.path, line: 1, reason: "expected intent names at the top level")
         }
         var intents: [(Intent, [Phrase])] = []
         var halal: [Phrase] = []
@@ -85,7 +85,7 @@ public struct IntentMatcher: Sendable {
             var phrases: [Phrase] = []
             for language in ["id", "en"] {
                 guard let list = value[language], list.sequence != nil else {
-                    throw IntentDataError(file: intentsFile.path, line: value.mark?.line, reason: "'\(name)' needs a list of '\(language)' phrases")
+                    throw LanguageDataError(file: intentsFile.path, line: value.line, reason: "'\(name)' needs a list of '\(language)' phrases")
                 }
                 phrases += list.array().compactMap { $0.string }.compactMap(phrase)
             }
@@ -95,18 +95,18 @@ public struct IntentMatcher: Sendable {
                 intents.append((intent, phrases))
             } else {
                 let known = Intent.allCases.filter { $0 != .fallback }.map(\.rawValue).joined(separator: ", ")
-                throw IntentDataError(file: intentsFile.path, line: key.mark?.line, reason: "unknown intent '\(name)'; known: \(known), halal")
+                throw LanguageDataError(file: intentsFile.path, line: key.line, reason: "unknown intent '\(name)'; known: \(known), halal")
             }
         }
         for intent in Intent.allCases where intent != .fallback && !intents.contains(where: { $0.0 == intent }) {
-            throw IntentDataError(file: intentsFile.path, line: nil, reason: "the intent '\(intent.rawValue)' is missing")
+            throw LanguageDataError(file: intentsFile.path, line: nil, reason: "the intent '\(intent.rawValue)' is missing")
         }
         let wordsFile = directory.appendingPathComponent("words.yml")
         var knownWords: Set<String> = []
-        let wordsNode = try parse(wordsFile)
+        let wordsNode = try LanguageDataFile.load(wordsFile)
         for language in ["id", "en"] {
             guard let list = wordsNode[language], list.sequence != nil else {
-                throw IntentDataError(file: wordsFile.path, line: nil, reason: "expected a list of '\(language)' words")
+                throw LanguageDataError(file: wordsFile.path, line: nil, reason: "expected a list of '\(language)' words")
             }
             for node in list.array() { knownWords.formUnion(normalizer.words(node.string ?? "")) }
         }
@@ -189,32 +189,5 @@ public struct IntentMatcher: Sendable {
             }
         }
         return bestScore
-    }
-
-    private static func parse(_ file: URL) throws(IntentDataError) -> Node {
-        let text: String
-        do { text = try String(contentsOf: file, encoding: .utf8) } catch {
-            throw IntentDataError(file: file.path, line: nil, reason: "cannot read the file: \(error.localizedDescription)")
-        }
-        do {
-            guard let node = try Yams.compose(yaml: text) else { throw IntentDataError(file: file.path, line: nil, reason: "the file is empty") }
-            return node
-        } catch let error as IntentDataError {
-            throw error
-        } catch {
-            throw IntentDataError(file: file.path, line: nil, reason: "not valid YAML: \(error)")
-        }
-    }
-}
-
-/// A mistake in `intents.yml` or `slang.yml`, naming the file and line.
-public struct IntentDataError: Error, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
-    public var reason: String
-
-    public var description: String {
-        if let line { return "\(file):\(line): \(reason)" }
-        return "\(file): \(reason)"
     }
 }

@@ -40,34 +40,22 @@ public struct CategoryTaxonomy: Sendable {
     }
 
     /// Loads and validates the taxonomy file.
-    public static func load(from file: URL) throws(TaxonomyError) -> CategoryTaxonomy {
-        let text: String
-        do { text = try String(contentsOf: file, encoding: .utf8) } catch {
-            throw TaxonomyError(file: file.path, line: nil, reason: "cannot read the file: \(error.localizedDescription)")
-        }
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else { throw TaxonomyError(file: file.path, line: nil, reason: "the file is empty") }
-            root = node
-        } catch let error as TaxonomyError {
-            throw error
-        } catch {
-            throw TaxonomyError(file: file.path, line: nil, reason: "not valid YAML: \(error)")
-        }
-        guard root.sequence != nil else { throw TaxonomyError(file: file.path, line: 1, reason: "expected a list of categories") }
+    public static func load(from file: URL) throws(LanguageDataError) -> CategoryTaxonomy {
+        let root = try LanguageDataFile.load(file)
+        guard root.sequence != nil else { throw LanguageDataError(file: file.path, line: 1, reason: "expected a list of categories") }
         var categories: [BusinessCategory] = []
         var seen: Set<String> = []
         for entry in root.array() {
-            let line = entry.mark?.line
+            let line = entry.line
             guard let slug = entry["slug"]?.string, slug.range(of: "^[a-z][a-z0-9-]{1,31}$", options: .regularExpression) != nil else {
-                throw TaxonomyError(file: file.path, line: line, reason: "a category needs a slug of lowercase letters, digits and -")
+                throw LanguageDataError(file: file.path, line: line, reason: "a category needs a slug of lowercase letters, digits and -")
             }
-            guard seen.insert(slug).inserted else { throw TaxonomyError(file: file.path, line: line, reason: "the slug '\(slug)' appears twice") }
+            guard seen.insert(slug).inserted else { throw LanguageDataError(file: file.path, line: line, reason: "the slug '\(slug)' appears twice") }
             guard let indonesian = entry["id"]?.string, !indonesian.isEmpty, let english = entry["en"]?.string, !english.isEmpty else {
-                throw TaxonomyError(file: file.path, line: line, reason: "category '\(slug)' needs an 'id' and an 'en' name")
+                throw LanguageDataError(file: file.path, line: line, reason: "category '\(slug)' needs an 'id' and an 'en' name")
             }
             guard let emoji = entry["emoji"]?.string, !emoji.isEmpty else {
-                throw TaxonomyError(file: file.path, line: line, reason: "category '\(slug)' needs an emoji")
+                throw LanguageDataError(file: file.path, line: line, reason: "category '\(slug)' needs an emoji")
             }
             let synonyms = ["id", "en"].flatMap { language in
                 entry["synonyms"]?[language]?.array().compactMap { $0.string?.lowercased() } ?? []
@@ -77,20 +65,8 @@ public struct CategoryTaxonomy: Sendable {
                 group: entry["group"]?.string ?? "", kbli: entry["kbli"]?.array().compactMap(\.string) ?? [], synonyms: synonyms))
         }
         for slug in requiredSlugs where !seen.contains(slug) {
-            throw TaxonomyError(file: file.path, line: nil, reason: "the category '\(slug)' is missing; the registry relies on it")
+            throw LanguageDataError(file: file.path, line: nil, reason: "the category '\(slug)' is missing; the registry relies on it")
         }
         return CategoryTaxonomy(categories: categories)
-    }
-}
-
-/// A mistake in `categories.yml`, naming the file and line.
-public struct TaxonomyError: Error, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
-    public var reason: String
-
-    public var description: String {
-        if let line { return "\(file):\(line): \(reason)" }
-        return "\(file): \(reason)"
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LapakBot
+import LapakRegistry
 import Testing
 
 @Suite("Language data in intents/")
