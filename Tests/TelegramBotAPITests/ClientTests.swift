@@ -121,26 +121,6 @@ struct ClientTests {
         }
     }
 
-    @Test("The emulator's HTTP control API simulates a user for clients outside the process")
-    func controlAPI() async throws {
-        try await EmulatorFixture.with { fixture in
-            let user = User.citizen(47)
-            let body: JSONValue = ["user": user.json, "text": "/start"]
-            let response = try await fixture.transport.post(HTTPRequest(url: fixture.emulator.apiURL + "/control/sendText",
-                                                                        body: body.serialized(), timeout: .seconds(5)))
-            #expect(response.status == 200)
-            let batch = try await fixture.client.getUpdates(offset: nil, timeout: 0)
-            guard case .message(let message) = batch.updates.first?.content else {
-                Issue.record("expected the controlled user's message")
-                return
-            }
-            #expect(message.text == "/start" && message.command == "start" && message.from == user)
-            let bad = try await fixture.transport.post(HTTPRequest(url: fixture.emulator.apiURL + "/control/fly",
-                                                                   body: Array("{}".utf8), timeout: .seconds(5)))
-            #expect(bad.status == 400)
-        }
-    }
-
     @Test("A wrong token is answered 401 and the message does not contain the token")
     func wrongToken() async throws {
         try await EmulatorFixture.with { fixture in
@@ -172,36 +152,6 @@ struct ClientTests {
             #expect(await state.botMessages(chatID: user.id).count == 6)
             #expect(await state.requests.contains { $0.status == 429 })
             #expect(await state.floodViolations == 0)
-        }
-    }
-
-    @Test("A dropped connection and a garbled answer are reported as such")
-    func transportFaults() async throws {
-        try await EmulatorFixture.with { fixture in
-            await fixture.emulator.state.injectFault(.dropConnection, method: "getMe")
-            do {
-                _ = try await fixture.client.getMe()
-                Issue.record("a dropped connection must fail")
-            } catch let error as BotAPIError {
-                guard case .transport(let transportError) = error else {
-                    Issue.record("expected a transport error, got \(error)")
-                    return
-                }
-                #expect(transportError.kind == .connectionDropped)
-                #expect(error.isTransient)
-            }
-            await fixture.emulator.state.injectFault(.malformedJSON, method: "getMe")
-            do {
-                _ = try await fixture.client.getMe()
-                Issue.record("a garbled answer must fail")
-            } catch let error as BotAPIError {
-                guard case .invalidResponse = error else {
-                    Issue.record("expected invalidResponse, got \(error)")
-                    return
-                }
-            }
-            // The connection recovers: the next call works.
-            #expect(try await fixture.client.getMe().username == "LapakBot")
         }
     }
 
