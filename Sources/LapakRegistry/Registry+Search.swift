@@ -63,35 +63,49 @@ extension Registry {
             guard let code = try CategoryCodes.existingCode(for: slug, in: db) else { return [] }
             categoryRange = (indexValue(ofCategoryCode: code), indexValue(ofCategoryCode: code))
         }
-
+        // Only the R*Tree's own nodes are read here; the halal flag (an auxiliary column) costs a lookup
+        // per row, so it is asked for only when the citizen filters by it.
+        let boxes = try db.cachedStatement(sql: """
+            SELECT id, min_latitude, max_latitude, min_longitude, max_longitude FROM place_index
+            WHERE max_latitude >= ? AND min_latitude <= ? AND max_longitude >= ? AND min_longitude <= ?
+              AND max_category >= ? AND min_category <= ?
+            """ + (query.halalOnly ? " AND halal = 1" : ""))
+        let exactPosition = try db.cachedStatement(sql: "SELECT latitude, longitude, expires_at FROM place WHERE business_id = ?")
         let nowSeconds = Int64(now.timeIntervalSince1970)
-        let statement = try db.cachedStatement(sql: """
-            SELECT p.business_id, p.latitude, p.longitude FROM place_index r CROSS JOIN place p ON p.business_id = r.id
-            WHERE r.max_latitude >= ? AND r.min_latitude <= ? AND r.max_longitude >= ? AND r.min_longitude <= ?
-              AND r.max_category >= ? AND r.min_category <= ? AND (r.halal = 1 OR ? = 0)
-              AND (p.expires_at IS NULL OR p.expires_at > ?)
-            """)
 
         var radius = min(query.maxDistance, 400)
-        var inside: [(id: Int64, position: GeoPoint, distance: Double)] = []
+        var found: [(id: Int64, position: GeoPoint, distance: Double)] = []
         while true {
             let box = query.origin.boundingBox(radius: radius)
-            inside.removeAll(keepingCapacity: true)
-            let rows = try Row.fetchCursor(statement, arguments: [
-                box.south, box.north, box.west, box.east, categoryRange.0, categoryRange.1, query.halalOnly, nowSeconds,
-            ])
+            // A lower bound of each candidate's distance from its float32 box: the true point lies inside it.
+            var candidates: [(id: Int64, bound: Double)] = []
+            let rows = try Row.fetchCursor(boxes, arguments: [box.south, box.north, box.west, box.east, categoryRange.0, categoryRange.1])
             while let row = try rows.next() {
-                let position = GeoPoint(latitude: row[1], longitude: row[2])
-                let distance = query.origin.distance(to: position)
-                if distance <= radius { inside.append((row[0], position, distance)) }
+                let nearestCorner = GeoPoint(latitude: min(max(query.origin.latitude, row[1]), row[2]),
+                                             longitude: min(max(query.origin.longitude, row[3]), row[4]))
+                let bound = query.origin.distance(to: nearestCorner) - 0.01
+                if bound <= radius { candidates.append((row[0], bound)) }
             }
-            if inside.count >= needed || radius >= query.maxDistance { break }
+            candidates.sort { $0.bound < $1.bound }
+            // Read exact positions in order of the bound, until no unread candidate can beat the last one needed.
+            found.removeAll(keepingCapacity: true)
+            for candidate in candidates {
+                if found.count >= needed, candidate.bound > found[needed - 1].distance { break }
+                guard let row = try Row.fetchOne(exactPosition, arguments: [candidate.id]) else { continue }
+                if let expires: Int64 = row[2], expires <= nowSeconds { continue }
+                let position = GeoPoint(latitude: row[0], longitude: row[1])
+                let distance = query.origin.distance(to: position)
+                guard distance <= radius else { continue }
+                let entry = (candidate.id, position, distance)
+                let index = found.firstIndex { distance < $0.distance || (distance == $0.distance && candidate.id < $0.id) } ?? found.endIndex
+                found.insert(entry, at: index)
+            }
+            if found.count >= needed || radius >= query.maxDistance { break }
             // Grow by the density seen so far (area ∝ r²), at least doubling, never past the maximum.
-            let growth = inside.isEmpty ? 4.0 : min(4.0, max(2.0, (Double(needed) / Double(inside.count)).squareRoot() * 1.3))
+            let growth = found.isEmpty ? 4.0 : min(4.0, max(2.0, (Double(needed) / Double(found.count)).squareRoot() * 1.3))
             radius = min(query.maxDistance, radius * growth)
         }
-        inside.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
-        let page = inside.dropFirst(query.offset).prefix(query.limit)
+        let page = found.dropFirst(query.offset).prefix(query.limit)
         let details = try db.cachedStatement(sql: """
             SELECT b.*, c.started_at AS checkin_started, c.updated_at AS checkin_updated
             FROM business b LEFT JOIN place p ON p.business_id = b.id LEFT JOIN checkin c ON c.id = p.checkin_id

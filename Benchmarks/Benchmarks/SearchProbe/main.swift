@@ -16,17 +16,18 @@ for count in [16_000, 1_000_000] {
     // The search alone, on the calling thread.
     func blocking(_ category: String?) throws {
         var samples: [Duration] = []
-        for index in 0..<2000 {
+        for index in 0..<(CommandLine.arguments.contains("--blocking-only") ? 20_000 : 2000) {
             let query = NearestQuery(origin: origins[index % origins.count], category: category, limit: 5)
             let start = ContinuousClock.now
             _ = try registry.nearestBlocking(query)
             samples.append(ContinuousClock.now - start)
         }
         samples.sort()
-        print("\(count) \(category ?? "any") R*Tree, blocking: p50 \(samples[1000]), p99 \(samples[1980])")
+        print("\(count) \(category ?? "any") R*Tree, blocking: p50 \(samples[samples.count / 2]), p99 \(samples[samples.count * 99 / 100])")
     }
     try blocking(nil)
     try blocking("katering")
+    if CommandLine.arguments.contains("--blocking-only") { continue }
     for category in [nil, "katering"] as [String?] {
         for scan in [false, true] {
             var samples: [Duration] = []
