@@ -142,15 +142,19 @@ public struct Registry: Sendable {
         try Row.fetchOne(db, sql: "SELECT * FROM business WHERE registry_id = ?", arguments: [registryID]).map(business(from:))
     }
 
+    /// Decodes a row that starts with the business table's columns (`SELECT *` or `SELECT b.*, …`).
+    ///
+    /// By position, not by name: name lookups cost a case-insensitive search per column, and this runs
+    /// for every search result. Migrations only ever append columns, so these positions hold.
     static func business(from row: Row) -> Business {
-        let latitude: Double? = row["latitude"]
-        let longitude: Double? = row["longitude"]
+        let latitude: Double? = row[5]
+        let longitude: Double? = row[6]
         return Business(
-            id: row["id"], registryID: row["registry_id"], name: row["name"], category: row["category"],
-            mode: OperatingMode(rawValue: row["mode"]) ?? .menetap,
+            id: row[0], registryID: row[1], name: row[2], category: row[3],
+            mode: OperatingMode(rawValue: row[4]) ?? .menetap,
             location: latitude.flatMap { lat in longitude.map { GeoPoint(latitude: lat, longitude: $0) } },
-            kelurahan: row["kelurahan"], address: row["address"], phone: row["phone"], ownerTelegramID: row["owner_telegram_id"],
-            halal: row["halal"], status: BusinessStatus(rawValue: row["status"]) ?? .active, verified: row["verified"])
+            kelurahan: row[7], address: row[8], phone: row[9], ownerTelegramID: row[10],
+            halal: row[11], status: BusinessStatus(rawValue: row[12]) ?? .active, verified: row[13])
     }
 
     /// Re-derives where a business can be found now.
