@@ -85,6 +85,7 @@ let package = Package(
             dependencies: [
                 "LapakDatabase", "TelegramBotAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings

@@ -35,7 +35,7 @@ let package = Package(
                 .product(name: "LapakRegistry", package: "Lapak"),
                 .product(name: "LapakDatabase", package: "Lapak"),
             ],
-            path: "Benchmarks/SearchProbe"
+            path: "Probes/SearchProbe"
         ),
     ]
 )

@@ -79,21 +79,25 @@ extension Registry {
             let box = query.origin.boundingBox(radius: radius)
             // A lower bound of each candidate's distance from its float32 box: the true point lies inside it.
             var candidates: [(id: Int64, bound: Double)] = []
-            let rows = try Row.fetchCursor(boxes, arguments: [box.south, box.north, box.west, box.east, categoryRange.0, categoryRange.1])
-            while let row = try rows.next() {
-                let nearestCorner = GeoPoint(latitude: min(max(query.origin.latitude, row[1]), row[2]),
-                                             longitude: min(max(query.origin.longitude, row[3]), row[4]))
+            try boxes.forEachRow(arguments: [box.south, box.north, box.west, box.east, categoryRange.0, categoryRange.1]) { row in
+                let nearestCorner = GeoPoint(latitude: min(max(query.origin.latitude, row.double(1)), row.double(2)),
+                                             longitude: min(max(query.origin.longitude, row.double(3)), row.double(4)))
                 let bound = query.origin.distance(to: nearestCorner) - 0.01
-                if bound <= radius { candidates.append((row[0], bound)) }
+                if bound <= radius { candidates.append((row.int64(0), bound)) }
+                return true
             }
             candidates.sort { $0.bound < $1.bound }
             // Read exact positions in order of the bound, until no unread candidate can beat the last one needed.
             found.removeAll(keepingCapacity: true)
             for candidate in candidates {
                 if found.count >= needed, candidate.bound > found[needed - 1].distance { break }
-                guard let row = try Row.fetchOne(exactPosition, arguments: [candidate.id]) else { continue }
-                if let expires: Int64 = row[2], expires <= nowSeconds { continue }
-                let position = GeoPoint(latitude: row[0], longitude: row[1])
+                var exact: (position: GeoPoint, expired: Bool)?
+                try exactPosition.forEachRow(arguments: [candidate.id]) { row in
+                    exact = (GeoPoint(latitude: row.double(0), longitude: row.double(1)), !row.isNull(2) && row.int64(2) <= nowSeconds)
+                    return false
+                }
+                guard let exact, !exact.expired else { continue }
+                let position = exact.position
                 let distance = query.origin.distance(to: position)
                 guard distance <= radius else { continue }
                 let entry = (candidate.id, position, distance)
