@@ -73,7 +73,7 @@ extension Registry {
         let exactPosition = try db.cachedStatement(sql: "SELECT latitude, longitude, expires_at FROM place WHERE business_id = ?")
         let nowSeconds = Int64(now.timeIntervalSince1970)
 
-        var radius = min(query.maxDistance, 400)
+        var radius = min(query.maxDistance, 250)
         var found: [(id: Int64, position: GeoPoint, distance: Double)] = []
         while true {
             let box = query.origin.boundingBox(radius: radius)
@@ -106,7 +106,7 @@ extension Registry {
             }
             if found.count >= needed || radius >= query.maxDistance { break }
             // Grow by the density seen so far (area ∝ r²), at least doubling, never past the maximum.
-            let growth = found.isEmpty ? 4.0 : min(4.0, max(2.0, (Double(needed) / Double(found.count)).squareRoot() * 1.3))
+            let growth = found.isEmpty ? 2.0 : min(2.0, max(1.4, (Double(needed) / Double(found.count)).squareRoot() * 1.2))
             radius = min(query.maxDistance, radius * growth)
         }
         let page = found.dropFirst(query.offset).prefix(query.limit)
@@ -116,14 +116,16 @@ extension Registry {
             WHERE b.id = ?
             """)
         return try page.map { hit in
-            guard let row = try Row.fetchOne(details, arguments: [hit.id]) else {
-                throw DatabaseError(message: "business \(hit.id) vanished during the search")
+            var result: SearchResult?
+            try details.forEachRow(arguments: [hit.id]) { row in
+                // Columns 0-15 are the business table's, then the check-in's start and last update.
+                result = SearchResult(business: row.business(), position: hit.position, distance: hit.distance,
+                                      checkedInSince: row.optionalInt64(16).map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                                      lastUpdate: row.optionalInt64(17).map { Date(timeIntervalSince1970: TimeInterval($0)) })
+                return false
             }
-            let started: Int64? = row["checkin_started"]
-            let updated: Int64? = row["checkin_updated"]
-            return SearchResult(business: business(from: row), position: hit.position, distance: hit.distance,
-                                checkedInSince: started.map { Date(timeIntervalSince1970: TimeInterval($0)) },
-                                lastUpdate: updated.map { Date(timeIntervalSince1970: TimeInterval($0)) })
+            guard let result else { throw DatabaseError(message: "business \(hit.id) vanished during the search") }
+            return result
         }
     }
 

@@ -22,6 +22,14 @@ for count in [16_000, 1_000_000] {
             _ = try registry.nearestBlocking(query)
             samples.append(ContinuousClock.now - start)
         }
+        if CommandLine.arguments.contains("--slowest") {
+            let slowest = samples.enumerated().sorted { $0.element > $1.element }.prefix(5)
+            for (index, duration) in slowest {
+                let origin = origins[index % origins.count]
+                let results = try registry.nearestBlocking(NearestQuery(origin: origin, category: category, limit: 5))
+                print("  slow: \(duration) at \(origin) → \(results.map { Int($0.distance) })")
+            }
+        }
         samples.sort()
         print("\(count) \(category ?? "any") R*Tree, blocking: p50 \(samples[samples.count / 2]), p99 \(samples[samples.count * 99 / 100])")
     }
