@@ -106,7 +106,7 @@ extension Registry {
             }
             if found.count >= needed || radius >= query.maxDistance { break }
             // Grow by the density seen so far (area ∝ r²), at least doubling, never past the maximum.
-            let growth = found.isEmpty ? 2.0 : min(2.0, max(1.4, (Double(needed) / Double(found.count)).squareRoot() * 1.2))
+            let growth = found.isEmpty ? 1.5 : min(2.0, max(1.2, (Double(needed) / Double(found.count)).squareRoot() * 1.1))
             radius = min(query.maxDistance, radius * growth)
         }
         let page = found.dropFirst(query.offset).prefix(query.limit)
