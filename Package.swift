@@ -69,11 +69,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The R*Tree query function that hands out entries nearest first (C, for SQLite's callback API).
+        .target(
+            name: "CRTreeNearest",
+            linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("m")]
+        ),
+
         // SQLite storage: migrations, the durable update inbox.
         .target(
             name: "LapakDatabase",
             dependencies: [
-                "TelegramBotAPI",
+                "TelegramBotAPI", "CRTreeNearest",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
@@ -83,7 +89,7 @@ let package = Package(
         .target(
             name: "LapakRegistry",
             dependencies: [
-                "LapakDatabase", "TelegramBotAPI",
+                "LapakDatabase", "TelegramBotAPI", "CRTreeNearest",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),

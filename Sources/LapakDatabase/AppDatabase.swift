@@ -1,4 +1,5 @@
 import Foundation
+import CRTreeNearest
 import GRDB
 
 /// Lapak's SQLite database: owns the connection pool and applies the migrations.
@@ -23,13 +24,23 @@ public struct AppDatabase: Sendable {
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try registerFunctions(db)
         }
         return try AppDatabase(DatabasePool(path: path, configuration: configuration))
     }
 
     /// A private in-memory database, for unit tests of logic.
     public static func inMemory() throws -> AppDatabase {
-        try AppDatabase(DatabaseQueue())
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try registerFunctions(db) }
+        return try AppDatabase(DatabaseQueue(configuration: configuration))
+    }
+
+    /// SQL functions every connection needs: the R*Tree's nearest-first query function.
+    static func registerFunctions(_ db: Database) throws {
+        guard let connection = db.sqliteConnection else { return }
+        let code = lapak_register_nearest(connection)
+        guard code == 0 else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot register lapak_nearest") }
     }
 
     /// The schema's history. A migration is never edited once it has shipped: add a new one instead.

@@ -22,17 +22,6 @@ public struct GeoPoint: Sendable, Hashable, CustomStringConvertible {
         return 2 * Self.earthRadius * asin(min(1, sqrt(a)))
     }
 
-    /// A latitude/longitude box that contains every point within `radius` metres of this one.
-    public func boundingBox(radius: Double) -> GeoBox {
-        let latitudeDelta = radius / Self.earthRadius * 180 / .pi
-        let south = max(-90, latitude - latitudeDelta), north = min(90, latitude + latitudeDelta)
-        // Longitude degrees shrink towards the poles: use the box edge nearest a pole for a safe width.
-        let widest = max(abs(south), abs(north))
-        let cosine = cos(widest * .pi / 180)
-        let longitudeDelta = cosine < 1e-9 || north >= 90 || south <= -90 ? 180 : min(180, latitudeDelta / cosine)
-        return GeoBox(south: south, north: north, west: longitude - longitudeDelta, east: longitude + longitudeDelta)
-    }
-
     public var description: String { "\(latitude),\(longitude)" }
 }
 
