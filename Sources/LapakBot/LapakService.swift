@@ -92,11 +92,3 @@ public enum LapakStartupError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
-
-extension Duration {
-    /// Whole milliseconds, for log lines.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}

@@ -110,9 +110,7 @@ public struct LapakUpdateHandler: UpdateHandler {
         case .cancel:
             try await cancel(context)
         case .language:
-            let chosen = Self.requestedLanguage(argument) ?? (language == .indonesian ? .english : .indonesian)
-            try await preferences.setLanguage(chosen.rawValue, of: context.user.id, handling: context.updateID)
-            try await send(texts.text("language_switched", chosen), to: context.in(chosen), keyboard: mainKeyboard(chosen))
+            try await switchLanguage(to: Self.requestedLanguage(argument), context)
         case nil:
             try await send(texts.text("unknown_command", language, ["command": HTML.escape("/" + command)]), to: context)
         }
@@ -136,7 +134,7 @@ public struct LapakUpdateHandler: UpdateHandler {
         case .cancel:
             try await cancel(context)
         case .language:
-            try await handle(command: "bahasa", argument: nil, context)
+            try await switchLanguage(to: nil, context)
         case .broadcast, .stats:
             let key = settings.staffIDs.contains(context.user.id) ? "vendor_soon" : "staff_only"
             try await send(texts.text(key, language), to: context)
@@ -146,6 +144,13 @@ public struct LapakUpdateHandler: UpdateHandler {
             let shown = text.count > 80 ? String(text.prefix(80)) + "…" : text
             try await send(texts.text("fallback", language, ["text": HTML.escape(shown)]), to: context, keyboard: mainKeyboard(language))
         }
+    }
+
+    /// Switches to `requested`, or to the other language when none is named; the choice is stored.
+    private func switchLanguage(to requested: Language?, _ context: ReplyContext) async throws {
+        let chosen = requested ?? (context.language == .indonesian ? .english : .indonesian)
+        try await preferences.setLanguage(chosen.rawValue, of: context.user.id, handling: context.updateID)
+        try await send(texts.text("language_switched", chosen), to: context.in(chosen), keyboard: mainKeyboard(chosen))
     }
 
     private func cancel(_ context: ReplyContext) async throws {

@@ -79,7 +79,7 @@ extension DemoRunner {
     /// Fills the demo's registry with the synthetic Bontang sample and sends most mobile vendors out selling today.
     func loadSampleRegistry(into registry: Registry) async throws {
         let started = ContinuousClock.now
-        let summary = try await RegistryImporter(registry: registry).importCSV(SampleRegistry(count: sampleSize).csv())
+        let summary = try await registry.upsertAll(SampleRegistry(count: sampleSize).businesses())
         var random = SplitMix64(seed: 29)
         var positions: [(businessID: Int64, position: GeoPoint)] = []
         for business in try await registry.allBusinesses() where business.mode == .berkeliling && random.unit() < 0.7 {

@@ -66,45 +66,51 @@ extension Registry {
             let business = Self.business(from: row)
             guard business.mode == .berkeliling else { throw RegistryError.notMobile(business.name) }
             guard business.status == .active else { throw RegistryError.notActive(business.name) }
-            let timestamp = Int64(now.timeIntervalSince1970)
-            try db.execute(sql: "UPDATE checkin SET ended_at = ? WHERE business_id = ? AND ended_at IS NULL AND ends_at > ?",
-                           arguments: [timestamp, businessID, timestamp])
-            try db.execute(sql: """
-                INSERT INTO checkin (business_id, latitude, longitude, accuracy, source, started_at, updated_at, ends_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [businessID, position.latitude, position.longitude, accuracy, source.rawValue, timestamp, timestamp,
-                                 Int64(ends.timeIntervalSince1970)])
-            let checkIn = CheckIn(id: db.lastInsertedRowID, businessID: businessID, position: position, accuracy: accuracy, source: source,
-                                  startedAt: Date(timeIntervalSince1970: TimeInterval(timestamp)),
-                                  updatedAt: Date(timeIntervalSince1970: TimeInterval(timestamp)),
-                                  endsAt: Date(timeIntervalSince1970: TimeInterval(Int64(ends.timeIntervalSince1970))), endedAt: nil)
+            try Self.purgeExpiredPlaces(now: now, in: db)
             var codes = CategoryCodes()
-            try Self.syncPlace(for: business, now: now, codes: &codes, in: db)
-            return checkIn
+            return try Self.recordCheckIn(of: business, at: position, accuracy: accuracy, source: source, endsAt: ends, now: now,
+                                          codes: &codes, in: db)
         }
     }
 
     /// Checks in many mobile vendors at once (one transaction), e.g. to stage a demo day; returns how many.
+    /// Businesses that are not active mobile vendors are passed over.
     @discardableResult
     public func checkIn(_ positions: [(businessID: Int64, position: GeoPoint)], now: Date = Date()) async throws -> Int {
-        let timestamp = Int64(now.timeIntervalSince1970)
-        let ends = Int64(endOfDay(after: now).timeIntervalSince1970)
+        let ends = endOfDay(after: now)
         return try await database.writer.write { db in
+            try Self.purgeExpiredPlaces(now: now, in: db)
             var codes = CategoryCodes()
             var count = 0
             for entry in positions {
                 guard let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [entry.businessID]) else { continue }
                 let business = Self.business(from: row)
                 guard business.mode == .berkeliling, business.status == .active else { continue }
-                try db.execute(sql: """
-                    INSERT INTO checkin (business_id, latitude, longitude, source, started_at, updated_at, ends_at)
-                    VALUES (?, ?, ?, 'location', ?, ?, ?)
-                    """, arguments: [entry.businessID, entry.position.latitude, entry.position.longitude, timestamp, timestamp, ends])
-                try Self.syncPlace(for: business, now: now, codes: &codes, in: db)
+                try Self.recordCheckIn(of: business, at: entry.position, accuracy: nil, source: .location, endsAt: ends, now: now,
+                                       codes: &codes, in: db)
                 count += 1
             }
             return count
         }
+    }
+
+    /// Ends the business's earlier check-in of today, stores the new one and moves its search entry there.
+    @discardableResult
+    static func recordCheckIn(of business: Business, at position: GeoPoint, accuracy: Double?, source: CheckIn.Source, endsAt: Date,
+                              now: Date, codes: inout CategoryCodes, in db: Database) throws -> CheckIn {
+        let timestamp = Int64(now.timeIntervalSince1970)
+        let ends = Int64(endsAt.timeIntervalSince1970)
+        try db.cachedStatement(sql: "UPDATE checkin SET ended_at = ? WHERE business_id = ? AND ended_at IS NULL AND ends_at > ?")
+            .execute(arguments: [timestamp, business.id, timestamp])
+        try db.cachedStatement(sql: """
+            INSERT INTO checkin (business_id, latitude, longitude, accuracy, source, started_at, updated_at, ends_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [business.id, position.latitude, position.longitude, accuracy, source.rawValue, timestamp, timestamp, ends])
+        let id = db.lastInsertedRowID
+        try syncPlace(for: business, now: now, codes: &codes, in: db)
+        let started = Date(timeIntervalSince1970: TimeInterval(timestamp))
+        return CheckIn(id: id, businessID: business.id, position: position, accuracy: accuracy, source: source, startedAt: started,
+                       updatedAt: started, endsAt: Date(timeIntervalSince1970: TimeInterval(ends)), endedAt: nil)
     }
 
     /// Moves the vendor's current check-in (a live location's edit); false when none is active.
@@ -154,14 +160,18 @@ extension Registry {
         }
     }
 
-    /// Removes search entries of check-ins that have expired (the search ignores them anyway; this keeps the index small).
+    /// Removes search entries of check-ins that have expired. The search skips them anyway; removing them
+    /// keeps the R*Tree to today's vendors. Every check-in does it, so yesterday's carts go with today's first.
     @discardableResult
     public func purgeExpiredPlaces(now: Date = Date()) async throws -> Int {
-        try await database.writer.write { db in
-            let ids = try Int64.fetchAll(db, sql: "SELECT business_id FROM place WHERE expires_at IS NOT NULL AND expires_at <= ?",
-                                         arguments: [Int64(now.timeIntervalSince1970)])
-            for id in ids { try Self.removePlace(id, in: db) }
-            return ids.count
-        }
+        try await database.writer.write { db in try Self.purgeExpiredPlaces(now: now, in: db) }
+    }
+
+    @discardableResult
+    static func purgeExpiredPlaces(now: Date, in db: Database) throws -> Int {
+        let ids = try Int64.fetchAll(db, sql: "SELECT business_id FROM place WHERE expires_at IS NOT NULL AND expires_at <= ?",
+                                     arguments: [Int64(now.timeIntervalSince1970)])
+        for id in ids { try removePlace(id, in: db) }
+        return ids.count
     }
 }

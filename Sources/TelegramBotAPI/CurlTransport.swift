@@ -265,7 +265,7 @@ private struct CurlWorker {
 
 extension Duration {
     /// Whole milliseconds, rounded up so a positive duration never becomes zero ("no limit" to libcurl).
-    var milliseconds: Int {
+    public var milliseconds: Int {
         let (seconds, attoseconds) = components
         let total = Double(seconds) * 1000 + Double(attoseconds) / 1e15
         return Swift.max(1, Int(total.rounded(.up)))

@@ -73,9 +73,7 @@ struct BotSearchTests {
         try await BotHarness.with { harness in
             try await harness.runBot(registry: Self.registry) {
                 _ = try await harness.say("laundry", as: Self.sari)
-                var before = await harness.state.botMessages(chatID: Self.sari.id).count
-                try await harness.state.sendLocation(from: Self.sari, latitude: Self.here.latitude, longitude: Self.here.longitude)
-                let results = try await harness.next(2, after: before, for: Self.sari).last!
+                let results = try await Self.shareLocation(in: harness)
                 #expect(results.text?.contains("5. Laundry 5") == true)
                 let next = try #require(results.replyMarkup?.rows.joined().first { $0.text == "Berikutnya ➡️" }?.callbackData)
 
@@ -89,7 +87,7 @@ struct BotSearchTests {
                 let filtered = await harness.state.botMessages(chatID: Self.sari.id).first { $0.messageID == results.messageID }!
                 #expect(filtered.text?.contains("Laundry 1") == false && filtered.text?.contains("1. Laundry 2 · 200 m") == true)
 
-                before = await harness.state.botMessages(chatID: Self.sari.id).count
+                let before = await harness.state.botMessages(chatID: Self.sari.id).count
                 let pin = try #require(filtered.replyMarkup?.rows.first?.first?.callbackData)
                 try await harness.state.pressInlineButton(from: Self.sari, messageID: filtered.messageID, callbackData: pin)
                 let venue = try await harness.next(1, after: before, for: Self.sari).first?.venue
@@ -106,9 +104,7 @@ struct BotSearchTests {
                 _ = try await harness.say("cari katering halal", as: Self.sari)
             }
             try await harness.runBot {
-                let before = await harness.state.botMessages(chatID: Self.sari.id).count
-                try await harness.state.sendLocation(from: Self.sari, latitude: Self.here.latitude, longitude: Self.here.longitude)
-                let results = try await harness.next(2, after: before, for: Self.sari).last?.text ?? ""
+                let results = try await Self.shareLocation(in: harness).text ?? ""
                 #expect(results.contains("(halal saja)") && results.contains("Katering Bu Ani") && !results.contains("Dapur Pak Budi"))
             }
         }
@@ -119,9 +115,7 @@ struct BotSearchTests {
         try await BotHarness.with { harness in
             try await harness.runBot(registry: Self.registry) {
                 _ = try await harness.say("/cari kue", as: Self.sari)
-                let before = await harness.state.botMessages(chatID: Self.sari.id).count
-                try await harness.state.sendLocation(from: Self.sari, latitude: Self.here.latitude, longitude: Self.here.longitude)
-                let results = try await harness.next(2, after: before, for: Self.sari).last?.text ?? ""
+                let results = try await Self.shareLocation(in: harness).text ?? ""
                 #expect(results.contains("1. Kue <Bu> \"Ani\" & Co 🍰 · 200 m"))
                 #expect(results.contains("belum diverifikasi"))
             }
@@ -133,15 +127,11 @@ struct BotSearchTests {
         try await BotHarness.with { harness in
             try await harness.runBot(registry: Self.registry) {
                 _ = try await harness.say("tukang jahit", as: Self.sari)
-                var before = await harness.state.botMessages(chatID: Self.sari.id).count
-                try await harness.state.sendLocation(from: Self.sari, latitude: Self.here.latitude, longitude: Self.here.longitude)
-                let text = try await harness.next(2, after: before, for: Self.sari).last?.text ?? ""
+                let text = try await Self.shareLocation(in: harness).text ?? ""
                 #expect(text.contains("Tidak ada penjahit dan konveksi dalam 25 km"))
                 #expect(text.contains("Yang terdekat dari jenis apa pun") && text.contains("1. Laundry 1 · 100 m"))
 
-                before = await harness.state.botMessages(chatID: Self.sari.id).count
-                try await harness.state.sendLocation(from: Self.sari, latitude: Self.here.latitude, longitude: Self.here.longitude)
-                let browse = try await harness.next(2, after: before, for: Self.sari).last!
+                let browse = try await Self.shareLocation(in: harness)
                 #expect(browse.text?.contains("Usaha terdekat") == true)
                 #expect(browse.replyMarkup?.rows.joined().contains { $0.callbackData == "k:katering" } == true)
             }
@@ -152,9 +142,7 @@ struct BotSearchTests {
     func categoryKeyboard() async throws {
         try await BotHarness.with { harness in
             try await harness.runBot(registry: Self.registry) {
-                let before = await harness.state.botMessages(chatID: Self.sari.id).count
-                try await harness.state.sendLocation(from: Self.sari, latitude: Self.here.latitude, longitude: Self.here.longitude)
-                _ = try await harness.next(2, after: before, for: Self.sari)
+                _ = try await Self.shareLocation(in: harness)
                 let menu = try await harness.say("cari usaha", as: Self.sari)
                 #expect(menu.text == "Mau cari usaha apa? Pilih jenisnya:")
                 #expect(menu.replyMarkup?.rows.first?.first?.text == "🍱 Katering")
@@ -170,6 +158,13 @@ struct BotSearchTests {
     @Test("Button data that names no valid action is refused", arguments: ["", "x", "n:abc", "v:1", "v:1:99", "c:-1", "n:1:2"])
     func forgedButtonData(data: String) {
         #expect(ButtonAction(data) == nil)
+    }
+
+    /// Sari shares her location at `here`; returns the bot's second reply (the first only confirms the location).
+    static func shareLocation(in harness: BotHarness) async throws -> Message {
+        let before = await harness.state.botMessages(chatID: sari.id).count
+        await harness.state.sendLocation(from: sari, latitude: here.latitude, longitude: here.longitude)
+        return try await harness.next(2, after: before, for: sari)[1]
     }
 
     static func waitUntil(_ condition: () async -> Bool) async throws {
