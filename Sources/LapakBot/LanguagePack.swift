@@ -16,6 +16,11 @@ public enum Language: String, Sendable, CaseIterable, Hashable {
 /// What a command does.
 public enum CommandAction: String, Sendable, Hashable, CaseIterable {
     case start, help, find, cancel, language
+    /// Vendors: enroll, check in, close for today, manage their businesses.
+    case register, checkin, checkout
+    case myBusiness = "my_business"
+    /// Staff: the unverified self-enrollments.
+    case verify
 }
 
 /// A command of the menu in one language.
@@ -23,6 +28,8 @@ public struct CommandDefinition: Sendable, Hashable {
     public var command: String
     public var action: CommandAction
     public var description: String
+    /// Staff commands work for staff only and are left out of the public command menu.
+    public var staffOnly: Bool = false
 }
 
 /// The language data from `intents/`: reply texts and commands, validated at load.
@@ -34,12 +41,28 @@ public struct LanguagePack: Sendable {
 
     /// The reply keys the code uses; a missing one stops the daemon at start, not mid-conversation.
     public static let requiredReplies = [
-        "start", "help", "fallback", "unknown_command", "no_text", "language_switched", "button_expired", "help_button",
-        "search_button", "share_location_button", "cancel_button", "ask_location", "choose_category", "all_kinds_button",
-        "more_kinds_button", "any_business", "location_received", "results_header", "halal_suffix", "no_results",
-        "nearest_any_instead", "no_more_results", "mode_fixed", "mode_mobile_since", "halal_mark", "verified_mark",
-        "unverified_mark", "next_button", "halal_only_button", "all_button", "cancelled", "nothing_to_cancel", "vendor_soon",
-        "staff_only",
+        "all_button", "already_linked", "any_business", "ask_business_category", "ask_business_mode", "ask_business_name",
+        "ask_checkin_location", "ask_halal", "ask_home_base", "ask_location", "ask_new_location", "ask_new_name", "ask_phone",
+        "ask_shop_location", "ask_shop_location_for_mode", "business_card", "business_not_active", "button_expired",
+        "cancel_button", "cancel_inline_button", "cancelled", "category_not_understood", "change_button", "checked_in_live",
+        "checked_in_live_all_day", "checked_out", "choose_category", "choose_field", "closed_today", "confirm_delete",
+        "contact_not_yours", "delete_confirm_button", "deleted", "dialog_in_progress", "duplicate_found", "enrolled_fixed",
+        "enrolled_mobile", "enrollment_almost_done", "enrollment_cancelled", "enrollment_intro", "enrollment_resumed",
+        "enrollment_summary", "fallback", "fixed_shop_no_checkin", "halal_mark", "halal_no_button", "halal_only_button",
+        "halal_suffix", "halal_unknown_button", "halal_yes_button", "help", "help_button", "is_this_yours", "keep_button", "kept",
+        "language_switched", "link_failed", "link_my_number_button", "linked", "live_stopped", "location_near",
+        "location_or_skip", "location_outside_region", "location_received", "location_required", "make_checkin_button",
+        "make_checkin_named_button", "mode_fixed", "mode_fixed_button", "mode_mobile_button", "mode_mobile_last_seen",
+        "mode_mobile_live", "mode_mobile_since", "more_kinds_button", "my_business_button", "name_control_characters",
+        "name_markup", "name_no_letters", "name_too_long", "name_too_short", "nearest_any_instead", "next_button",
+        "no_business_with_phone", "no_business_yet", "no_home_base", "no_more_results", "no_results", "no_text", "not_checked_in",
+        "not_linked", "not_mine_button", "nothing_to_cancel", "nothing_to_verify", "owner_suspended", "phone_invalid",
+        "phone_received", "reopen_button", "reopened", "results_header", "save_anyway_button", "save_button", "saved",
+        "search_button", "send_business_location_button", "send_my_number_button", "send_selling_location_button",
+        "share_location_button", "skip_button", "staff_new_enrollment", "staff_only", "staff_suspended", "staff_verified",
+        "start", "suspend_button", "this_is_mine_button", "today_closed", "today_not_selling", "today_open", "today_selling",
+        "today_suspended", "unexpected_location", "unknown_command", "unverified_header", "unverified_mark", "use_the_buttons",
+        "vendor_soon", "verified_mark", "verify_button", "which_business_checkin", "which_business_close",
     ]
 
     /// Loads and validates `replies.yml` and `commands.yml` from `directory`.
@@ -131,7 +154,8 @@ public struct LanguagePack: Sendable {
                 guard seen.insert(command).inserted else {
                     throw LanguageDataError(file: file.path, line: entry.line, reason: "command '\(command)' appears twice for '\(language.rawValue)'")
                 }
-                definitions.append(CommandDefinition(command: command, action: action, description: description))
+                let staffOnly = entry["staff"]?.string.map { ["true", "yes", "ya"].contains($0.lowercased()) } ?? false
+                definitions.append(CommandDefinition(command: command, action: action, description: description, staffOnly: staffOnly))
             }
             result[language] = definitions
         }

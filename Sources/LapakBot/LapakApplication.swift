@@ -19,7 +19,9 @@ public struct LapakApplication: Sendable {
     private let logger: Logger
 
     /// Opens the database and loads the language data; fails with a message naming what is wrong.
-    public init(configuration: LapakConfiguration, clock: any MonotonicClock = SystemClock(), logger: Logger) throws {
+    /// - Parameter now: the wall clock for "today" and expiry; tests inject a fixed one.
+    public init(configuration: LapakConfiguration, clock: any MonotonicClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() },
+                logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         texts = try LanguagePack.load(from: configuration.intentsDirectory)
@@ -41,9 +43,11 @@ public struct LapakApplication: Sendable {
             deleteWebhookOnConflict: configuration.deleteWebhookOnConflict)
         let conversationSettings = ConversationSettings(
             staffIDs: configuration.staffIDs, timeZone: configuration.timeZone, maxDistance: configuration.searchMaxDistance,
-            locationWindow: TimeInterval(configuration.locationMemoryMinutes * 60))
+            locationWindow: TimeInterval(configuration.locationMemoryMinutes * 60),
+            liveSilenceLimit: TimeInterval(configuration.liveSilenceMinutes * 60), region: configuration.region)
         service = LapakService(client: client, database: database, texts: texts, matcher: matcher, registry: registry,
-                               conversationSettings: conversationSettings, pollerConfiguration: pollerConfiguration, clock: clock, logger: logger)
+                               conversationSettings: conversationSettings, pollerConfiguration: pollerConfiguration, clock: clock,
+                               now: now, logger: logger)
     }
 
     /// Runs the daemon until SIGTERM or SIGINT, then stops gracefully.

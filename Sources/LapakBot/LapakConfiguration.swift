@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import LapakRegistry
 import Logging
 import SystemPackage
 
@@ -24,6 +25,10 @@ public struct LapakConfiguration: Sendable {
     public var searchMaxDistance: Double
     /// How long a citizen's shared location is remembered, in minutes.
     public var locationMemoryMinutes: Int
+    /// A vendor's live location silent for longer than this many minutes is shown as "last seen HH.MM".
+    public var liveSilenceMinutes: Int
+    /// Shops and check-ins outside this box are refused (the city and its surroundings).
+    public var region: GeoBox
 
     /// Loads the settings: environment, then `configFile` (if given), then the shipped defaults.
     ///
@@ -84,6 +89,15 @@ public struct LapakConfiguration: Sendable {
 
         searchMaxDistance = Double(try settings.integer("search.max_distance", default: 25_000, range: 100...2_000_000))
         locationMemoryMinutes = try settings.integer("search.location_memory_minutes", default: 30, range: 1...1440)
+
+        liveSilenceMinutes = try settings.integer("checkin.live_silence_minutes", default: 15, range: 1...720)
+        let south = try settings.decimal("region.south", default: GeoBox.bontang.south, range: -90...90)
+        let north = try settings.decimal("region.north", default: GeoBox.bontang.north, range: -90...90)
+        let west = try settings.decimal("region.west", default: GeoBox.bontang.west, range: -180...180)
+        let east = try settings.decimal("region.east", default: GeoBox.bontang.east, range: -180...180)
+        guard south < north else { throw ConfigurationError(setting: "region.south", message: "\(south) must be south of region.north (\(north))") }
+        guard west < east else { throw ConfigurationError(setting: "region.west", message: "\(west) must be west of region.east (\(east))") }
+        region = GeoBox(south: south, north: north, west: west, east: east)
 
         let path = settings.string("database.path") ?? ""
         databasePath = path.isEmpty ? Self.defaultDatabasePath() : path
@@ -174,6 +188,27 @@ private struct SettingReader {
         } else if let text = reader.string(forKey: configKey) {
             guard let number = Int(text.trimmingCharacters(in: .whitespaces)) else {
                 throw ConfigurationError(setting: key, message: "'\(text)' is not a whole number")
+            }
+            value = number
+        } else {
+            return defaultValue
+        }
+        guard range.contains(value) else {
+            throw ConfigurationError(setting: key, message: "\(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    func decimal(_ key: String, default defaultValue: Double, range: ClosedRange<Double>) throws -> Double {
+        let configKey = ConfigKey(key)
+        let value: Double
+        if let number = reader.double(forKey: configKey) {
+            value = number
+        } else if let number = reader.int(forKey: configKey) {
+            value = Double(number)
+        } else if let text = reader.string(forKey: configKey) {
+            guard let number = Double(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError(setting: key, message: "'\(text)' is not a number (use a dot: 0.25)")
             }
             value = number
         } else {

@@ -1,3 +1,4 @@
+import Foundation
 import LapakDatabase
 import LapakLanguage
 import LapakRegistry
@@ -15,11 +16,13 @@ public struct LapakService: Service {
     private let conversationSettings: ConversationSettings
     private let pollerConfiguration: LongPoller.Configuration
     private let clock: any MonotonicClock
+    private let now: @Sendable () -> Date
     private let logger: Logger
 
     public init(client: BotAPIClient, database: AppDatabase, texts: LanguagePack, matcher: IntentMatcher, registry: Registry,
                 conversationSettings: ConversationSettings, pollerConfiguration: LongPoller.Configuration,
-                clock: any MonotonicClock = SystemClock(), logger: Logger) {
+                clock: any MonotonicClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+        self.now = now
         self.client = client
         self.database = database
         self.texts = texts
@@ -39,7 +42,7 @@ public struct LapakService: Service {
         // Locations older than the remembering window are forgotten at start too (privacy).
         try await ConversationStore(database: database).forgetOldLocations(window: conversationSettings.locationWindow)
         let handler = LapakUpdateHandler(client: client, texts: texts, matcher: matcher, registry: registry,
-                                         settings: conversationSettings, botUsername: me.username, logger: logger)
+                                         settings: conversationSettings, botUsername: me.username, logger: logger, now: now)
         let poller = LongPoller(client: client, inbox: SQLiteUpdateInbox(database: database), handler: handler,
                                 configuration: pollerConfiguration, clock: clock, logger: logger)
         try await poller.run()
@@ -70,7 +73,7 @@ public struct LapakService: Service {
     /// setMyCommands for Indonesian (the default for every language) and English.
     private func publishCommands() async {
         for (language, code) in [(Language.indonesian, nil), (.english, "en")] as [(Language, String?)] {
-            let commands = (texts.commands[language] ?? []).map { BotCommand(command: $0.command, description: $0.description) }
+            let commands = (texts.commands[language] ?? []).filter { !$0.staffOnly }.map { BotCommand(command: $0.command, description: $0.description) }
             do {
                 try await client.setMyCommands(commands, languageCode: code)
             } catch {

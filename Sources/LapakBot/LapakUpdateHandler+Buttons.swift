@@ -3,18 +3,43 @@ import LapakDatabase
 import LapakRegistry
 import TelegramBotAPI
 
-/// What an inline button asks for. The data is never trusted: it names a server-side search session,
-/// which must exist, belong to the user who pressed, and still be fresh.
+/// What an inline button asks for. The data is never trusted: it names a server-side search session or
+/// a business, and every press is checked against the pressing user's rights and dialog state.
 enum ButtonAction: Equatable {
     case categoryPage(Int)
     case category(String)
     case next(session: Int64)
     case toggleHalal(session: Int64)
     case venue(session: Int64, index: Int)
+    /// `e:operation[:argument]`: a step of the user's enrollment.
+    case enrollment(operation: String, argument: String?)
+    /// `j:ID`: check in this business (after /jualan with several).
+    case chooseCheckIn(Int64)
+    /// `jl:ID`: make the location just searched from today's selling spot.
+    case checkInHere(Int64)
+    /// `t:ID`: close this business for today. `o:ID`: open it again.
+    case close(Int64)
+    case reopen(Int64)
+    /// `u:ID:operation[:argument]`: a /usahaku edit.
+    case manage(Int64, operation: String, argument: String?)
+    /// `l:ID` / `l:none`: "is this your business?"
+    case link(String)
+    /// `s:v:ID` / `s:s:ID`: staff verify or suspend.
+    case staff(verify: Bool, Int64)
 
     init?(_ data: String) {
+        guard data.utf8.count <= 64 else { return nil }
         let parts = data.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         switch (parts.first, parts.count) {
+        case ("e", 2), ("e", 3): self = .enrollment(operation: parts[1], argument: parts.count == 3 ? parts[2] : nil)
+        case ("j", 2): guard let id = Int64(parts[1]) else { return nil }; self = .chooseCheckIn(id)
+        case ("jl", 2): guard let id = Int64(parts[1]) else { return nil }; self = .checkInHere(id)
+        case ("t", 2): guard let id = Int64(parts[1]) else { return nil }; self = .close(id)
+        case ("o", 2): guard let id = Int64(parts[1]) else { return nil }; self = .reopen(id)
+        case ("u", 3), ("u", 4): guard let id = Int64(parts[1]) else { return nil }
+            self = .manage(id, operation: parts[2], argument: parts.count == 4 ? parts[3] : nil)
+        case ("l", 2): self = .link(parts[1])
+        case ("s", 3): guard let id = Int64(parts[2]), ["v", "s"].contains(parts[1]) else { return nil }; self = .staff(verify: parts[1] == "v", id)
         case ("c", 2): guard let page = Int(parts[1]), (0..<100).contains(page) else { return nil }; self = .categoryPage(page)
         case ("k", 2): self = .category(parts[1])
         case ("n", 2): guard let id = Int64(parts[1]) else { return nil }; self = .next(session: id)
@@ -31,8 +56,29 @@ extension LapakUpdateHandler {
         let language = try await language(of: query.from)
         let context = ReplyContext(chatID: query.message?.chat.id ?? query.from.id, user: query.from, language: language, updateID: updateID)
         guard let data = query.data, let action = ButtonAction(data) else { return try await expired(query, language) }
+        do {
+            try await handle(action, query: query, context)
+        } catch is StaleButton {
+            try await expired(query, language)
+        }
+    }
 
+    private func handle(_ action: ButtonAction, query: CallbackQuery, _ context: ReplyContext) async throws {
+        let language = context.language
         switch action {
+        case .enrollment(let operation, let argument):
+            let state = DialogState(json: try await conversations.state(of: context.user.id))
+            try await enrollmentButton(operation, argument, query: query, state: state, context)
+        case .chooseCheckIn, .checkInHere, .close, .reopen:
+            let state = DialogState(json: try await conversations.state(of: context.user.id))
+            try await checkInButton(action, query: query, state: state, context)
+        case .manage(let id, let operation, let argument):
+            try await manageButton(id: id, operation: operation, argument: argument, query: query, context)
+        case .link(let argument):
+            let state = DialogState(json: try await conversations.state(of: context.user.id))
+            try await linkButton(argument, query: query, state: state, context)
+        case .staff(let verify, let id):
+            try await staffButton(verify: verify, id: id, query: query, context)
         case .categoryPage(let page):
             try await client.answerCallbackQuery(query.id)
             if let message = query.message {
@@ -83,7 +129,7 @@ extension LapakUpdateHandler {
         }
         try await client.answerCallbackQuery(query.id)
         let id = try await saveSession(origin: origin, category: session.category, halalOnly: halalOnly, offset: offset, results: results, context)
-        let view = SearchResultsView(texts: texts, taxonomy: registry.taxonomy, language: language, timeZone: settings.timeZone)
+        let view = resultsView(language)
         let text = view.page(results, category: session.category, halalOnly: halalOnly, offset: offset)
         let keyboard = view.keyboard(session: id, results: results, halalOnly: halalOnly, hasMore: results.count == 5)
         if let message = query.message {

@@ -5,28 +5,6 @@ import TelegramBotAPI
 
 /// The nearby-search conversation: ask for a location only when needed, answer with the nearest businesses.
 extension LapakUpdateHandler {
-    /// A search waiting for the user's location, stored as the dialog state.
-    struct PendingSearch: Equatable {
-        var category: String?
-        var halalOnly: Bool
-
-        var json: String {
-            JSONValue.object(["step": "awaiting_location", "category": category.map(JSONValue.string) ?? .null, "halal": .bool(halalOnly)])
-                .serializedString()
-        }
-
-        init(category: String?, halalOnly: Bool) {
-            self.category = category
-            self.halalOnly = halalOnly
-        }
-
-        init?(json: String?) {
-            guard let json, let value = try? JSONValue.parse(json), value["step"]?.stringValue == "awaiting_location" else { return nil }
-            category = value["category"]?.stringValue
-            halalOnly = value["halal"]?.boolValue ?? false
-        }
-    }
-
     /// find_nearby: answer at once with a remembered location, otherwise ask for one (or for a category first).
     func findNearby(category: String?, halalOnly: Bool, _ context: ReplyContext) async throws {
         if category == nil && !halalOnly {
@@ -39,7 +17,7 @@ extension LapakUpdateHandler {
             return try await showResults(from: GeoPoint(latitude: remembered.latitude, longitude: remembered.longitude),
                                          category: category, halalOnly: halalOnly, context)
         }
-        try await conversations.setState(PendingSearch(category: category, halalOnly: halalOnly).json, of: context.user.id, handling: context.updateID)
+        try await conversations.setState(DialogState.awaitingSearchLocation(PendingSearch(category: category, halalOnly: halalOnly)).json, of: context.user.id, handling: context.updateID)
         let language = context.language
         let keyboard = ReplyKeyboardMarkup(keyboard: [
             [KeyboardButton(text: texts.text("share_location_button", language), requestLocation: true)],
@@ -50,20 +28,29 @@ extension LapakUpdateHandler {
                        to: context, keyboard: .replyKeyboard(keyboard))
     }
 
-    /// A shared location: answers the pending search, or shows what is nearby with category buttons.
-    func received(location: GeoPoint, _ context: ReplyContext) async throws {
+    /// A shared location outside any vendor dialog: answers the pending search, or shows what is nearby
+    /// with category buttons. A mobile vendor is also offered to make it today's selling spot.
+    func searchFrom(location: GeoPoint, pending: PendingSearch?, live: LiveShare?, _ context: ReplyContext) async throws {
         try await conversations.rememberLocation(of: context.user.id, latitude: location.latitude, longitude: location.longitude,
                                                  now: now(), window: settings.locationWindow)
-        let pending = PendingSearch(json: try await conversations.state(of: context.user.id))
-        try await conversations.setState(nil, of: context.user.id, handling: nil)
+        let mobile = try await registry.businesses(ownedBy: context.user.id).filter { $0.mode == .berkeliling && $0.status == .active }
+        let offer: DialogState? = mobile.isEmpty ? nil
+            : .offeredCheckIn(latitude: location.latitude, longitude: location.longitude, liveMessageID: live?.messageID,
+                              liveUntil: live.map { Int64($0.until.timeIntervalSince1970) })
+        try await conversations.setState(offer?.json, of: context.user.id, handling: nil)
         // Put the main keyboard back in place of the "send my location" one.
         try await send(texts.text("location_received", context.language), to: context, keyboard: mainKeyboard(context.language))
         try await showResults(from: location, category: pending?.category, halalOnly: pending?.halalOnly ?? false, context,
-                              narrowingButtons: pending == nil)
+                              narrowingButtons: pending == nil, extraRows: mobile.prefix(3).map { business in
+                                  [InlineKeyboardButton(text: texts.text(mobile.count == 1 ? "make_checkin_button" : "make_checkin_named_button",
+                                                                         context.language, ["name": business.name]),
+                                                        callbackData: "jl:\(business.id)")]
+                              })
     }
 
     /// Runs the search and sends the results (or says there are none, offering the nearest of any kind).
-    func showResults(from origin: GeoPoint, category: String?, halalOnly: Bool, _ context: ReplyContext, narrowingButtons: Bool = false) async throws {
+    func showResults(from origin: GeoPoint, category: String?, halalOnly: Bool, _ context: ReplyContext, narrowingButtons: Bool = false,
+                     extraRows: [[InlineKeyboardButton]] = []) async throws {
         let language = context.language
         let query = NearestQuery(origin: origin, category: category, halalOnly: halalOnly, limit: 5, offset: 0, maxDistance: settings.maxDistance)
         let results = try await registry.nearest(query, at: now())
@@ -73,19 +60,22 @@ extension LapakUpdateHandler {
                 "halal": halalOnly ? texts.text("halal_suffix", language) : "",
                 "distance": DistanceFormat.string(metres: settings.maxDistance, decimalComma: language == .indonesian),
             ])
-            guard category != nil || halalOnly else { return try await send(none, to: context) }
+            let extra: ReplyMarkup? = extraRows.isEmpty ? nil : .inlineKeyboard(InlineKeyboardMarkup(rows: extraRows))
+            guard category != nil || halalOnly else { return try await send(none, to: context, keyboard: extra) }
             let anyKind = try await registry.nearest(NearestQuery(origin: origin, limit: 5, maxDistance: settings.maxDistance), at: now())
-            guard !anyKind.isEmpty else { return try await send(none, to: context) }
+            guard !anyKind.isEmpty else { return try await send(none, to: context, keyboard: extra) }
             let page = try await saveSession(origin: origin, category: nil, halalOnly: false, offset: 0, results: anyKind, context)
-            let view = SearchResultsView(texts: texts, taxonomy: registry.taxonomy, language: language, timeZone: settings.timeZone)
+            let view = resultsView(language)
             let text = none + "\n\n" + texts.text("nearest_any_instead", language) + "\n\n" + view.list(anyKind, startingAt: 1)
-            return try await send(text, to: context, keyboard: .inlineKeyboard(view.keyboard(session: page, results: anyKind, halalOnly: false,
-                                                                                             hasMore: anyKind.count == 5)))
+            var keyboard = view.keyboard(session: page, results: anyKind, halalOnly: false, hasMore: anyKind.count == 5)
+            keyboard.rows += extraRows
+            return try await send(text, to: context, keyboard: .inlineKeyboard(keyboard))
         }
         let session = try await saveSession(origin: origin, category: category, halalOnly: halalOnly, offset: 0, results: results, context)
-        let view = SearchResultsView(texts: texts, taxonomy: registry.taxonomy, language: language, timeZone: settings.timeZone)
+        let view = resultsView(language)
         var keyboard = view.keyboard(session: session, results: results, halalOnly: halalOnly, hasMore: results.count == 5)
         if narrowingButtons { keyboard.rows += categoryKeyboard(page: 0, language).rows.prefix(2) }
+        keyboard.rows += extraRows
         try await send(view.page(results, category: category, halalOnly: halalOnly, offset: 0), to: context, keyboard: .inlineKeyboard(keyboard))
     }
 
@@ -102,8 +92,15 @@ extension LapakUpdateHandler {
         return language == .english ? entry.englishName.lowercased() : entry.indonesianName.lowercased()
     }
 
-    /// The taxonomy as buttons, eight to a page, with a button to the next page.
-    func categoryKeyboard(page: Int, _ language: Language) -> InlineKeyboardMarkup {
+    /// How results are written for `language`, with live locations that went silent shown as "last seen".
+    func resultsView(_ language: Language) -> SearchResultsView {
+        SearchResultsView(texts: texts, taxonomy: registry.taxonomy, language: language, timeZone: settings.timeZone, now: now(),
+                          liveSilenceLimit: settings.liveSilenceLimit)
+    }
+
+    /// The taxonomy as buttons, eight to a page, with a button to the next page; `prefix` tells whose buttons they are
+    /// ("" for a search, "e:" for enrollment, "u:ID:" for an edit).
+    func categoryKeyboard(page: Int, _ language: Language, prefix: String = "") -> InlineKeyboardMarkup {
         let perPage = 8
         let categories = registry.taxonomy.categories
         let pages = max(1, (categories.count + perPage - 1) / perPage)
@@ -112,10 +109,10 @@ extension LapakUpdateHandler {
         var rows: [[InlineKeyboardButton]] = stride(from: slice.startIndex, to: slice.endIndex, by: 2).map { index in
             slice[index..<min(index + 2, slice.endIndex)].map { category in
                 InlineKeyboardButton(text: "\(category.emoji) \(language == .english ? category.englishName : category.indonesianName)",
-                                     callbackData: "k:\(category.slug)")
+                                     callbackData: "\(prefix)k:\(category.slug)")
             }
         }
-        rows.append([InlineKeyboardButton(text: texts.text("more_kinds_button", language), callbackData: "c:\((current + 1) % pages)")])
+        rows.append([InlineKeyboardButton(text: texts.text("more_kinds_button", language), callbackData: "\(prefix)c:\((current + 1) % pages)")])
         return InlineKeyboardMarkup(rows: rows)
     }
 }

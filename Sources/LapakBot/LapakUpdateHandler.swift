@@ -17,14 +17,21 @@ public struct ConversationSettings: Sendable {
     public var locationWindow: TimeInterval
     /// How long search buttons keep working (seconds).
     public var buttonLifetime: TimeInterval
+    /// A live location silent for longer than this is shown as "last seen HH.MM" (seconds).
+    public var liveSilenceLimit: TimeInterval
+    /// Shops and check-ins must lie inside this box (the city and its surroundings).
+    public var region: GeoBox
 
     public init(staffIDs: Set<Int64> = [], timeZone: TimeZone = TimeZone(identifier: "Asia/Makassar")!, maxDistance: Double = 25_000,
-                locationWindow: TimeInterval = 30 * 60, buttonLifetime: TimeInterval = 24 * 3600) {
+                locationWindow: TimeInterval = 30 * 60, buttonLifetime: TimeInterval = 24 * 3600, liveSilenceLimit: TimeInterval = 15 * 60,
+                region: GeoBox = .bontang) {
         self.staffIDs = staffIDs
         self.timeZone = timeZone
         self.maxDistance = maxDistance
         self.locationWindow = locationWindow
         self.buttonLifetime = buttonLifetime
+        self.liveSilenceLimit = liveSilenceLimit
+        self.region = region
     }
 }
 
@@ -65,7 +72,9 @@ public struct LapakUpdateHandler: UpdateHandler {
             try await handle(message, updateID: update.updateID)
         case .callbackQuery(let query):
             try await handle(query, updateID: update.updateID)
-        case .editedMessage, .unhandled:
+        case .editedMessage(let message):
+            try await handleEdit(message, updateID: update.updateID)
+        case .unhandled:
             return
         }
     }
@@ -78,27 +87,36 @@ public struct LapakUpdateHandler: UpdateHandler {
         }
         let language = try await language(of: user)
         let context = ReplyContext(chatID: message.chat.id, user: user, language: language, updateID: updateID)
+        let state = DialogState(json: try await conversations.state(of: user.id))
 
         if let command = message.command {
-            try await handle(command: command, argument: message.commandArgument, context)
+            try await handle(command: command, argument: message.commandArgument, state: state, context)
             return
         }
         guard isPrivate else { return }  // in groups Lapak speaks only when called by a command
 
         if let location = message.location ?? message.venue?.location {
-            try await received(location: GeoPoint(latitude: location.latitude, longitude: location.longitude), context)
+            let point = GeoPoint(latitude: location.latitude, longitude: location.longitude)
+            let live = location.livePeriod.map { LiveShare(messageID: message.messageID, until: liveEnd(sentAt: message.date, period: $0)) }
+            try await received(location: point, live: live, state: state, context)
         } else if let text = message.text {
-            try await handle(text: text, context)
-        } else if message.contact != nil {
-            try await send(texts.text("vendor_soon", language), to: context, keyboard: mainKeyboard(language))
+            try await handle(text: text, state: state, context)
+        } else if let contact = message.contact {
+            try await received(contact: contact, state: state, context)
         } else {
             try await send(texts.text("no_text", language), to: context)
         }
     }
 
-    private func handle(command: String, argument: String?, _ context: ReplyContext) async throws {
+    private func handle(command: String, argument: String?, state: DialogState?, _ context: ReplyContext) async throws {
         let language = context.language
-        switch texts.action(forCommand: command) {
+        let action = texts.action(forCommand: command)
+        // A vendor in the middle of enrolling or editing is not thrown out by another command: nothing typed so far is lost.
+        if let state, state.isVendorDialog, let action, !action.keepsDialog {
+            try await send(texts.text("dialog_in_progress", language), to: context)
+            return try await askAgain(state, context)
+        }
+        switch action {
         case .start:
             try await conversations.setState(nil, of: context.user.id, handling: nil)
             try await send(texts.text("start", language, ["name": HTML.escape(context.user.firstName)]), to: context, keyboard: mainKeyboard(language))
@@ -108,20 +126,32 @@ public struct LapakUpdateHandler: UpdateHandler {
             let understanding = argument.map(matcher.understand) ?? Understanding(intent: .findNearby)
             try await findNearby(category: understanding.category, halalOnly: understanding.halalOnly, context)
         case .cancel:
-            try await cancel(context)
+            try await cancel(state, context)
         case .language:
             try await switchLanguage(to: Self.requestedLanguage(argument), context)
+        case .register:
+            try await startEnrollment(state: state, context)
+        case .checkin:
+            try await startCheckIn(context)
+        case .checkout:
+            try await closeForToday(context)
+        case .myBusiness:
+            try await showMyBusinesses(context)
+        case .verify:
+            try await listUnverified(context)
         case nil:
             try await send(texts.text("unknown_command", language, ["command": HTML.escape("/" + command)]), to: context)
         }
     }
 
-    private func handle(text: String, _ context: ReplyContext) async throws {
+    private func handle(text: String, state: DialogState?, _ context: ReplyContext) async throws {
         let language = context.language
         // The main keyboard's buttons arrive as their labels, in whichever language the keyboard was shown.
+        if matchesButton(text, "cancel_button") { return try await cancel(state, context) }
+        if let state, state.capturesInput, try await continueDialog(state, text: text, context) { return }
         if matchesButton(text, "help_button") { return try await send(texts.text("help", language), to: context, keyboard: mainKeyboard(language)) }
-        if matchesButton(text, "cancel_button") { return try await cancel(context) }
         if matchesButton(text, "search_button") { return try await findNearby(category: nil, halalOnly: false, context) }
+        if matchesButton(text, "my_business_button") { return try await showMyBusinesses(context) }
 
         let understanding = matcher.understand(text)
         switch understanding.intent {
@@ -132,18 +162,51 @@ public struct LapakUpdateHandler: UpdateHandler {
         case .help:
             try await send(texts.text("help", language), to: context, keyboard: mainKeyboard(language))
         case .cancel:
-            try await cancel(context)
+            try await cancel(state, context)
         case .language:
             try await switchLanguage(to: nil, context)
+        case .register:
+            try await startEnrollment(state: state, context)
+        case .checkin:
+            try await startCheckIn(context)
+        case .checkout:
+            try await closeForToday(context)
+        case .myBusiness:
+            try await showMyBusinesses(context)
         case .broadcast, .stats:
             let key = settings.staffIDs.contains(context.user.id) ? "vendor_soon" : "staff_only"
             try await send(texts.text(key, language), to: context)
-        case .register, .checkin, .checkout, .myBusiness, .stop, .subscribe:
+        case .stop, .subscribe:
             try await send(texts.text("vendor_soon", language), to: context, keyboard: mainKeyboard(language))
         case .fallback:
             let shown = text.count > 80 ? String(text.prefix(80)) + "…" : text
             try await send(texts.text("fallback", language, ["text": HTML.escape(shown)]), to: context, keyboard: mainKeyboard(language))
         }
+    }
+
+    /// A location: the step of a vendor dialog that asked for it, or a search.
+    private func received(location: GeoPoint, live: LiveShare?, state: DialogState?, _ context: ReplyContext) async throws {
+        switch state {
+        case .enrolling(let draft) where draft.step == .location:
+            try await enrollment(draft, receivedLocation: location, context)
+        case .awaitingCheckInLocation(let businessID):
+            try await checkIn(businessID: businessID, at: location, live: live, context)
+        case .editing(let businessID, .location):
+            try await edit(businessID: businessID, location: location, context)
+        case .awaitingSearchLocation(let pending):
+            try await searchFrom(location: location, pending: pending, live: live, context)
+        case .enrolling, .editing, .linking:
+            try await send(texts.text("unexpected_location", context.language), to: context)
+            try await askAgain(state!, context)
+        case .offeredCheckIn, nil:
+            try await searchFrom(location: location, pending: nil, live: live, context)
+        }
+    }
+
+    /// When a live location shared at `sentAt` for `period` seconds stops (Telegram's 0x7FFFFFFF means "until I stop").
+    private func liveEnd(sentAt: Int64, period: Int) -> Date {
+        let start = Date(timeIntervalSince1970: TimeInterval(sentAt))
+        return period >= 0x7FFF_FFFF ? .distantFuture : start.addingTimeInterval(TimeInterval(period))
     }
 
     /// Switches to `requested`, or to the other language when none is named; the choice is stored.
@@ -153,11 +216,15 @@ public struct LapakUpdateHandler: UpdateHandler {
         try await send(texts.text("language_switched", chosen), to: context.in(chosen), keyboard: mainKeyboard(chosen))
     }
 
-    private func cancel(_ context: ReplyContext) async throws {
-        let pending = try await conversations.state(of: context.user.id)
+    private func cancel(_ state: DialogState?, _ context: ReplyContext) async throws {
         try await conversations.setState(nil, of: context.user.id, handling: context.updateID)
-        try await send(texts.text(pending == nil ? "nothing_to_cancel" : "cancelled", context.language), to: context,
-                       keyboard: mainKeyboard(context.language))
+        let key: String
+        switch state {
+        case .enrolling: key = "enrollment_cancelled"
+        case nil, .offeredCheckIn: key = "nothing_to_cancel"
+        default: key = "cancelled"
+        }
+        try await send(texts.text(key, context.language), to: context, keyboard: mainKeyboard(context.language))
     }
 
     // MARK: - Shared helpers
@@ -186,13 +253,36 @@ public struct LapakUpdateHandler: UpdateHandler {
         .replyKeyboard(ReplyKeyboardMarkup(keyboard: [
             [KeyboardButton(text: texts.text("search_button", language)),
              KeyboardButton(text: texts.text("share_location_button", language), requestLocation: true)],
-            [KeyboardButton(text: texts.text("help_button", language))],
+            [KeyboardButton(text: texts.text("my_business_button", language)), KeyboardButton(text: texts.text("help_button", language))],
         ], resizeKeyboard: true, isPersistent: true))
     }
 
     func send(_ text: String, to context: ReplyContext, keyboard: ReplyMarkup? = nil) async throws {
         try await client.sendMessage(chatID: context.chatID, text: text, parseMode: .html, replyMarkup: keyboard)
     }
+
+    func isStaff(_ user: User) -> Bool { settings.staffIDs.contains(user.id) }
+}
+
+/// A live location as it arrived: its message (whose edits move the cart) and when sharing ends.
+struct LiveShare: Equatable {
+    var messageID: Int
+    var until: Date
+}
+
+extension DialogState {
+    /// Enrollment and edits hold typed answers; another command must not silently drop them.
+    var isVendorDialog: Bool {
+        switch self {
+        case .enrolling, .editing: return true
+        default: return false
+        }
+    }
+}
+
+extension CommandAction {
+    /// Commands that may interrupt a vendor dialog without ending it.
+    var keepsDialog: Bool { self == .help || self == .language || self == .cancel || self == .register }
 }
 
 /// Who is being answered, where, and in which language.

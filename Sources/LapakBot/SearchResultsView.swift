@@ -8,6 +8,9 @@ struct SearchResultsView {
     let taxonomy: CategoryTaxonomy
     let language: Language
     let timeZone: TimeZone
+    let now: Date
+    /// A live location silent for longer than this is shown as "last seen HH.MM".
+    let liveSilenceLimit: TimeInterval
 
     /// The header and the numbered results of one page.
     func page(_ results: [SearchResult], category: String?, halalOnly: Bool, offset: Int) -> String {
@@ -30,7 +33,11 @@ struct SearchResultsView {
             if let category = taxonomy.category(business.category) {
                 details.append("\(category.emoji) \(HTML.escape(language == .english ? category.englishName : category.indonesianName))")
             }
-            if business.mode == .berkeliling, let since = result.checkedInSince {
+            if business.mode == .berkeliling, result.isLive, let last = result.lastUpdate, now.timeIntervalSince(last) > liveSilenceLimit {
+                details.append(texts.text("mode_mobile_last_seen", language, ["time": time(last)]))
+            } else if business.mode == .berkeliling, result.isLive {
+                details.append(texts.text("mode_mobile_live", language))
+            } else if business.mode == .berkeliling, let since = result.checkedInSince {
                 details.append(texts.text("mode_mobile_since", language, ["time": time(since)]))
             } else {
                 details.append(texts.text("mode_fixed", language))

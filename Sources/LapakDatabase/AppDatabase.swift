@@ -169,6 +169,22 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX search_session_created ON search_session(created_at);
                 """)
         }
+        migrator.registerMigration("2026-11-30 vendors") { db in
+            try db.execute(sql: """
+                -- A live location check-in follows the message it came in: edits of that message move it.
+                ALTER TABLE checkin ADD COLUMN live_chat_id INTEGER;
+                ALTER TABLE checkin ADD COLUMN live_message_id INTEGER;
+                CREATE INDEX checkin_live_message ON checkin(live_chat_id, live_message_id) WHERE live_message_id IS NOT NULL;
+
+                -- A menetap shop closed today (/tutup): hidden from searches until `until` (next local midnight).
+                CREATE TABLE closure (
+                    business_id INTEGER PRIMARY KEY REFERENCES business(id) ON DELETE CASCADE,
+                    until INTEGER NOT NULL
+                );
+                -- The search skips a place until it opens again.
+                ALTER TABLE place ADD COLUMN opens_at INTEGER;
+                """)
+        }
         return migrator
     }
 }

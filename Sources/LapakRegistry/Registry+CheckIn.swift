@@ -25,6 +25,17 @@ public struct CheckIn: Sendable, Hashable {
     public var endedAt: Date?
 }
 
+/// The Telegram message of a live location: its edits are the cart's moves.
+public struct LiveMessage: Sendable, Hashable {
+    public var chatID: Int64
+    public var messageID: Int
+
+    public init(chatID: Int64, messageID: Int) {
+        self.chatID = chatID
+        self.messageID = messageID
+    }
+}
+
 /// A registry operation that does not apply.
 public enum RegistryError: Error, Sendable, Hashable, CustomStringConvertible {
     case noSuchBusiness(Int64)
@@ -54,9 +65,10 @@ extension Registry {
     /// Records where a mobile vendor sells now, ending any earlier check-in of today.
     ///
     /// - Parameter liveUntil: for a live location, when its sharing period ends.
+    /// - Parameter liveMessage: the chat and message of a live location, whose edits move the check-in.
     @discardableResult
     public func checkIn(businessID: Int64, at position: GeoPoint, accuracy: Double? = nil, source: CheckIn.Source = .location,
-                        liveUntil: Date? = nil, now: Date = Date()) async throws -> CheckIn {
+                        liveUntil: Date? = nil, liveMessage: LiveMessage? = nil, now: Date = Date()) async throws -> CheckIn {
         let midnight = endOfDay(after: now)
         let ends = min(liveUntil ?? midnight, midnight)
         return try await database.writer.write { db in
@@ -69,7 +81,7 @@ extension Registry {
             try Self.purgeExpiredPlaces(now: now, in: db)
             var codes = CategoryCodes()
             return try Self.recordCheckIn(of: business, at: position, accuracy: accuracy, source: source, endsAt: ends, now: now,
-                                          codes: &codes, in: db)
+                                          liveMessage: liveMessage, codes: &codes, in: db)
         }
     }
 
@@ -97,15 +109,16 @@ extension Registry {
     /// Ends the business's earlier check-in of today, stores the new one and moves its search entry there.
     @discardableResult
     static func recordCheckIn(of business: Business, at position: GeoPoint, accuracy: Double?, source: CheckIn.Source, endsAt: Date,
-                              now: Date, codes: inout CategoryCodes, in db: Database) throws -> CheckIn {
+                              now: Date, liveMessage: LiveMessage? = nil, codes: inout CategoryCodes, in db: Database) throws -> CheckIn {
         let timestamp = Int64(now.timeIntervalSince1970)
         let ends = Int64(endsAt.timeIntervalSince1970)
         try db.cachedStatement(sql: "UPDATE checkin SET ended_at = ? WHERE business_id = ? AND ended_at IS NULL AND ends_at > ?")
             .execute(arguments: [timestamp, business.id, timestamp])
         try db.cachedStatement(sql: """
-            INSERT INTO checkin (business_id, latitude, longitude, accuracy, source, started_at, updated_at, ends_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [business.id, position.latitude, position.longitude, accuracy, source.rawValue, timestamp, timestamp, ends])
+            INSERT INTO checkin (business_id, latitude, longitude, accuracy, source, started_at, updated_at, ends_at, live_chat_id, live_message_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [business.id, position.latitude, position.longitude, accuracy, source.rawValue, timestamp, timestamp, ends,
+                                     liveMessage?.chatID, liveMessage?.messageID])
         let id = db.lastInsertedRowID
         try syncPlace(for: business, now: now, codes: &codes, in: db)
         let started = Date(timeIntervalSince1970: TimeInterval(timestamp))

@@ -14,6 +14,18 @@ public struct SearchResult: Sendable, Hashable {
     public var checkedInSince: Date?
     /// For a mobile vendor sharing a live location: when it last moved.
     public var lastUpdate: Date?
+    /// Whether the position follows a live location.
+    public var isLive: Bool
+
+    public init(business: Business, position: GeoPoint, distance: Double, checkedInSince: Date? = nil, lastUpdate: Date? = nil,
+                isLive: Bool = false) {
+        self.business = business
+        self.position = position
+        self.distance = distance
+        self.checkedInSince = checkedInSince
+        self.lastUpdate = lastUpdate
+        self.isLive = isLive
+    }
 }
 
 /// A nearest-business question.
@@ -73,7 +85,7 @@ extension Registry {
             SELECT id, min_latitude, max_latitude, min_longitude, max_longitude FROM place_index
             WHERE id MATCH lapak_nearest(?, ?, ?, ?, ?)
             """ + (query.halalOnly ? " AND halal = 1" : ""))
-        let exactPosition = try db.cachedStatement(sql: "SELECT latitude, longitude, expires_at FROM place WHERE business_id = ?")
+        let exactPosition = try db.cachedStatement(sql: "SELECT latitude, longitude, expires_at, opens_at FROM place WHERE business_id = ?")
         let nowSeconds = Int64(now.timeIntervalSince1970)
         let origin = query.origin
 
@@ -87,7 +99,9 @@ extension Registry {
             let id = row.int64(0)
             var exact: (position: GeoPoint, expired: Bool)?
             try exactPosition.forEachRow(arguments: [id]) { place in
-                exact = (GeoPoint(latitude: place.double(0), longitude: place.double(1)), !place.isNull(2) && place.int64(2) <= nowSeconds)
+                // A check-in that has ended, or a shop closed today, is not found.
+                let hidden = (!place.isNull(2) && place.int64(2) <= nowSeconds) || (!place.isNull(3) && place.int64(3) > nowSeconds)
+                exact = (GeoPoint(latitude: place.double(0), longitude: place.double(1)), hidden)
                 return false
             }
             guard let exact, !exact.expired else { return true }
@@ -99,7 +113,7 @@ extension Registry {
         }
         let page = found.dropFirst(query.offset).prefix(query.limit)
         let details = try db.cachedStatement(sql: """
-            SELECT b.*, c.started_at AS checkin_started, c.updated_at AS checkin_updated
+            SELECT b.*, c.started_at AS checkin_started, c.updated_at AS checkin_updated, c.source AS checkin_source
             FROM business b LEFT JOIN place p ON p.business_id = b.id LEFT JOIN checkin c ON c.id = p.checkin_id
             WHERE b.id = ?
             """)
@@ -109,7 +123,8 @@ extension Registry {
                 // Columns 0-15 are the business table's, then the check-in's start and last update.
                 result = SearchResult(business: row.business(), position: hit.position, distance: hit.distance,
                                       checkedInSince: row.optionalInt64(16).map { Date(timeIntervalSince1970: TimeInterval($0)) },
-                                      lastUpdate: row.optionalInt64(17).map { Date(timeIntervalSince1970: TimeInterval($0)) })
+                                      lastUpdate: row.optionalInt64(17).map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                                      isLive: row.optionalText(18) == CheckIn.Source.live.rawValue)
                 return false
             }
             guard let result else { throw DatabaseError(message: "business \(hit.id) vanished during the search") }
@@ -122,9 +137,9 @@ extension Registry {
         try await database.writer.read { db in
             var sql = """
                 SELECT b.id, p.latitude, p.longitude FROM place p JOIN business b ON b.id = p.business_id
-                WHERE (p.expires_at IS NULL OR p.expires_at > ?)
+                WHERE (p.expires_at IS NULL OR p.expires_at > ?) AND (p.opens_at IS NULL OR p.opens_at <= ?)
                 """
-            var arguments: StatementArguments = [Int64(now.timeIntervalSince1970)]
+            var arguments: StatementArguments = [Int64(now.timeIntervalSince1970), Int64(now.timeIntervalSince1970)]
             if let category = query.category {
                 sql += " AND b.category = ?"
                 arguments += [category]

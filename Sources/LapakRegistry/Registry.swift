@@ -110,6 +110,9 @@ public struct Registry: Sendable {
         if let existing {
             stored.id = existing.id
             stored.status = existing.status
+            // A re-import of the agency's sheet (no Telegram column) never unlinks a vendor who linked their account.
+            if stored.ownerTelegramID == nil { stored.ownerTelegramID = existing.ownerTelegramID }
+            let business = stored
             guard !existing.sameRecord(as: business) || existing.verified != business.verified else { return (existing, .unchanged) }
             try db.cachedStatement(
                 sql: """
@@ -172,9 +175,12 @@ public struct Registry: Sendable {
         var position: GeoPoint?
         var checkinID: Int64?
         var expiresAt: Int64?
+        var opensAt: Int64?
         switch business.mode {
         case .menetap:
             position = business.location
+            opensAt = try Int64.fetchOne(db.cachedStatement(sql: "SELECT until FROM closure WHERE business_id = ? AND until > ?"),
+                                         arguments: [business.id, Int64(now.timeIntervalSince1970)])
         case .berkeliling:
             if let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT id, latitude, longitude, ends_at FROM checkin
@@ -188,10 +194,10 @@ public struct Registry: Sendable {
         guard let position else { return try removePlace(business.id, in: db) }
         let code = try codes.code(for: business.category, in: db)
         try db.cachedStatement(sql: """
-            INSERT INTO place (business_id, latitude, longitude, checkin_id, expires_at) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO place (business_id, latitude, longitude, checkin_id, expires_at, opens_at) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(business_id) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude,
-                checkin_id = excluded.checkin_id, expires_at = excluded.expires_at
-            """).execute(arguments: [business.id, position.latitude, position.longitude, checkinID, expiresAt])
+                checkin_id = excluded.checkin_id, expires_at = excluded.expires_at, opens_at = excluded.opens_at
+            """).execute(arguments: [business.id, position.latitude, position.longitude, checkinID, expiresAt, opensAt])
         let category = Self.indexValue(ofCategoryCode: code)
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO place_index VALUES (?, ?, ?, ?, ?, ?, ?, ?)").execute(
                        arguments: [business.id, position.latitude, position.latitude, position.longitude, position.longitude,

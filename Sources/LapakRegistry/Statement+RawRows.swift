@@ -16,6 +16,7 @@ struct RawRow {
 
     func optionalDouble(_ column: Int32) -> Double? { isNull(column) ? nil : double(column) }
     func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
+    func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
 
     /// A business from a row that starts with the business table's columns (see `Registry.business(from:)`).
     func business() -> Business {

@@ -1,0 +1,216 @@
+import Foundation
+import LapakRegistry
+import TelegramBotAPI
+
+/// Where a user is in a conversation, stored as JSON in SQLite so a restart continues the dialog.
+enum DialogState: Equatable {
+    /// A search waiting for the user's location.
+    case awaitingSearchLocation(PendingSearch)
+    /// A vendor enrolling a business, step by step.
+    case enrolling(EnrollmentDraft)
+    /// A vendor's /jualan waiting for today's location of one business.
+    case awaitingCheckInLocation(businessID: Int64)
+    /// A vendor (or staff) changing one field of a business from /usahaku.
+    case editing(businessID: Int64, field: EditableField)
+    /// A shared contact matched unowned businesses: waiting for "yes, that's mine".
+    case linking(phone: String, candidates: [Int64])
+    /// A vendor's location was answered as a search; a button may make it today's selling spot.
+    /// Passive: it does not capture the next message.
+    case offeredCheckIn(latitude: Double, longitude: Double, liveMessageID: Int?, liveUntil: Int64?)
+
+    /// Whether the state expects the user's next message (a passive state does not).
+    var capturesInput: Bool {
+        if case .offeredCheckIn = self { return false }
+        return true
+    }
+
+    var json: String {
+        let value: JSONValue
+        switch self {
+        case .awaitingSearchLocation(let search):
+            value = ["step": "awaiting_location", "category": search.category.map(JSONValue.string) ?? .null, "halal": .bool(search.halalOnly)]
+        case .enrolling(let draft):
+            value = ["step": "enrolling", "draft": draft.json]
+        case .awaitingCheckInLocation(let id):
+            value = ["step": "checkin_location", "business": .int(id)]
+        case .editing(let id, let field):
+            value = ["step": "editing", "business": .int(id), "field": .string(field.rawValue)]
+        case .linking(let phone, let candidates):
+            value = ["step": "linking", "phone": .string(phone), "candidates": .array(candidates.map(JSONValue.int))]
+        case .offeredCheckIn(let latitude, let longitude, let messageID, let liveUntil):
+            value = ["step": "offered_checkin", "latitude": .double(latitude), "longitude": .double(longitude),
+                     "live_message": messageID.map { .int(Int64($0)) } ?? .null, "live_until": liveUntil.map(JSONValue.int) ?? .null]
+        }
+        return value.serializedString()
+    }
+
+    /// Reads a stored state; nil for none, or for a state this version does not know (treated as no dialog).
+    init?(json: String?) {
+        guard let json, let value = try? JSONValue.parse(json), let step = value["step"]?.stringValue else { return nil }
+        switch step {
+        case "awaiting_location":
+            self = .awaitingSearchLocation(PendingSearch(category: value["category"]?.stringValue, halalOnly: value["halal"]?.boolValue ?? false))
+        case "enrolling":
+            guard let draft = value["draft"].flatMap(EnrollmentDraft.init(json:)) else { return nil }
+            self = .enrolling(draft)
+        case "checkin_location":
+            guard let id = value["business"]?.int64Value else { return nil }
+            self = .awaitingCheckInLocation(businessID: id)
+        case "editing":
+            guard let id = value["business"]?.int64Value, let field = value["field"]?.stringValue.flatMap(EditableField.init) else { return nil }
+            self = .editing(businessID: id, field: field)
+        case "linking":
+            guard let phone = value["phone"]?.stringValue, let ids = value["candidates"]?.arrayValue?.compactMap(\.int64Value) else { return nil }
+            self = .linking(phone: phone, candidates: ids)
+        case "offered_checkin":
+            guard let latitude = value["latitude"]?.doubleValue, let longitude = value["longitude"]?.doubleValue else { return nil }
+            self = .offeredCheckIn(latitude: latitude, longitude: longitude, liveMessageID: value["live_message"]?.int64Value.map { Int($0) },
+                                   liveUntil: value["live_until"]?.int64Value)
+        default:
+            return nil
+        }
+    }
+}
+
+/// A search waiting for the user's location.
+struct PendingSearch: Equatable {
+    var category: String?
+    var halalOnly: Bool
+}
+
+/// A field of a business a vendor can change from /usahaku.
+enum EditableField: String, CaseIterable {
+    case name, category, phone, location, halal, mode
+}
+
+/// What a vendor answered about halal certification.
+enum HalalAnswer: String, CaseIterable {
+    case yes, no, unknown
+}
+
+/// A business being enrolled: what the vendor has answered so far and which step is next.
+struct EnrollmentDraft: Equatable {
+    /// The steps of /daftar, in order; `review` is the summary with Simpan / Ubah / Batal.
+    enum Step: String, CaseIterable {
+        case name, category, mode, location, phone, halal, review
+        /// The summary's "Ubah": which field to change.
+        case choosingField = "choosing_field"
+        /// A business with the same phone and a similar name exists: asked before saving.
+        case confirmingDuplicate = "confirming_duplicate"
+        /// The phone matched imported businesses without an owner: "is this yours?"
+        case offeringLink = "offering_link"
+    }
+
+    var step: Step = .name
+    var name: String?
+    var category: String?
+    var mode: OperatingMode?
+    var location: GeoPoint?
+    var phone: String?
+    var halal: HalalAnswer?
+    /// After "Ubah", one field is asked and then the summary comes back.
+    var returnToReview = false
+    /// Imported businesses with the draft's phone and no owner (for `offeringLink`).
+    var linkCandidates: [Int64] = []
+
+    /// The step after the current one has been answered.
+    mutating func advance() {
+        if returnToReview {
+            // A changed mode may need a location the draft does not have yet.
+            if mode == .menetap && location == nil {
+                step = .location
+                return
+            }
+            step = .review
+            returnToReview = false
+            return
+        }
+        switch step {
+        case .name: step = .category
+        case .category: step = .mode
+        case .mode: step = .location
+        case .location: step = .phone
+        case .phone: step = .halal
+        case .halal, .choosingField, .confirmingDuplicate, .offeringLink, .review: step = .review
+        }
+    }
+
+    var json: JSONValue {
+        [
+            "step": .string(step.rawValue), "name": name.map(JSONValue.string) ?? .null, "category": category.map(JSONValue.string) ?? .null,
+            "mode": mode.map { .string($0.rawValue) } ?? .null,
+            "latitude": location.map { .double($0.latitude) } ?? .null, "longitude": location.map { .double($0.longitude) } ?? .null,
+            "phone": phone.map(JSONValue.string) ?? .null, "halal": halal.map { .string($0.rawValue) } ?? .null,
+            "return_to_review": .bool(returnToReview), "link_candidates": .array(linkCandidates.map(JSONValue.int)),
+        ]
+    }
+
+    init() {}
+
+    init?(json: JSONValue) {
+        guard let step = json["step"]?.stringValue.flatMap(Step.init) else { return nil }
+        self.step = step
+        name = json["name"]?.stringValue
+        category = json["category"]?.stringValue
+        mode = json["mode"]?.stringValue.flatMap(OperatingMode.init(rawValue:))
+        if let latitude = json["latitude"]?.doubleValue, let longitude = json["longitude"]?.doubleValue {
+            location = GeoPoint(latitude: latitude, longitude: longitude)
+        }
+        phone = json["phone"]?.stringValue
+        halal = json["halal"]?.stringValue.flatMap { HalalAnswer(rawValue: $0) }
+        returnToReview = json["return_to_review"]?.boolValue ?? false
+        linkCandidates = json["link_candidates"]?.arrayValue?.compactMap(\.int64Value) ?? []
+    }
+}
+
+/// Checks what vendors type before it reaches the registry.
+enum VendorInput {
+    /// Why a business name was refused, as a reply key.
+    enum NameProblem: String, Error {
+        case tooShort = "name_too_short"
+        case tooLong = "name_too_long"
+        case controlCharacters = "name_control_characters"
+        case markup = "name_markup"
+        case noLetters = "name_no_letters"
+    }
+
+    /// A business name with spaces tidied, or the reason it cannot be one.
+    static func businessName(_ text: String) -> Result<String, NameProblem> {
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format
+            && $0 != "\u{200D}" }) {
+            return .failure(.controlCharacters)
+        }
+        let tidy = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        if tidy.contains("<") || tidy.contains(">") || tidy.range(of: "&[a-zA-Z#0-9]+;", options: .regularExpression) != nil {
+            return .failure(.markup)
+        }
+        if tidy.count < 2 { return .failure(.tooShort) }
+        if tidy.count > 80 { return .failure(.tooLong) }
+        if !tidy.contains(where: \.isLetter) { return .failure(.noLetters) }
+        return .success(tidy)
+    }
+
+    /// Whether two business names are probably the same business ("Bakso Pak Joko" / "bakso pak joko 2").
+    static func similarNames(_ first: String, _ second: String) -> Bool {
+        func folded(_ text: String) -> String {
+            text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil).filter { $0.isLetter || $0.isNumber }
+        }
+        let a = folded(first), b = folded(second)
+        guard !a.isEmpty, !b.isEmpty else { return false }
+        if a.contains(b) || b.contains(a) { return true }
+        let distance = levenshtein(Array(a), Array(b))
+        return distance <= max(2, min(a.count, b.count) / 5)
+    }
+
+    private static func levenshtein(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for (j, y) in b.enumerated() {
+                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,371 @@
+import Foundation
+import LapakDatabase
+import LapakLanguage
+import Logging
+import LapakRegistry
+import TelegramBotAPI
+
+/// /daftar: a vendor enrolls a business in seven steps, each stored in SQLite so a restart resumes it.
+extension LapakUpdateHandler {
+    /// Starts an enrollment, or resumes the one in progress.
+    func startEnrollment(state: DialogState?, _ context: ReplyContext) async throws {
+        if case .enrolling(let draft) = state {
+            try await send(texts.text("enrollment_resumed", context.language), to: context)
+            return try await ask(draft, context)
+        }
+        let draft = EnrollmentDraft()
+        try await save(draft, context)
+        try await send(texts.text("enrollment_intro", context.language), to: context)
+        try await ask(draft, context)
+    }
+
+    /// Free text typed during a dialog; false when the text is not for the dialog (the caller treats it as usual).
+    func continueDialog(_ state: DialogState, text: String, _ context: ReplyContext) async throws -> Bool {
+        switch state {
+        case .enrolling(let draft):
+            try await enrollment(draft, receivedText: text, context)
+            return true
+        case .editing(let businessID, let field):
+            try await edit(businessID: businessID, field: field, text: text, context)
+            return true
+        case .awaitingCheckInLocation:
+            // Anything typed instead of a location: the question again (a new question is still understood).
+            guard matcher.understand(text).intent == .fallback else { return false }
+            try await askAgain(state, context)
+            return true
+        case .awaitingSearchLocation, .linking, .offeredCheckIn:
+            return false
+        }
+    }
+
+    /// Repeats the question of a dialog (after an interruption or an answer that did not fit).
+    func askAgain(_ state: DialogState, _ context: ReplyContext) async throws {
+        switch state {
+        case .enrolling(let draft): try await ask(draft, context)
+        case .editing(let businessID, let field): try await askEdit(businessID: businessID, field: field, context)
+        case .awaitingCheckInLocation(let businessID): try await askCheckInLocation(businessID: businessID, context)
+        default: break
+        }
+    }
+
+    // MARK: - Steps
+
+    func save(_ draft: EnrollmentDraft, _ context: ReplyContext) async throws {
+        try await conversations.setState(DialogState.enrolling(draft).json, of: context.user.id, handling: context.updateID)
+    }
+
+    /// Asks the draft's current step with the keyboard that answers it.
+    func ask(_ draft: EnrollmentDraft, _ context: ReplyContext) async throws {
+        let language = context.language
+        let cancelRow = [KeyboardButton(text: texts.text("cancel_button", language))]
+        switch draft.step {
+        case .name:
+            try await send(texts.text("ask_business_name", language), to: context,
+                           keyboard: .replyKeyboard(ReplyKeyboardMarkup(keyboard: [cancelRow], resizeKeyboard: true)))
+        case .category:
+            try await send(texts.text("ask_business_category", language, ["name": HTML.escape(draft.name ?? "")]), to: context,
+                           keyboard: .inlineKeyboard(categoryKeyboard(page: 0, language, prefix: "e:")))
+        case .mode:
+            try await send(texts.text("ask_business_mode", language), to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [[
+                InlineKeyboardButton(text: texts.text("mode_fixed_button", language), callbackData: "e:m:menetap"),
+                InlineKeyboardButton(text: texts.text("mode_mobile_button", language), callbackData: "e:m:berkeliling"),
+            ]])))
+        case .location:
+            var rows = [[KeyboardButton(text: texts.text("send_business_location_button", language), requestLocation: true)]]
+            if draft.mode == .berkeliling { rows.append([KeyboardButton(text: texts.text("skip_button", language))]) }
+            rows.append(cancelRow)
+            try await send(texts.text(draft.mode == .berkeliling ? "ask_home_base" : "ask_shop_location", language), to: context,
+                           keyboard: .replyKeyboard(ReplyKeyboardMarkup(keyboard: rows, resizeKeyboard: true)))
+        case .phone:
+            try await send(texts.text("ask_phone", language), to: context, keyboard: .replyKeyboard(ReplyKeyboardMarkup(keyboard: [
+                [KeyboardButton(text: texts.text("send_my_number_button", language), requestContact: true)], cancelRow,
+            ], resizeKeyboard: true)))
+        case .halal:
+            try await send(texts.text("ask_halal", language), to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [[
+                InlineKeyboardButton(text: texts.text("halal_yes_button", language), callbackData: "e:h:yes"),
+                InlineKeyboardButton(text: texts.text("halal_no_button", language), callbackData: "e:h:no"),
+                InlineKeyboardButton(text: texts.text("halal_unknown_button", language), callbackData: "e:h:unknown"),
+            ]])))
+        case .review:
+            // The reply keyboard of the earlier steps goes; the summary carries its own buttons.
+            try await send(texts.text("enrollment_almost_done", language), to: context, keyboard: mainKeyboard(language))
+            try await send(summary(of: draft, language), to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [[
+                InlineKeyboardButton(text: texts.text("save_button", language), callbackData: "e:save"),
+                InlineKeyboardButton(text: texts.text("change_button", language), callbackData: "e:edit"),
+                InlineKeyboardButton(text: texts.text("cancel_inline_button", language), callbackData: "e:cancel"),
+            ]])))
+        case .choosingField:
+            let fields: [(EditableField, String)] = [(.name, "field_name"), (.category, "field_category"), (.mode, "field_mode"),
+                                                     (.location, "field_location"), (.phone, "field_phone"), (.halal, "field_halal")]
+            let buttons = fields.map { InlineKeyboardButton(text: texts.text($0.1, language), callbackData: "e:f:\($0.0.rawValue)") }
+            try await send(texts.text("choose_field", language), to: context,
+                           keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [Array(buttons[0..<3]), Array(buttons[3..<6])])))
+        case .confirmingDuplicate:
+            let existing = try await registry.businesses(phone: draft.phone ?? "").filter { VendorInput.similarNames($0.name, draft.name ?? "") }
+            try await send(texts.text("duplicate_found", language, ["names": existing.map { "• <b>\(HTML.escape($0.name))</b>" }
+                                                                        .joined(separator: "\n")]), to: context,
+                           keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [[
+                               InlineKeyboardButton(text: texts.text("save_anyway_button", language), callbackData: "e:dup"),
+                               InlineKeyboardButton(text: texts.text("cancel_inline_button", language), callbackData: "e:cancel"),
+                           ]])))
+        case .offeringLink:
+            var candidates: [Business] = []
+            for id in draft.linkCandidates { if let business = try await registry.business(id: id) { candidates.append(business) } }
+            try await offerLink(candidates, prefix: "e:", context)
+        }
+    }
+
+    /// "Is this your business?" with a button per imported business and one for "none of these".
+    func offerLink(_ candidates: [Business], prefix: String, _ context: ReplyContext) async throws {
+        let language = context.language
+        var rows = candidates.map { business in
+            [InlineKeyboardButton(text: texts.text("this_is_mine_button", language, ["name": business.name]), callbackData: "\(prefix)l:\(business.id)")]
+        }
+        rows.append([InlineKeyboardButton(text: texts.text("not_mine_button", language), callbackData: "\(prefix)l:none")])
+        let list = candidates.map { business in
+            "• <b>\(HTML.escape(business.name))</b> (\(HTML.escape(label(of: business.category, language))), \(HTML.escape(business.kelurahan.isEmpty ? "Bontang" : business.kelurahan)))"
+        }.joined(separator: "\n")
+        try await send(texts.text("is_this_yours", language, ["list": list]), to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: rows)))
+    }
+
+    private func enrollment(_ draft: EnrollmentDraft, receivedText text: String, _ context: ReplyContext) async throws {
+        var draft = draft
+        let language = context.language
+        switch draft.step {
+        case .name:
+            switch VendorInput.businessName(text) {
+            case .failure(let problem):
+                return try await send(texts.text(problem.rawValue, language), to: context)
+            case .success(let name):
+                draft.name = name
+            }
+        case .category:
+            guard let slug = matcher.understand(text).category else {
+                try await send(texts.text("category_not_understood", language, ["text": HTML.escape(String(text.prefix(60)))]), to: context)
+                return try await ask(draft, context)
+            }
+            draft.category = slug
+        case .mode:
+            guard let mode = OperatingMode(spelling: text) else { return try await ask(draft, context) }
+            draft.mode = mode
+        case .location:
+            guard draft.mode == .berkeliling, matchesAnyLanguage(text, "skip_button") else {
+                try await send(texts.text(draft.mode == .berkeliling ? "location_or_skip" : "location_required", language), to: context)
+                return
+            }
+            draft.location = nil
+        case .phone:
+            guard let phone = PhoneNumber.normalise(text) else {
+                return try await send(texts.text("phone_invalid", language, ["text": HTML.escape(String(text.prefix(40)))]), to: context)
+            }
+            return try await enrollment(draft, receivedPhone: phone, context)
+        case .halal:
+            guard let answer = HalalAnswer(typed: text) else { return try await ask(draft, context) }
+            draft.halal = answer
+        case .review, .choosingField, .confirmingDuplicate, .offeringLink:
+            try await send(texts.text("use_the_buttons", language), to: context)
+            return try await ask(draft, context)
+        }
+        try await advance(&draft, context)
+    }
+
+    func enrollment(_ draft: EnrollmentDraft, receivedLocation location: GeoPoint, _ context: ReplyContext) async throws {
+        guard settings.region.contains(location) else {
+            return try await send(texts.text("location_outside_region", context.language), to: context)
+        }
+        var draft = draft
+        draft.location = location
+        try await advance(&draft, context)
+    }
+
+    /// A phone number for the draft: imported businesses with it and no owner are offered for linking first.
+    private func enrollment(_ draft: EnrollmentDraft, receivedPhone phone: String, _ context: ReplyContext) async throws {
+        var draft = draft
+        draft.phone = phone
+        let unowned = try await registry.businesses(phone: phone).filter { $0.ownerTelegramID == nil }
+        if !unowned.isEmpty && !draft.returnToReview {
+            draft.linkCandidates = unowned.prefix(5).map(\.id)
+            draft.step = .offeringLink
+            try await save(draft, context)
+            return try await ask(draft, context)
+        }
+        try await advance(&draft, context)
+    }
+
+    /// A contact card: the phone step of an enrollment, or a request to link imported businesses.
+    func received(contact: Contact, state: DialogState?, _ context: ReplyContext) async throws {
+        let language = context.language
+        guard contact.userID == context.user.id else {
+            return try await send(texts.text("contact_not_yours", language), to: context)
+        }
+        guard let phone = PhoneNumber.normalise(contact.phoneNumber.hasPrefix("+") ? contact.phoneNumber : "+" + contact.phoneNumber) else {
+            return try await send(texts.text("phone_invalid", language, ["text": HTML.escape(contact.phoneNumber)]), to: context)
+        }
+        switch state {
+        case .enrolling(let draft) where draft.step == .phone:
+            try await enrollment(draft, receivedPhone: phone, context)
+        case .editing(let businessID, .phone):
+            try await edit(businessID: businessID, phone: phone, context)
+        default:
+            try await offerLinking(phone: phone, context)
+        }
+    }
+
+    private func advance(_ draft: inout EnrollmentDraft, _ context: ReplyContext) async throws {
+        draft.advance()
+        try await save(draft, context)
+        try await ask(draft, context)
+    }
+
+    // MARK: - Buttons
+
+    /// An enrollment button, valid only at the step that showed it.
+    func enrollmentButton(_ operation: String, _ argument: String?, query: CallbackQuery, state: DialogState?, _ context: ReplyContext) async throws {
+        guard case .enrolling(var draft) = state else { return try expiredAnswer(query, context) }
+        let language = context.language
+        switch (operation, draft.step) {
+        case ("c", .category):
+            guard let page = argument.flatMap(Int.init), let message = query.message else { return try expiredAnswer(query, context) }
+            try await client.answerCallbackQuery(query.id)
+            try await client.editMessageReplyMarkup(chatID: context.chatID, messageID: message.messageID,
+                                                    replyMarkup: categoryKeyboard(page: page, language, prefix: "e:"))
+            return
+        case ("k", .category):
+            guard let slug = argument, registry.taxonomy.category(slug) != nil else { return try expiredAnswer(query, context) }
+            draft.category = slug
+        case ("m", .mode):
+            guard let mode = argument.flatMap(OperatingMode.init(rawValue:)) else { return try expiredAnswer(query, context) }
+            draft.mode = mode
+        case ("h", .halal):
+            guard let answer = argument.flatMap(HalalAnswer.init(rawValue:)) else { return try expiredAnswer(query, context) }
+            draft.halal = answer
+        case ("save", .review):
+            let existing = try await registry.businesses(phone: draft.phone ?? "").filter { VendorInput.similarNames($0.name, draft.name ?? "") }
+            if !existing.isEmpty {
+                draft.step = .confirmingDuplicate
+                try await client.answerCallbackQuery(query.id)
+                try await save(draft, context)
+                return try await ask(draft, context)
+            }
+            try await client.answerCallbackQuery(query.id)
+            return try await finishEnrollment(draft, query: query, context)
+        case ("dup", .confirmingDuplicate):
+            try await client.answerCallbackQuery(query.id)
+            return try await finishEnrollment(draft, query: query, context)
+        case ("edit", .review):
+            draft.step = .choosingField
+            try await client.answerCallbackQuery(query.id)
+            try await save(draft, context)
+            return try await ask(draft, context)
+        case ("f", .choosingField):
+            guard let field = argument.flatMap(EditableField.init(rawValue:)) else { return try expiredAnswer(query, context) }
+            draft.step = field.enrollmentStep
+            draft.returnToReview = true
+            try await client.answerCallbackQuery(query.id)
+            try await save(draft, context)
+            return try await ask(draft, context)
+        case ("cancel", _):
+            try await client.answerCallbackQuery(query.id)
+            try await conversations.setState(nil, of: context.user.id, handling: context.updateID)
+            return try await send(texts.text("enrollment_cancelled", language), to: context, keyboard: mainKeyboard(language))
+        case ("l", .offeringLink):
+            try await client.answerCallbackQuery(query.id)
+            if let id = argument.flatMap(Int64.init), draft.linkCandidates.contains(id), let phone = draft.phone {
+                let linked = try await registry.link([id], phone: phone, to: context.user.id, now: now())
+                guard !linked.isEmpty else { return try await send(texts.text("link_failed", language), to: context) }
+                try await conversations.setState(nil, of: context.user.id, handling: context.updateID)
+                return try await send(linkedText(linked, language), to: context, keyboard: mainKeyboard(language))
+            }
+            guard argument == "none" else { return }
+            draft.linkCandidates = []
+            draft.step = .phone
+        default:
+            return try expiredAnswer(query, context)
+        }
+        try await client.answerCallbackQuery(query.id)
+        try await advance(&draft, context)
+    }
+
+    /// Saves the business, tells the vendor what citizens will see and tells staff.
+    private func finishEnrollment(_ draft: EnrollmentDraft, query: CallbackQuery, _ context: ReplyContext) async throws {
+        guard let name = draft.name, let category = draft.category, let mode = draft.mode, let phone = draft.phone else {
+            var incomplete = draft
+            incomplete.step = .name
+            try await save(incomplete, context)
+            return try await ask(incomplete, context)
+        }
+        let kelurahan = draft.location.map { Kelurahan.nearest(to: $0).name } ?? ""
+        let business = try await registry.enroll(
+            Business(registryID: "", name: name, category: category, mode: mode, location: draft.location, kelurahan: kelurahan,
+                     phone: phone, halal: draft.halal == .yes),
+            owner: context.user.id, now: now())
+        try await conversations.setState(nil, of: context.user.id, handling: context.updateID)
+        logger.info("Business enrolled", metadata: ["business": "\(business.registryID)", "mode": "\(mode.rawValue)"])
+        if let message = query.message {
+            try? await client.editMessageReplyMarkup(chatID: context.chatID, messageID: message.messageID, replyMarkup: nil)
+        }
+        let key = mode == .menetap ? "enrolled_fixed" : "enrolled_mobile"
+        try await send(texts.text(key, context.language, ["name": HTML.escape(name), "id": business.registryID]), to: context,
+                       keyboard: mainKeyboard(context.language))
+        await notifyStaff(ofEnrollment: business, by: context.user)
+    }
+
+    /// The draft as the vendor will confirm it.
+    func summary(of draft: EnrollmentDraft, _ language: Language) -> String {
+        let category = draft.category.flatMap(registry.taxonomy.category)
+        let location: String
+        if let point = draft.location {
+            location = texts.text("location_near", language, ["kelurahan": HTML.escape(Kelurahan.nearest(to: point).name)])
+        } else {
+            location = texts.text("no_home_base", language)
+        }
+        return texts.text("enrollment_summary", language, [
+            "name": HTML.escape(draft.name ?? "?"),
+            "category": category.map { "\($0.emoji) \(HTML.escape(language == .english ? $0.englishName : $0.indonesianName))" } ?? "?",
+            "mode": texts.text(draft.mode == .berkeliling ? "mode_mobile_button" : "mode_fixed_button", language),
+            "location": location,
+            "phone": HTML.escape(draft.phone ?? "?"),
+            "halal": texts.text(draft.halal == .yes ? "halal_yes_button" : draft.halal == .no ? "halal_no_button" : "halal_unknown_button", language),
+        ])
+    }
+
+    func expiredAnswer(_ query: CallbackQuery, _ context: ReplyContext) throws {
+        // Answered by the caller's error path: a stale or forged button gets the polite "expired" toast.
+        throw StaleButton()
+    }
+
+    private func matchesAnyLanguage(_ text: String, _ key: String) -> Bool {
+        let folded = text.trimmingCharacters(in: .whitespaces).lowercased()
+        return Language.allCases.contains { texts.text(key, $0).lowercased() == folded }
+            || ["lewati", "skip", "lewat", "tidak ada", "none"].contains(folded)
+    }
+}
+
+/// Thrown by a button handler when the press does not fit the user's rights or the current state.
+struct StaleButton: Error {}
+
+extension EditableField {
+    /// The enrollment step that asks this field.
+    var enrollmentStep: EnrollmentDraft.Step {
+        switch self {
+        case .name: return .name
+        case .category: return .category
+        case .phone: return .phone
+        case .location: return .location
+        case .halal: return .halal
+        case .mode: return .mode
+        }
+    }
+}
+
+extension HalalAnswer {
+    /// "ya", "tidak", "belum tahu" (and English) as typed.
+    init?(typed text: String) {
+        switch text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() {
+        case "ya", "iya", "yes", "sudah", "ada", "✅ ya", "y": self = .yes
+        case "tidak", "tdk", "no", "belum", "bukan", "n", "❌ tidak": self = .no
+        case "belum tahu", "tidak tahu", "gak tahu", "ga tau", "don't know", "not sure", "unknown": self = .unknown
+        default: return nil
+        }
+    }
+}

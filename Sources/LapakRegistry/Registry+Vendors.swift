@@ -1,0 +1,174 @@
+import Foundation
+import GRDB
+import LapakDatabase
+
+/// What vendors and staff do to their records: enroll, link an account, edit, close for the day, verify.
+extension Registry {
+    /// Stores a self-enrolled business: active at once, not yet verified, owned by `owner`.
+    ///
+    /// Its registry id is the next free `TG-000001`-style number, so the agency can tell self-enrolled
+    /// records from its own imports at a glance.
+    public func enroll(_ business: Business, owner: Int64, now: Date = Date()) async throws -> Business {
+        try await database.writer.write { db in
+            var record = business
+            record.ownerTelegramID = owner
+            record.verified = false
+            record.status = .active
+            var number = (try Int.fetchOne(db, sql: "SELECT count(*) FROM business WHERE registry_id LIKE 'TG-%'") ?? 0) + 1
+            repeat {
+                record.registryID = String(format: "TG-%06d", number)
+                number += 1
+            } while try Self.fetchBusiness(registryID: record.registryID, in: db) != nil
+            var codes = CategoryCodes()
+            return try Self.upsert(record, existing: nil, now: now, codes: &codes, in: db).0
+        }
+    }
+
+    /// The businesses an account owns (deleted ones excluded), oldest first.
+    public func businesses(ownedBy owner: Int64) async throws -> [Business] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM business WHERE owner_telegram_id = ? AND status <> 'inactive' ORDER BY id",
+                             arguments: [owner]).map(Self.business(from:))
+        }
+    }
+
+    /// Businesses registered with `phone` (normalised `+62…`), deleted ones excluded.
+    public func businesses(phone: String) async throws -> [Business] {
+        guard !phone.isEmpty else { return [] }
+        return try await database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM business WHERE phone = ? AND status <> 'inactive' ORDER BY id",
+                             arguments: [phone]).map(Self.business(from:))
+        }
+    }
+
+    /// Links the businesses among `ids` that have `phone` and still no owner to `owner`; returns the linked ones.
+    ///
+    /// The phone is checked again inside the transaction: the ids come from a button, and the record may
+    /// have been claimed in the meantime.
+    public func link(_ ids: [Int64], phone: String, to owner: Int64, now: Date = Date()) async throws -> [Business] {
+        try await database.writer.write { db in
+            var linked: [Business] = []
+            for id in ids {
+                try db.execute(sql: """
+                    UPDATE business SET owner_telegram_id = ?, updated_at = ?
+                    WHERE id = ? AND phone = ? AND owner_telegram_id IS NULL AND status <> 'inactive'
+                    """, arguments: [owner, Int64(now.timeIntervalSince1970), id, phone])
+                if db.changesCount > 0, let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [id]) {
+                    linked.append(Self.business(from: row))
+                }
+            }
+            return linked
+        }
+    }
+
+    /// Saves changed fields of an existing business (found by id); its status is kept.
+    @discardableResult
+    public func update(_ business: Business, now: Date = Date()) async throws -> Business {
+        try await database.writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [business.id]) else {
+                throw RegistryError.noSuchBusiness(business.id)
+            }
+            var record = business
+            record.registryID = Self.business(from: row).registryID
+            var codes = CategoryCodes()
+            return try Self.upsert(record, existing: Self.business(from: row), now: now, codes: &codes, in: db).0
+        }
+    }
+
+    /// Marks a business checked (or not) by the agency.
+    public func setVerified(_ verified: Bool, ofBusiness id: Int64, now: Date = Date()) async throws {
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE business SET verified = ?, updated_at = ? WHERE id = ?",
+                           arguments: [verified, Int64(now.timeIntervalSince1970), id])
+        }
+    }
+
+    /// Self-enrolled businesses not yet checked by staff (active ones), oldest first, and how many there are.
+    public func unverified(limit: Int) async throws -> (businesses: [Business], total: Int) {
+        try await database.writer.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM business WHERE verified = 0 AND status = 'active'") ?? 0
+            let page = try Row.fetchAll(db, sql: "SELECT * FROM business WHERE verified = 0 AND status = 'active' ORDER BY id LIMIT ?",
+                                        arguments: [limit]).map(Self.business(from:))
+            return (page, total)
+        }
+    }
+
+    // MARK: - Closed today (menetap)
+
+    /// Hides a fixed shop from searches until the next local midnight; returns when it shows again.
+    @discardableResult
+    public func closeToday(businessID: Int64, now: Date = Date()) async throws -> Date {
+        let until = endOfDay(after: now)
+        try await database.writer.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO closure (business_id, until) VALUES (?, ?)",
+                           arguments: [businessID, Int64(until.timeIntervalSince1970)])
+            var codes = CategoryCodes()
+            try Self.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
+        }
+        return until
+    }
+
+    /// Shows a shop closed today again.
+    public func reopen(businessID: Int64, now: Date = Date()) async throws {
+        try await database.writer.write { db in
+            try db.execute(sql: "DELETE FROM closure WHERE business_id = ?", arguments: [businessID])
+            var codes = CategoryCodes()
+            try Self.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
+        }
+    }
+
+    /// When a shop closed today opens again, if it is closed at `now`.
+    public func closedUntil(businessID: Int64, now: Date = Date()) async throws -> Date? {
+        try await database.writer.read { db in
+            try Int64.fetchOne(db, sql: "SELECT until FROM closure WHERE business_id = ? AND until > ?",
+                               arguments: [businessID, Int64(now.timeIntervalSince1970)])
+                .map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        }
+    }
+
+    // MARK: - Live locations
+
+    /// Moves the check-in that follows `message` (an edit of a live location); returns its business, or
+    /// nil when no active check-in follows that message (a citizen's live location, or one that ended).
+    public func moveLiveCheckIn(following message: LiveMessage, to position: GeoPoint, accuracy: Double? = nil,
+                                now: Date = Date()) async throws -> Business? {
+        try await database.writer.write { db in
+            let timestamp = Int64(now.timeIntervalSince1970)
+            guard let businessID = try Self.activeLiveCheckIn(following: message, at: timestamp, in: db) else { return nil }
+            try db.execute(sql: """
+                UPDATE checkin SET latitude = ?, longitude = ?, accuracy = ?, updated_at = ?
+                WHERE live_chat_id = ? AND live_message_id = ? AND ended_at IS NULL AND ends_at > ?
+                """, arguments: [position.latitude, position.longitude, accuracy, timestamp, message.chatID, message.messageID, timestamp])
+            var codes = CategoryCodes()
+            try Self.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
+            return try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [businessID]).map(Self.business(from:))
+        }
+    }
+
+    /// Ends the check-in that follows `message` (the vendor stopped sharing); returns its business.
+    public func endLiveCheckIn(following message: LiveMessage, now: Date = Date()) async throws -> Business? {
+        try await database.writer.write { db in
+            let timestamp = Int64(now.timeIntervalSince1970)
+            guard let businessID = try Self.activeLiveCheckIn(following: message, at: timestamp, in: db) else { return nil }
+            try db.execute(sql: "UPDATE checkin SET ended_at = ? WHERE live_chat_id = ? AND live_message_id = ? AND ended_at IS NULL",
+                           arguments: [timestamp, message.chatID, message.messageID])
+            var codes = CategoryCodes()
+            try Self.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
+            return try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [businessID]).map(Self.business(from:))
+        }
+    }
+
+    private static func activeLiveCheckIn(following message: LiveMessage, at timestamp: Int64, in db: Database) throws -> Int64? {
+        try Int64.fetchOne(db, sql: """
+            SELECT business_id FROM checkin WHERE live_chat_id = ? AND live_message_id = ? AND ended_at IS NULL AND ends_at > ?
+            """, arguments: [message.chatID, message.messageID, timestamp])
+    }
+}
+
+extension Kelurahan {
+    /// The kelurahan whose pin is nearest to `point` (a good guess for an address line, not a boundary test).
+    public static func nearest(to point: GeoPoint) -> Kelurahan {
+        bontang.min { point.distance(to: GeoPoint(latitude: $0.latitude, longitude: $0.longitude))
+            < point.distance(to: GeoPoint(latitude: $1.latitude, longitude: $1.longitude)) }!
+    }
+}
