@@ -62,6 +62,19 @@ extension EmulatorState {
         return enqueue(kind: "callback_query", payload: query.json)
     }
 
+    /// A modified client: a callback query under a real bot message, with data no button of it carries.
+    /// The bot must check every press against the user's rights and state, never trust the data.
+    @discardableResult
+    public func pressForgedButton(from user: User, messageID: Int, callbackData: String) throws -> Update {
+        guard let message = chats[user.id]?.transcript.last(where: { $0.fromBot && $0.message.messageID == messageID })?.message else {
+            throw EmulatorError.noSuchButton("the bot sent no message \(messageID) to chat \(user.id)")
+        }
+        let queryID = String(UInt64.random(in: 1_000_000_000_000...9_999_999_999_999))
+        issuedCallbackQueries.insert(queryID)
+        let query = CallbackQuery(id: queryID, from: user, message: message, chatInstance: "ci-\(user.id)", data: callbackData)
+        return enqueue(kind: "callback_query", payload: query.json)
+    }
+
     /// Presses a button of the reply keyboard on the user's screen.
     ///
     /// A request_location button needs `location`; a request_contact button shares the user's own phone.

@@ -97,7 +97,7 @@ public struct LapakUpdateHandler: UpdateHandler {
 
         if let location = message.location ?? message.venue?.location {
             let point = GeoPoint(latitude: location.latitude, longitude: location.longitude)
-            let live = location.livePeriod.map { LiveShare(messageID: message.messageID, until: liveEnd(sentAt: message.date, period: $0)) }
+            let live = location.livePeriod.map { LiveShare(messageID: message.messageID, until: liveEnd(period: $0)) }
             try await received(location: point, live: live, state: state, context)
         } else if let text = message.text {
             try await handle(text: text, state: state, context)
@@ -203,10 +203,10 @@ public struct LapakUpdateHandler: UpdateHandler {
         }
     }
 
-    /// When a live location shared at `sentAt` for `period` seconds stops (Telegram's 0x7FFFFFFF means "until I stop").
-    private func liveEnd(sentAt: Int64, period: Int) -> Date {
-        let start = Date(timeIntervalSince1970: TimeInterval(sentAt))
-        return period >= 0x7FFF_FFFF ? .distantFuture : start.addingTimeInterval(TimeInterval(period))
+    /// When a live location shared now for `period` seconds stops (Telegram's 0x7FFFFFFF means "until I stop").
+    /// Measured from the bot's clock rather than the message date, so all expiry uses one clock.
+    private func liveEnd(period: Int) -> Date {
+        period >= 0x7FFF_FFFF ? .distantFuture : now().addingTimeInterval(TimeInterval(period))
     }
 
     /// Switches to `requested`, or to the other language when none is named; the choice is stored.

@@ -5,6 +5,7 @@ import LapakBot
 import LapakRegistry
 import Logging
 import ServiceLifecycle
+import Synchronization
 import TelegramBotAPI
 
 /// The real bot (LapakApplication) running against the emulator with a fresh SQLite file.
@@ -35,17 +36,24 @@ struct BotHarness {
     }
 
     /// Runs the bot while `body` talks to it, then shuts it down gracefully (as SIGTERM would).
-    func runBot(registry seed: [Business] = [], checkIns: [(registryID: String, position: GeoPoint)] = [],
-                _ body: () async throws -> Void) async throws {
+    ///
+    /// - Parameters:
+    ///   - staff: user ids given as LAPAK_STAFF_IDS.
+    ///   - clock: the bot's wall clock ("today", expiry); the real time when nil.
+    func runBot(registry seed: [Business] = [], checkIns: [(registryID: String, position: GeoPoint)] = [], staff: [Int64] = [],
+                clock: WallClock? = nil, _ body: () async throws -> Void) async throws {
         let settings = try await LapakConfiguration.load(environment: [
             "LAPAK_TELEGRAM_TOKEN": emulator.token,
             "LAPAK_TELEGRAM_API_URL": emulator.apiURL,
             "LAPAK_DATABASE_PATH": databaseFolder.appendingPathComponent("lapak.sqlite").path,
             "LAPAK_TELEGRAM_POLL_TIMEOUT": "2",
+            "LAPAK_STAFF_IDS": staff.map(String.init).joined(separator: ","),
         ])
         let handler = logs
         let logger = Logger(label: "lapak", factory: { _ in handler })
-        let application = try LapakApplication(configuration: settings, logger: logger)
+        let now: @Sendable () -> Date
+        if let clock { now = { clock.now } } else { now = { Date() } }
+        let application = try LapakApplication(configuration: settings, now: now, logger: logger)
         if !seed.isEmpty { _ = try await application.registry.upsertAll(seed) }
         for checkIn in checkIns {
             let business = try await application.registry.business(registryID: checkIn.registryID)!
@@ -66,6 +74,32 @@ struct BotHarness {
         application.transport.shutdown()
     }
 
+    /// Presses the inline button with `data` under the bot's latest message that has it; returns the next `count` messages.
+    @discardableResult
+    func tap(_ data: String, as user: User, expecting count: Int = 1) async throws -> [Message] {
+        let messages = await state.botMessages(chatID: user.id)
+        guard let message = messages.last(where: { $0.replyMarkup?.rows.joined().contains { $0.callbackData == data } == true }) else {
+            throw HarnessError("no message to \(user.firstName) has a button \(data); buttons: \(messages.last?.replyMarkup?.rows.joined().compactMap(\.callbackData) ?? [])")
+        }
+        try await state.pressInlineButton(from: user, messageID: message.messageID, callbackData: data)
+        return try await next(count, after: messages.count, for: user)
+    }
+
+    /// Presses a reply keyboard button (a location button needs `location`); returns the next `count` messages.
+    @discardableResult
+    func press(_ label: String, as user: User, location: GeoPoint? = nil, expecting count: Int = 1) async throws -> [Message] {
+        let before = await state.botMessages(chatID: user.id).count
+        try await state.pressKeyboardButton(from: user, label: label, location: location.map { ($0.latitude, $0.longitude) })
+        return try await next(count, after: before, for: user)
+    }
+
+    /// Sends `text` as `user` and returns the bot's next `count` messages.
+    func say(_ text: String, as user: User, expecting count: Int) async throws -> [Message] {
+        let before = await state.botMessages(chatID: user.id).count
+        await state.sendText(from: user, text)
+        return try await next(count, after: before, for: user)
+    }
+
     /// Waits for the bot's next `count` messages after `before`, and returns them.
     func next(_ count: Int = 1, after before: Int, for user: User) async throws -> [Message] {
         let messages = try await state.waitForBotMessages(chatID: user.id, count: before + count, timeout: .seconds(10))
@@ -79,4 +113,20 @@ struct BotHarness {
         let messages = try await state.waitForBotMessages(chatID: user.id, count: before + 1, timeout: .seconds(10))
         return messages[before]
     }
+}
+
+/// A wall clock a test sets by hand (check-in expiry at local midnight).
+final class WallClock: Sendable {
+    private let current: Mutex<Date>
+
+    init(_ start: Date) { current = Mutex(start) }
+
+    var now: Date { current.withLock { $0 } }
+
+    func set(_ date: Date) { current.withLock { $0 = date } }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,242 @@
+import BotAPIEmulator
+import Foundation
+@testable import LapakBot
+import LapakDatabase
+import LapakRegistry
+import Testing
+import TelegramBotAPI
+
+/// People and places shared by the vendor tests.
+enum Vendors {
+    static let rina = User(id: 7001, firstName: "Rina", languageCode: "id")
+    static let joko = User(id: 7002, firstName: "Joko", languageCode: "id")
+    static let mallory = User(id: 7003, firstName: "Mallory", languageCode: "id")
+    static let dewi = User(id: 7900, firstName: "Dewi (Dinas)", languageCode: "id")
+    static let sari = User(id: 7101, firstName: "Sari", languageCode: "id")
+
+    /// Bontang Baru: where the shops and carts are in these tests.
+    static let spot = GeoPoint(latitude: 0.1443, longitude: 117.4938)
+
+    /// A point `metres` north of `spot`.
+    static func north(_ metres: Double) -> GeoPoint {
+        GeoPoint(latitude: spot.latitude + metres / 111_195, longitude: spot.longitude)
+    }
+
+    /// The phone the emulator gives `user`'s "send my number" button, normalised.
+    static func phone(of user: User) -> String { "+" + EmulatorState.phoneNumber(of: user) }
+
+    /// A citizen asks for `what` and shares a location; returns the results text.
+    static func citizenSearch(_ what: String, from point: GeoPoint, in harness: BotHarness) async throws -> String {
+        let ask = try await harness.say(what, as: sari)
+        guard ask.text?.contains("Bagikan lokasi") == true else { return ask.text ?? "" }
+        let before = await harness.state.botMessages(chatID: sari.id).count
+        await harness.state.sendLocation(from: sari, latitude: point.latitude, longitude: point.longitude)
+        return try await harness.next(2, after: before, for: sari)[1].text ?? ""
+    }
+
+    static func registry(_ harness: BotHarness) throws -> Registry {
+        let database = try AppDatabase.open(path: harness.databaseFolder.appendingPathComponent("lapak.sqlite").path)
+        let taxonomy = try CategoryTaxonomy.load(from: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../intents/categories.yml").standardized)
+        return Registry(database: database, taxonomy: taxonomy, timeZone: TimeZone(identifier: "Asia/Makassar")!)
+    }
+}
+
+@Suite("Vendors enroll their businesses from the chat, end to end through the emulator")
+struct VendorEnrollmentTests {
+    @Test("A fixed shop: every step, bad answers refused with a reason, staff told, a citizen finds it")
+    func fixedShop() async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot(staff: [Vendors.dewi.id]) {
+                _ = try await harness.say("/start", as: Vendors.dewi)
+                let rina = Vendors.rina
+                let opening = try await harness.say("/daftar", as: rina, expecting: 2)
+                #expect(opening[1].text?.contains("nama usaha") == true)
+
+                let markup = try await harness.say("Warung <b>Bu Rina</b>", as: rina)
+                #expect(markup.text?.contains("tidak boleh berisi tanda < atau >") == true)
+                let tooShort = try await harness.say("R", as: rina)
+                #expect(tooShort.text?.contains("terlalu pendek") == true)
+
+                let category = try await harness.say("Warung Makan   Bu Rina", as: rina)
+                #expect(category.text?.contains("jenis usaha") == true && category.text?.contains("Warung Makan Bu Rina") == true)
+                #expect(category.replyMarkup?.rows.joined().contains { $0.callbackData == "e:k:katering" } == true)
+                let mode = try await harness.say("katering", as: rina)  // typed, understood through categories.yml
+                #expect(mode.text?.contains("berjualan") == true)
+
+                let location = try await harness.tap("e:m:menetap", as: rina)[0]
+                #expect(location.text?.contains("lokasi toko") == true)
+                #expect(await harness.state.currentReplyKeyboard(chatID: rina.id)?.keyboard.joined().contains { $0.text == "Lewati" } == false)
+                let required = try await harness.say("di sini saja", as: rina)
+                #expect(required.text?.contains("lokasi wajib") == true)
+                let before = await harness.state.botMessages(chatID: rina.id).count
+                await harness.state.sendLocation(from: rina, latitude: -6.2, longitude: 106.8)  // Jakarta
+                let outside = try await harness.next(1, after: before, for: rina)[0]
+                #expect(outside.text?.contains("di luar wilayah Kota Bontang") == true)
+
+                let phone = try await harness.press("📍 Kirim lokasi usaha", as: rina, location: Vendors.spot)[0]
+                #expect(phone.text?.contains("Nomor telepon") == true)
+                let badPhone = try await harness.say("12345", as: rina)
+                #expect(badPhone.text?.contains("bukan nomor telepon Indonesia") == true)
+                let halal = try await harness.say("0812-5555-0101", as: rina)
+                #expect(halal.text?.contains("bersertifikat halal") == true)
+
+                let review = try await harness.tap("e:h:yes", as: rina, expecting: 2)
+                let summary = review[1].text ?? ""
+                #expect(summary.contains("Warung Makan Bu Rina") && summary.contains("Katering") && summary.contains("+6281255550101"))
+                #expect(summary.contains("dekat Bontang Baru") && summary.contains("Menetap"))
+
+                let staffBefore = await harness.state.botMessages(chatID: Vendors.dewi.id).count
+                let saved = try await harness.tap("e:save", as: rina)[0]
+                #expect(saved.text?.contains("tersimpan (nomor TG-000001)") == true)
+                #expect(saved.text?.contains("belum diverifikasi") == true)
+
+                let notice = try await harness.next(1, after: staffBefore, for: Vendors.dewi)[0]
+                #expect(notice.text?.contains("Pendaftaran baru") == true && notice.text?.contains("Warung Makan Bu Rina") == true)
+                #expect(notice.text?.contains("Rina (id 7001)") == true)
+
+                let found = try await Vendors.citizenSearch("katering terdekat", from: Vendors.north(50), in: harness)
+                #expect(found.contains("1. Warung Makan Bu Rina · 50 m") && found.contains("belum diverifikasi"))
+
+                let business = try #require(notice.replyMarkup?.rows.first?.first?.callbackData)
+                #expect(business.hasPrefix("s:v:"))
+                try await harness.tap(business, as: Vendors.dewi)
+                let verified = try await Vendors.citizenSearch("katering terdekat", from: Vendors.north(50), in: harness)
+                #expect(verified.contains("Warung Makan Bu Rina") && verified.contains("terverifikasi"))
+            }
+            let stored = try #require(try await Vendors.registry(harness).business(registryID: "TG-000001"))
+            #expect(stored.ownerTelegramID == Vendors.rina.id && stored.verified && stored.halal && stored.kelurahan == "Bontang Baru")
+        }
+    }
+
+    @Test("A mobile vendor: home base skipped, own contact shared, someone else's refused, then /jualan puts the cart on the map")
+    func mobileVendor() async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot {
+                let joko = Vendors.joko
+                _ = try await harness.say("/daftar", as: joko, expecting: 2)
+                _ = try await harness.say("Bakso Mas Joko", as: joko)
+                _ = try await harness.tap("e:k:bakso-mie", as: joko)
+                let base = try await harness.tap("e:m:berkeliling", as: joko)[0]
+                #expect(base.text?.contains("pangkalan") == true)
+                let phone = try await harness.press("Lewati", as: joko)[0]
+                #expect(phone.text?.contains("Nomor telepon") == true)
+
+                let before = await harness.state.botMessages(chatID: joko.id).count
+                await harness.state.sendContact(from: joko, phoneNumber: "6281299998888", firstName: "Teman", userID: 9999)
+                let refused = try await harness.next(1, after: before, for: joko)[0]
+                #expect(refused.text?.contains("kontak orang lain") == true)
+
+                _ = try await harness.press("📱 Kirim nomor saya", as: joko)
+                let review = try await harness.tap("e:h:unknown", as: joko, expecting: 2)
+                #expect(review[1].text?.contains(Vendors.phone(of: joko)) == true && review[1].text?.contains("tidak ada") == true)
+                let saved = try await harness.tap("e:save", as: joko)[0]
+                #expect(saved.text?.contains("/jualan") == true)
+
+                // Not on the map until today's location is sent.
+                let none = try await Vendors.citizenSearch("bakso terdekat", from: Vendors.north(50), in: harness)
+                #expect(!none.contains("Bakso Mas Joko"))
+
+                let ask = try await harness.say("/jualan", as: joko)
+                #expect(ask.text?.contains("lokasi langsung") == true)
+                let confirmed = try await harness.press("📍 Kirim lokasi jualan", as: joko, location: Vendors.spot)[0]
+                #expect(confirmed.text?.contains("sekarang tampil di pencarian warga di dekat Bontang Baru") == true)
+
+                let found = try await Vendors.citizenSearch("bakso terdekat", from: Vendors.north(50), in: harness)
+                #expect(found.contains("1. Bakso Mas Joko · 50 m") && found.contains("keliling, di sini sejak"))
+
+                let closed = try await harness.say("/tutup", as: joko)
+                #expect(closed.text?.contains("tidak lagi tampil") == true)
+                let gone = try await Vendors.citizenSearch("bakso terdekat", from: Vendors.north(50), in: harness)
+                #expect(!gone.contains("Bakso Mas Joko"))
+            }
+        }
+    }
+
+    /// Answers the dialog up to (not including) `step`.
+    static func enroll(until step: EnrollmentDraft.Step, as user: User, in harness: BotHarness) async throws {
+        _ = try await harness.say("/daftar", as: user, expecting: 2)
+        if step == .name { return }
+        _ = try await harness.say("Kue Bu Sri", as: user)
+        if step == .category { return }
+        try await harness.tap("e:k:kue", as: user)
+        if step == .mode { return }
+        try await harness.tap("e:m:menetap", as: user)
+        if step == .location { return }
+        try await harness.press("📍 Kirim lokasi usaha", as: user, location: Vendors.spot)
+        if step == .phone { return }
+        _ = try await harness.say("0812 7777 1234", as: user)
+        if step == .halal { return }
+        try await harness.tap("e:h:no", as: user, expecting: 2)
+    }
+
+    @Test("/batal at any step ends the enrollment and saves nothing", arguments: [
+        EnrollmentDraft.Step.name, .category, .mode, .location, .phone, .halal, .review,
+    ])
+    func cancelAtEveryStep(step: EnrollmentDraft.Step) async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot {
+                try await Self.enroll(until: step, as: Vendors.rina, in: harness)
+                let cancelled = try await harness.say("/batal", as: Vendors.rina)
+                #expect(cancelled.text == "Pendaftaran dibatalkan; tidak ada yang disimpan.")
+                let after = try await harness.say("/usahaku", as: Vendors.rina)
+                #expect(after.text?.contains("belum terhubung dengan usaha") == true)
+            }
+            #expect(try await Vendors.registry(harness).count() == 0)
+        }
+    }
+
+    @Test("A restart in the middle of enrolling continues at the same step with the answers kept")
+    func restartMidEnrollment() async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot {
+                try await Self.enroll(until: .location, as: Vendors.rina, in: harness)
+            }
+            try await harness.runBot {
+                // Another command does not throw the answers away.
+                let interrupted = try await harness.say("/cari katering", as: Vendors.rina, expecting: 2)
+                #expect(interrupted[0].text?.contains("sedang mengisi data usaha") == true)
+                #expect(interrupted[1].text?.contains("lokasi toko") == true)
+                try await harness.press("📍 Kirim lokasi usaha", as: Vendors.rina, location: Vendors.spot)
+                _ = try await harness.say("0812 7777 1234", as: Vendors.rina)
+                let review = try await harness.tap("e:h:no", as: Vendors.rina, expecting: 2)
+                #expect(review[1].text?.contains("Kue Bu Sri") == true)
+                try await harness.tap("e:save", as: Vendors.rina)
+            }
+            let stored = try #require(try await Vendors.registry(harness).business(registryID: "TG-000001"))
+            #expect(stored.name == "Kue Bu Sri" && stored.category == "kue" && stored.mode == .menetap && stored.phone == "+6281277771234")
+        }
+    }
+
+    @Test("“Ubah” on the summary changes one field and comes back to the summary")
+    func changeFromSummary() async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot {
+                try await Self.enroll(until: .review, as: Vendors.rina, in: harness)
+                try await harness.tap("e:edit", as: Vendors.rina)
+                let ask = try await harness.tap("e:f:name", as: Vendors.rina)[0]
+                #expect(ask.text?.contains("nama usaha") == true)
+                let review = try await harness.say("Kue & Roti Bu Sri", as: Vendors.rina, expecting: 2)
+                #expect(review[1].text?.contains("Kue &amp; Roti Bu Sri") == false)
+                #expect(review[1].text?.contains("Kue & Roti Bu Sri") == true && review[1].text?.contains("+6281277771234") == true)
+            }
+        }
+    }
+
+    @Test("Enrolling the same business twice (same phone, similar name) asks first")
+    func duplicateAsked() async throws {
+        let existing = Business(registryID: "UMKM-1", name: "Kue Bu Sri", category: "kue", mode: .menetap, location: Vendors.spot,
+                                phone: "+6281277771234", ownerTelegramID: Vendors.rina.id)
+        try await BotHarness.with { harness in
+            try await harness.runBot(registry: [existing]) {
+                try await Self.enroll(until: .review, as: Vendors.rina, in: harness)
+                let asked = try await harness.tap("e:save", as: Vendors.rina)[0]
+                #expect(asked.text?.contains("Sudah ada usaha dengan nomor telepon yang sama") == true)
+                #expect(asked.text?.contains("Kue Bu Sri") == true)
+                let saved = try await harness.tap("e:dup", as: Vendors.rina)[0]
+                #expect(saved.text?.contains("tersimpan") == true)
+            }
+            #expect(try await Vendors.registry(harness).businesses(ownedBy: Vendors.rina.id).count == 2)
+        }
+    }
+}
