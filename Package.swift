@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "TelegramBotAPI", targets: ["TelegramBotAPI"]),
         .library(name: "BotAPIEmulator", targets: ["BotAPIEmulator"]),
         .library(name: "LapakDatabase", targets: ["LapakDatabase"]),
+        .library(name: "LapakBroadcast", targets: ["LapakBroadcast"]),
         .library(name: "LapakRegistry", targets: ["LapakRegistry"]),
         .library(name: "LapakLanguage", targets: ["LapakLanguage"]),
         .library(name: "LapakBot", targets: ["LapakBot"]),
@@ -111,13 +112,25 @@ let package = Package(
         .target(
             name: "LapakBot",
             dependencies: [
-                "TelegramBotAPI", "LapakDatabase", "LapakRegistry", "LapakLanguage",
+                "TelegramBotAPI", "LapakDatabase", "LapakRegistry", "LapakLanguage", "LapakBroadcast",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // Staff announcements: the durable outbox and the flood-safe sender.
+        .target(
+            name: "LapakBroadcast",
+            dependencies: [
+                "TelegramBotAPI", "LapakDatabase", "LapakRegistry",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -146,6 +159,15 @@ let package = Package(
         ),
 
         .testTarget(
+            name: "LapakBroadcastTests",
+            dependencies: [
+                "LapakBroadcast", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase", "LapakRegistry",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        .testTarget(
             name: "TelegramBotAPITests",
             dependencies: [
                 "TelegramBotAPI", "BotAPIEmulator", "LapakDatabase",
@@ -166,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "LapakBotTests",
             dependencies: [
-                "LapakBot", "LapakDemo", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase", "LapakRegistry",
+                "LapakBot", "LapakDemo", "LapakBroadcast", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase", "LapakRegistry",
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

@@ -75,6 +75,24 @@ extension EmulatorState {
         return enqueue(kind: "callback_query", payload: query.json)
     }
 
+    /// Users who started the bot some time ago: their private chats exist (the bot may write to them),
+    /// with no messages queued for the bot now. For broadcasts to thousands of vendors.
+    public func registerUsers(_ users: [User]) {
+        for user in users where chats[user.id] == nil {
+            chats[user.id] = ChatRecord(user: user)
+        }
+    }
+
+    /// How many messages the bot has sent to each chat whose text contains `text` (delivery checks).
+    public func deliveries(containing text: String) -> [Int64: Int] {
+        var counts: [Int64: Int] = [:]
+        for (id, record) in chats {
+            let count = record.transcript.filter { $0.fromBot && ($0.message.text?.contains(text) ?? false) }.count
+            if count > 0 { counts[id] = count }
+        }
+        return counts
+    }
+
     /// Presses a button of the reply keyboard on the user's screen.
     ///
     /// A request_location button needs `location`; a request_contact button shares the user's own phone.

@@ -1,4 +1,5 @@
 import Foundation
+import LapakBroadcast
 import LapakRegistry
 import TelegramBotAPI
 
@@ -17,6 +18,8 @@ enum DialogState: Equatable {
     /// A vendor's location was answered as a search; a button may make it today's selling spot.
     /// Passive: it does not capture the next message.
     case offeredCheckIn(latitude: Double, longitude: Double, liveMessageID: Int?, liveUntil: Int64?)
+    /// Staff writing an announcement: its text, audience and options.
+    case composingBroadcast(BroadcastDraft)
 
     /// Whether the state expects the user's next message (a passive state does not).
     var capturesInput: Bool {
@@ -37,6 +40,8 @@ enum DialogState: Equatable {
             value = ["step": "editing", "business": .int(id), "field": .string(field.rawValue)]
         case .linking(let phone, let candidates):
             value = ["step": "linking", "phone": .string(phone), "candidates": .array(candidates.map(JSONValue.int))]
+        case .composingBroadcast(let draft):
+            value = ["step": "composing_broadcast", "draft": draft.json]
         case .offeredCheckIn(let latitude, let longitude, let messageID, let liveUntil):
             value = ["step": "offered_checkin", "latitude": .double(latitude), "longitude": .double(longitude),
                      "live_message": messageID.map { .int(Int64($0)) } ?? .null, "live_until": liveUntil.map(JSONValue.int) ?? .null]
@@ -66,9 +71,35 @@ enum DialogState: Equatable {
             guard let latitude = value["latitude"]?.doubleValue, let longitude = value["longitude"]?.doubleValue else { return nil }
             self = .offeredCheckIn(latitude: latitude, longitude: longitude, liveMessageID: value["live_message"]?.int64Value.map { Int($0) },
                                    liveUntil: value["live_until"]?.int64Value)
+        case "composing_broadcast":
+            guard let draft = value["draft"].map(BroadcastDraft.init(json:)) else { return nil }
+            self = .composingBroadcast(draft)
         default:
             return nil
         }
+    }
+}
+
+/// An announcement being written by staff.
+struct BroadcastDraft: Equatable {
+    /// nil until staff wrote it.
+    var text: String?
+    /// Staff's text is Telegram HTML (true) or plain text to escape (false, the default).
+    var html = false
+    var audience = Audience()
+    var rsvp = false
+
+    init(text: String? = nil) { self.text = text }
+
+    var json: JSONValue {
+        ["text": text.map(JSONValue.string) ?? .null, "html": .bool(html), "audience": audience.json, "rsvp": .bool(rsvp)]
+    }
+
+    init(json: JSONValue) {
+        text = json["text"]?.stringValue
+        html = json["html"]?.boolValue ?? false
+        audience = json["audience"].map(Audience.init(json:)) ?? Audience()
+        rsvp = json["rsvp"]?.boolValue ?? false
     }
 }
 

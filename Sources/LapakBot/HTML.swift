@@ -50,4 +50,26 @@ public enum HTML {
         if let unclosed = open.last { return "<\(unclosed)> is never closed" }
         return nil
     }
+
+    /// How long a valid Telegram HTML text is once shown: tags removed, entities counted as one
+    /// character, in UTF-16 units as Telegram counts its 4096-character limit.
+    static func plainLength(_ html: String) -> Int {
+        var length = 0
+        var index = html.startIndex
+        while index < html.endIndex {
+            let character = html[index]
+            if character == "<", let close = html[index...].firstIndex(of: ">") {
+                index = html.index(after: close)
+                continue
+            }
+            if character == "&", let semicolon = html[index...].prefix(10).firstIndex(of: ";") {
+                length += 1
+                index = html.index(after: semicolon)
+                continue
+            }
+            length += character.utf16.count
+            index = html.index(after: index)
+        }
+        return length
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LapakBroadcast
 import LapakDatabase
 import LapakLanguage
 import LapakRegistry
@@ -16,7 +17,14 @@ public struct LapakApplication: Sendable {
     public let transport: CurlTransport
     public let client: BotAPIClient
     public let service: LapakService
+    /// Sends staff broadcasts from the outbox.
+    public let broadcastSender: BroadcastSender
+    /// Shared by replies and broadcasts: keeps every message within Telegram's limits.
+    public let pacer: MessagePacer
     private let logger: Logger
+
+    /// The daemon's long-running parts, for a `ServiceGroup`.
+    public var services: [any Service] { [service, broadcastSender] }
 
     /// Opens the database and loads the language data; fails with a message naming what is wrong.
     /// - Parameter now: the wall clock for "today" and expiry; tests inject a fixed one.
@@ -35,8 +43,9 @@ public struct LapakApplication: Sendable {
         let matcher = try IntentMatcher.load(from: configuration.intentsDirectory, taxonomy: taxonomy)
         transport = CurlTransport(configuration: .init(maxConcurrentRequests: configuration.maxConnections,
                                                        connectTimeout: .seconds(configuration.connectTimeout)))
+        pacer = MessagePacer(rate: Double(configuration.broadcastRate), clock: clock)
         client = BotAPIClient(token: configuration.telegramToken, apiURL: configuration.telegramAPIURL, transport: transport,
-                              clock: clock, requestTimeout: .seconds(configuration.requestTimeout), logger: logger)
+                              clock: clock, requestTimeout: .seconds(configuration.requestTimeout), pacer: pacer, logger: logger)
         let pollerConfiguration = LongPoller.Configuration(
             pollTimeout: configuration.pollTimeout, batchLimit: configuration.batchLimit,
             maxConcurrentHandlers: configuration.handlerConcurrency, maxPendingUpdates: configuration.maxPendingUpdates,
@@ -48,6 +57,10 @@ public struct LapakApplication: Sendable {
         service = LapakService(client: client, database: database, texts: texts, matcher: matcher, registry: registry,
                                conversationSettings: conversationSettings, pollerConfiguration: pollerConfiguration, clock: clock,
                                now: now, logger: logger)
+        broadcastSender = BroadcastSender(
+            outbox: Outbox(database: database), client: client, pacer: pacer,
+            configuration: .init(maxInFlight: configuration.broadcastMaxInFlight, maxAttempts: configuration.broadcastMaxAttempts),
+            observer: BroadcastReporter(client: client, texts: texts, database: database, logger: logger), clock: clock, now: now, logger: logger)
     }
 
     /// Runs the daemon until SIGTERM or SIGINT, then stops gracefully.
@@ -57,7 +70,7 @@ public struct LapakApplication: Sendable {
             "intents": "\(configuration.intentsDirectory.path)",
         ])
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         defer { transport.shutdown() }
         try await group.run()
     }

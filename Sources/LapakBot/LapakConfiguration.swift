@@ -29,6 +29,12 @@ public struct LapakConfiguration: Sendable {
     public var liveSilenceMinutes: Int
     /// Shops and check-ins outside this box are refused (the city and its surroundings).
     public var region: GeoBox
+    /// Messages per second the bot sends across all chats (Telegram allows about 30).
+    public var broadcastRate: Int
+    /// Broadcast requests in flight at once.
+    public var broadcastMaxInFlight: Int
+    /// Attempts per recipient before a broadcast message is marked failed.
+    public var broadcastMaxAttempts: Int
 
     /// Loads the settings: environment, then `configFile` (if given), then the shipped defaults.
     ///
@@ -90,6 +96,9 @@ public struct LapakConfiguration: Sendable {
         searchMaxDistance = Double(try settings.integer("search.max_distance", default: 25_000, range: 100...2_000_000))
         locationMemoryMinutes = try settings.integer("search.location_memory_minutes", default: 30, range: 1...1440)
 
+        broadcastRate = try settings.integer("broadcast.rate", default: 30, range: 1...1000)
+        broadcastMaxInFlight = try settings.integer("broadcast.max_in_flight", default: 8, range: 1...64)
+        broadcastMaxAttempts = try settings.integer("broadcast.max_attempts", default: 5, range: 1...20)
         liveSilenceMinutes = try settings.integer("checkin.live_silence_minutes", default: 15, range: 1...720)
         let south = try settings.decimal("region.south", default: GeoBox.bontang.south, range: -90...90)
         let north = try settings.decimal("region.north", default: GeoBox.bontang.north, range: -90...90)

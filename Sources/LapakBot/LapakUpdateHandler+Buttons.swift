@@ -26,6 +26,12 @@ enum ButtonAction: Equatable {
     case link(String)
     /// `s:v:ID` / `s:s:ID`: staff verify or suspend.
     case staff(verify: Bool, Int64)
+    /// `b:operation[:argument]`: the staff's announcement panel.
+    case broadcast(operation: String, argument: String?)
+    /// `bs:ID`: stop a broadcast. `st:ID`: its attendees. `r:ID`: "✋ Ikut" under an announcement.
+    case stopBroadcast(Int64)
+    case attendees(Int64)
+    case rsvp(Int64)
 
     init?(_ data: String) {
         guard data.utf8.count <= 64 else { return nil }
@@ -39,6 +45,10 @@ enum ButtonAction: Equatable {
         case ("u", 3), ("u", 4): guard let id = Int64(parts[1]) else { return nil }
             self = .manage(id, operation: parts[2], argument: parts.count == 4 ? parts[3] : nil)
         case ("l", 2): self = .link(parts[1])
+        case ("b", 2), ("b", 3): self = .broadcast(operation: parts[1], argument: parts.count == 3 ? parts[2] : nil)
+        case ("bs", 2): guard let id = Int64(parts[1]) else { return nil }; self = .stopBroadcast(id)
+        case ("st", 2): guard let id = Int64(parts[1]) else { return nil }; self = .attendees(id)
+        case ("r", 2): guard let id = Int64(parts[1]), id >= 0 else { return nil }; self = .rsvp(id)
         case ("s", 3): guard let id = Int64(parts[2]), ["v", "s"].contains(parts[1]) else { return nil }; self = .staff(verify: parts[1] == "v", id)
         case ("c", 2): guard let page = Int(parts[1]), (0..<100).contains(page) else { return nil }; self = .categoryPage(page)
         case ("k", 2): self = .category(parts[1])
@@ -79,6 +89,15 @@ extension LapakUpdateHandler {
             try await linkButton(argument, query: query, state: state, context)
         case .staff(let verify, let id):
             try await staffButton(verify: verify, id: id, query: query, context)
+        case .broadcast(let operation, let argument):
+            let state = DialogState(json: try await conversations.state(of: context.user.id))
+            try await broadcastButton(operation, argument, query: query, state: state, context)
+        case .stopBroadcast(let id):
+            try await stopBroadcast(id, query: query, context)
+        case .attendees(let id):
+            try await showAttendees(id, query: query, context)
+        case .rsvp(let id):
+            try await rsvpButton(id, query: query, context)
         case .categoryPage(let page):
             try await client.answerCallbackQuery(query.id)
             if let message = query.message {

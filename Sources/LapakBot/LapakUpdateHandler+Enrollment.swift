@@ -33,6 +33,9 @@ extension LapakUpdateHandler {
             guard matcher.understand(text).intent == .fallback else { return false }
             try await askAgain(state, context)
             return true
+        case .composingBroadcast(let draft):
+            try await broadcastText(draft, text: text, context)
+            return true
         case .awaitingSearchLocation, .linking, .offeredCheckIn:
             return false
         }
@@ -44,6 +47,12 @@ extension LapakUpdateHandler {
         case .enrolling(let draft): try await ask(draft, context)
         case .editing(let businessID, let field): try await askEdit(businessID: businessID, field: field, context)
         case .awaitingCheckInLocation(let businessID): try await askCheckInLocation(businessID: businessID, context)
+        case .composingBroadcast(let draft):
+            if draft.text == nil {
+                try await send(texts.text("ask_announcement", context.language, ["max": String(maxAnnouncementLength)]), to: context)
+            } else {
+                try await showAudiencePanel(draft, editing: nil, context)
+            }
         default: break
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LapakBroadcast
 import LapakDatabase
 import LapakLanguage
 import LapakRegistry
@@ -47,6 +48,7 @@ public struct LapakUpdateHandler: UpdateHandler {
     let registry: Registry
     let preferences: UserPreferenceStore
     let conversations: ConversationStore
+    let outbox: Outbox
     let settings: ConversationSettings
     let botUsername: String?
     let logger: Logger
@@ -60,6 +62,7 @@ public struct LapakUpdateHandler: UpdateHandler {
         self.registry = registry
         self.preferences = UserPreferenceStore(database: registry.database)
         self.conversations = ConversationStore(database: registry.database)
+        self.outbox = Outbox(database: registry.database)
         self.settings = settings
         self.botUsername = botUsername
         self.logger = logger
@@ -139,6 +142,16 @@ public struct LapakUpdateHandler: UpdateHandler {
             try await showMyBusinesses(context)
         case .verify:
             try await listUnverified(context)
+        case .broadcast:
+            try await startBroadcast(text: argument, context)
+        case .stats:
+            try await showStatistics(context)
+        case .halal:
+            try await markHalal(argument, context)
+        case .unsubscribe:
+            try await setSubscription(false, context)
+        case .subscribe:
+            try await setSubscription(true, context)
         case nil:
             try await send(texts.text("unknown_command", language, ["command": HTML.escape("/" + command)]), to: context)
         }
@@ -173,11 +186,14 @@ public struct LapakUpdateHandler: UpdateHandler {
             try await closeForToday(context)
         case .myBusiness:
             try await showMyBusinesses(context)
-        case .broadcast, .stats:
-            let key = settings.staffIDs.contains(context.user.id) ? "vendor_soon" : "staff_only"
-            try await send(texts.text(key, language), to: context)
-        case .stop, .subscribe:
-            try await send(texts.text("vendor_soon", language), to: context, keyboard: mainKeyboard(language))
+        case .broadcast:
+            try await startBroadcast(text: nil, context)
+        case .stats:
+            try await showStatistics(context)
+        case .stop:
+            try await setSubscription(false, context)
+        case .subscribe:
+            try await setSubscription(true, context)
         case .fallback:
             let shown = text.count > 80 ? String(text.prefix(80)) + "…" : text
             try await send(texts.text("fallback", language, ["text": HTML.escape(shown)]), to: context, keyboard: mainKeyboard(language))
@@ -195,7 +211,7 @@ public struct LapakUpdateHandler: UpdateHandler {
             try await edit(businessID: businessID, location: location, context)
         case .awaitingSearchLocation(let pending):
             try await searchFrom(location: location, pending: pending, live: live, context)
-        case .enrolling, .editing, .linking:
+        case .enrolling, .editing, .linking, .composingBroadcast:
             try await send(texts.text("unexpected_location", context.language), to: context)
             try await askAgain(state!, context)
         case .offeredCheckIn, nil:
@@ -221,6 +237,7 @@ public struct LapakUpdateHandler: UpdateHandler {
         let key: String
         switch state {
         case .enrolling: key = "enrollment_cancelled"
+        case .composingBroadcast: key = "broadcast_cancelled"
         case nil, .offeredCheckIn: key = "nothing_to_cancel"
         default: key = "cancelled"
         }
@@ -274,7 +291,7 @@ extension DialogState {
     /// Enrollment and edits hold typed answers; another command must not silently drop them.
     var isVendorDialog: Bool {
         switch self {
-        case .enrolling, .editing: return true
+        case .enrolling, .editing, .composingBroadcast: return true
         default: return false
         }
     }
@@ -282,7 +299,7 @@ extension DialogState {
 
 extension CommandAction {
     /// Commands that may interrupt a vendor dialog without ending it.
-    var keepsDialog: Bool { self == .help || self == .language || self == .cancel || self == .register }
+    var keepsDialog: Bool { self == .help || self == .language || self == .cancel || self == .register || self == .broadcast }
 }
 
 /// Who is being answered, where, and in which language.

@@ -185,6 +185,61 @@ public struct AppDatabase: Sendable {
                 ALTER TABLE place ADD COLUMN opens_at INTEGER;
                 """)
         }
+        migrator.registerMigration("2026-11-30 broadcasts") { db in
+            try db.execute(sql: """
+                -- Who does not want announcements (/berhenti) or cannot get them (403: blocked, deactivated).
+                -- No row: subscribed and reachable.
+                CREATE TABLE subscription (
+                    user_id INTEGER PRIMARY KEY,
+                    subscribed INTEGER NOT NULL DEFAULT 1,
+                    unreachable_at INTEGER,
+                    unreachable_reason TEXT,
+                    updated_at INTEGER NOT NULL
+                );
+
+                -- One announcement by staff, with its audience and where its progress is shown.
+                CREATE TABLE broadcast (
+                    id INTEGER PRIMARY KEY,
+                    staff_id INTEGER NOT NULL,
+                    staff_chat_id INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    audience TEXT NOT NULL,
+                    rsvp_label TEXT,
+                    progress_message_id INTEGER,
+                    status TEXT NOT NULL CHECK (status IN ('sending', 'done', 'stopped')),
+                    recipients INTEGER NOT NULL,
+                    repeated_after_crash INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    finished_at INTEGER
+                );
+
+                -- The durable outbox: one row per recipient, written before sending starts. A row is marked
+                -- 'sending' before its request and its outcome after, so a crash leaves exactly the
+                -- in-flight sends in 'sending'.
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY,
+                    broadcast_id INTEGER NOT NULL REFERENCES broadcast(id) ON DELETE CASCADE,
+                    chat_id INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'unreachable', 'skipped')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    due_at INTEGER NOT NULL DEFAULT 0,
+                    message_id INTEGER,
+                    error TEXT,
+                    updated_at INTEGER NOT NULL,
+                    UNIQUE (broadcast_id, chat_id)
+                );
+                CREATE INDEX outbox_open ON outbox(broadcast_id, state, due_at) WHERE state IN ('pending', 'sending');
+
+                -- "✋ Ikut": who will attend an announced event.
+                CREATE TABLE rsvp (
+                    broadcast_id INTEGER NOT NULL REFERENCES broadcast(id) ON DELETE CASCADE,
+                    user_id INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (broadcast_id, user_id)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -59,6 +59,7 @@ public struct DemoRunner: Sendable {
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: application.service, successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: application.broadcastSender, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: chat, successTerminationBehavior: .gracefullyShutdownGroup),
             ],
             gracefulShutdownSignals: mode == .interactive ? [.sigint, .sigterm] : [.sigterm],

@@ -33,12 +33,21 @@ public struct BotAPIClient: Sendable {
     private let logger: Logger
     /// The limit for ordinary (not long-polling) calls.
     public let requestTimeout: Duration
-    public let retryPolicy: RetryPolicy
+    public private(set) var retryPolicy: RetryPolicy
+    /// Paces outgoing messages; every message this client sends is recorded as interactive, unless it
+    /// is the bulk copy (`forBulkSending()`), whose caller reserves slots itself.
+    public let pacer: MessagePacer?
+    private var recordsInteractiveSends = true
+
+    /// The methods that put a message in a chat and count against Telegram's message limits.
+    static let messageMethods: Set<String> = ["sendMessage", "sendLocation", "sendVenue", "sendPhoto", "sendDocument", "copyMessage",
+                                              "forwardMessage", "editMessageText", "editMessageReplyMarkup", "sendContact"]
 
     /// Creates a client for the bot with `token` at `apiURL` (default Telegram's own server).
     public init(token: String, apiURL: String = "https://api.telegram.org", transport: any HTTPTransport,
                 clock: any MonotonicClock = SystemClock(), requestTimeout: Duration = .seconds(30),
-                retryPolicy: RetryPolicy = RetryPolicy(), logger: Logger) {
+                retryPolicy: RetryPolicy = RetryPolicy(), pacer: MessagePacer? = nil, logger: Logger) {
+        self.pacer = pacer
         var base = apiURL
         while base.hasSuffix("/") { base.removeLast() }
         self.methodPrefix = "\(base)/bot\(token)/"
@@ -48,6 +57,18 @@ public struct BotAPIClient: Sendable {
         self.requestTimeout = requestTimeout
         self.retryPolicy = retryPolicy
         self.logger = logger
+    }
+
+    /// The same client (same connection pool, same flood gate) for a bulk sender that reserves its own
+    /// pacer slots: its sends are not recorded again as interactive.
+    ///
+    /// It does not retry a 429 by itself either: the bulk sender reschedules the message and shifts its
+    /// pacing past `retry_after`, so the sends waiting behind the gate do not leave in one burst.
+    public func forBulkSending() -> BotAPIClient {
+        var copy = self
+        copy.recordsInteractiveSends = false
+        copy.retryPolicy.maxFloodRetries = 0
+        return copy
     }
 
     /// Until when (on the client's clock) every request waits because of a 429; nil when open.
@@ -64,6 +85,9 @@ public struct BotAPIClient: Sendable {
         while true {
             do {
                 try await waitForFloodGate()
+                if recordsInteractiveSends, let pacer, Self.messageMethods.contains(method) {
+                    pacer.recordInteractive(chatID: parameters["chat_id"]?.int64Value)
+                }
                 return try await callOnce(method, body: body, timeout: timeout ?? requestTimeout)
             } catch let error {
                 if let retryAfter = error.retryAfter, floodRetries < retryPolicy.maxFloodRetries {
@@ -126,6 +150,7 @@ public struct BotAPIClient: Sendable {
         if error.errorCode == 429 {
             let wait = Duration.seconds(max(1, error.retryAfter ?? 1))
             floodGate.close(until: clock.now + wait)
+            pacer?.holdBulk(for: wait)
         }
         logger.debug("Bot API call rejected", metadata: ["method": "\(method)", "error_code": "\(error.errorCode)", "description": "\(error.errorDescription)"])
         throw .rejected(error)

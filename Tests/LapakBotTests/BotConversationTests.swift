@@ -37,8 +37,8 @@ struct BotConversationTests {
                 #expect(messages.last?.text?.contains("/language") == true)
                 let menu = await harness.state.commands
                 // Staff commands (/verifikasi) are left out of the public menu.
-                #expect(menu[nil]?.map(\.command) == ["start", "cari", "bantuan", "batal", "bahasa", "daftar", "jualan", "tutup", "usahaku"])
-                #expect(menu["en"]?.map(\.command) == ["start", "search", "help", "cancel", "language", "register", "checkin", "checkout", "mybusiness"])
+                #expect(menu[nil]?.map(\.command) == ["start", "cari", "bantuan", "batal", "bahasa", "daftar", "jualan", "tutup", "usahaku", "berhenti", "langganan"])
+                #expect(menu["en"]?.map(\.command) == ["start", "search", "help", "cancel", "language", "register", "checkin", "checkout", "mybusiness", "unsubscribe", "subscribe"])
             }
         }
     }

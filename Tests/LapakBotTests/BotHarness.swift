@@ -59,7 +59,7 @@ struct BotHarness {
             let business = try await application.registry.business(registryID: checkIn.registryID)!
             try await application.registry.checkIn(businessID: business.id, at: checkIn.position, now: Date())
         }
-        let group = ServiceGroup(configuration: .init(services: [.init(service: application.service)], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: application.services.map { .init(service: $0) }, logger: logger))
         let running = Task { try await group.run() }
         do {
             try await body()

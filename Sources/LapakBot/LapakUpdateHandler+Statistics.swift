@@ -1,0 +1,88 @@
+import Foundation
+import LapakBroadcast
+import LapakDatabase
+import LapakRegistry
+import Logging
+import TelegramBotAPI
+
+/// /statistik, attendee lists, /berhenti and /langganan, /halal.
+extension LapakUpdateHandler {
+    /// /statistik: the latest broadcasts with delivery and RSVP counts; a button per attendee list.
+    func showStatistics(_ context: ReplyContext) async throws {
+        let language = context.language
+        guard isStaff(context.user) else { return try await send(texts.text("staff_only", language), to: context) }
+        let summaries = try await outbox.recentBroadcasts(limit: 10)
+        guard !summaries.isEmpty else { return try await send(texts.text("no_broadcasts_yet", language), to: context) }
+        let view = resultsView(language)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = settings.timeZone
+        let blocks = summaries.map { summary -> String in
+            let broadcast = summary.broadcast
+            let day = calendar.dateComponents([.day, .month], from: broadcast.createdAt)
+            let plain = broadcast.announcement.text.replacingOccurrences(of: "<[^>]+>", with: "", options: .regularExpression)
+                .split(separator: "\n").dropFirst().first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map(String.init) ?? ""
+            return texts.text("statistics_entry", language, [
+                "id": String(broadcast.id), "date": String(format: "%02d/%02d", day.day ?? 0, day.month ?? 0), "time": view.time(broadcast.createdAt),
+                "title": String(plain.prefix(60)), "audience": HTML.escape(describe(broadcast.announcement.audience, language)),
+                "sent": Self.number(summary.counts.sent, language), "total": Self.number(broadcast.recipients, language),
+                "failed": Self.number(summary.counts.failed, language), "blocked": Self.number(summary.counts.unreachable, language),
+                "rsvp": broadcast.announcement.rsvpLabel == nil ? "–" : Self.number(summary.attending, language),
+                "status": texts.text("broadcast_status_\(broadcast.status.rawValue)", language),
+            ])
+        }
+        let buttons = summaries.filter { $0.broadcast.announcement.rsvpLabel != nil }.prefix(8).map {
+            [InlineKeyboardButton(text: texts.text("attendees_button", language, ["id": String($0.broadcast.id), "count": String($0.attending)]),
+                                  callbackData: "st:\($0.broadcast.id)")]
+        }
+        try await send(texts.text("statistics_header", language) + "\n\n" + blocks.joined(separator: "\n\n"), to: context,
+                       keyboard: buttons.isEmpty ? nil : .inlineKeyboard(InlineKeyboardMarkup(rows: Array(buttons))))
+    }
+
+    /// `st:ID`: who will attend the event of broadcast ID (staff only).
+    func showAttendees(_ id: Int64, query: CallbackQuery, _ context: ReplyContext) async throws {
+        guard isStaff(context.user), try await outbox.broadcast(id) != nil else { throw StaleButton() }
+        try await client.answerCallbackQuery(query.id)
+        let attendees = try await outbox.attendees(of: id)
+        let list = attendees.enumerated().map { index, attendee in
+            "\(index + 1). \(HTML.escape(attendee.name))" + (attendee.businesses.isEmpty ? "" : " — \(HTML.escape(attendee.businesses))")
+        }
+        try await send(texts.text("attendees", context.language, ["id": String(id), "count": String(attendees.count)])
+                       + (list.isEmpty ? "" : "\n" + list.prefix(100).joined(separator: "\n")), to: context)
+    }
+
+    /// "Katering · Bontang Baru · keliling · halal", or "all vendors".
+    func describe(_ audience: Audience, _ language: Language) -> String {
+        guard !audience.isEveryone else { return texts.text("everyone", language) }
+        var parts: [String] = []
+        if let category = audience.category.flatMap(registry.taxonomy.category) {
+            parts.append(language == .english ? category.englishName : category.indonesianName)
+        }
+        if let kelurahan = audience.kelurahan { parts.append(kelurahan) }
+        if let mode = audience.mode { parts.append(texts.text(mode == .menetap ? "mode_fixed_button" : "mode_mobile_button", language)) }
+        if let halal = audience.halal { parts.append(texts.text(halal ? "halal_mark" : "not_halal", language)) }
+        return parts.joined(separator: " · ")
+    }
+
+    /// /berhenti (false) and /langganan (true).
+    func setSubscription(_ subscribed: Bool, _ context: ReplyContext) async throws {
+        try await outbox.setSubscribed(subscribed, userID: context.user.id, now: now(), handling: context.updateID)
+        try await send(texts.text(subscribed ? "subscribed" : "unsubscribed", context.language), to: context, keyboard: mainKeyboard(context.language))
+    }
+
+    /// /halal ID [tidak]: staff mark a business halal certified (or not) and see its card.
+    func markHalal(_ argument: String?, _ context: ReplyContext) async throws {
+        let language = context.language
+        guard isStaff(context.user) else { return try await send(texts.text("staff_only", language), to: context) }
+        let words = (argument ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
+        guard let registryID = words.first else { return try await send(texts.text("halal_usage", language), to: context) }
+        guard var business = try await registry.business(registryID: registryID) else {
+            return try await send(texts.text("no_such_business", language, ["id": HTML.escape(registryID)]), to: context)
+        }
+        let certified = !(words.dropFirst().first.map { ["tidak", "no", "bukan", "hapus", "off"].contains($0.lowercased()) } ?? false)
+        business.halal = certified
+        let stored = try await registry.update(business, now: now())
+        logger.info("Halal mark changed by staff", metadata: ["business": "\(stored.registryID)", "halal": "\(certified)", "staff_id": "\(context.user.id)"])
+        try await send(texts.text(certified ? "halal_marked" : "halal_unmarked", language, ["name": HTML.escape(stored.name)]), to: context)
+        try await send(try await card(of: stored, language), to: context, keyboard: .inlineKeyboard(cardKeyboard(stored, language)))
+    }
+}

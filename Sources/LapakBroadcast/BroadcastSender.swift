@@ -1,0 +1,181 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TelegramBotAPI
+
+/// Told how a broadcast is going, to show staff its progress.
+public protocol BroadcastObserver: Sendable {
+    /// Called every few seconds while sending.
+    func progress(of broadcast: BroadcastRecord, _ counts: DeliveryCounts) async
+    /// Called once when every recipient has an outcome, or staff stopped it.
+    func finished(_ broadcast: BroadcastRecord, _ counts: DeliveryCounts) async
+}
+
+/// Sends broadcasts from the outbox within Telegram's limits, and survives crashes.
+///
+/// Every send gets a slot from the shared `MessagePacer` (global rate, a second per chat, interactive
+/// replies first) in this loop, before its request starts, so requests leave evenly spaced. Each row
+/// is marked 'sending' before its request and gets its outcome after; at start, rows left in
+/// 'sending' by a crash are sent again (and counted), so nothing is lost and only in-flight sends can
+/// repeat. A 429 shifts the pacing past retry_after (the client's flood gate holds every other
+/// request meanwhile); 403 marks the recipient unreachable; 5xx and network errors retry with backoff.
+public struct BroadcastSender: Service {
+    /// How the sender behaves.
+    public struct Configuration: Sendable {
+        /// Requests in flight at once (so a slow network does not lower the rate).
+        public var maxInFlight: Int
+        /// Attempts per recipient before it is marked failed (429s do not count).
+        public var maxAttempts: Int
+        /// Waits between attempts after 5xx or network errors.
+        public var backoff: Backoff
+        /// How often staff's progress message is updated.
+        public var progressInterval: Duration
+        /// How often the outbox is checked for new broadcasts when idle.
+        public var idlePoll: Duration
+
+        public init(maxInFlight: Int = 8, maxAttempts: Int = 5, backoff: Backoff = Backoff(initial: .seconds(1), maximum: .seconds(60)),
+                    progressInterval: Duration = .seconds(3), idlePoll: Duration = .milliseconds(250)) {
+            self.maxInFlight = maxInFlight
+            self.maxAttempts = maxAttempts
+            self.backoff = backoff
+            self.progressInterval = progressInterval
+            self.idlePoll = idlePoll
+        }
+    }
+
+    let outbox: Outbox
+    let client: BotAPIClient
+    let pacer: MessagePacer
+    let configuration: Configuration
+    let observer: any BroadcastObserver
+    let clock: any MonotonicClock
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    /// - Parameter client: the bot's client; the sender uses its bulk copy with the same connections and flood gate.
+    public init(outbox: Outbox, client: BotAPIClient, pacer: MessagePacer, configuration: Configuration = Configuration(),
+                observer: any BroadcastObserver, clock: any MonotonicClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() },
+                logger: Logger) {
+        self.outbox = outbox
+        self.client = client.forBulkSending()
+        self.pacer = pacer
+        self.configuration = configuration
+        self.observer = observer
+        self.clock = clock
+        self.now = now
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let repeated = try await outbox.recoverInterrupted(now: now())
+        if repeated > 0 {
+            logger.warning("Resuming broadcasts after a crash; sends that were in flight go out again", metadata: ["in_flight": "\(repeated)"])
+        }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let active = try await outbox.activeBroadcasts()
+            guard let broadcast = active.first else {
+                try? await clock.sleep(for: configuration.idlePoll)
+                continue
+            }
+            try await deliver(broadcast)
+        }
+    }
+
+    /// Sends every due row of one broadcast; returns when all have an outcome, staff stopped it, or shutdown.
+    func deliver(_ broadcast: BroadcastRecord) async throws {
+        logger.info("Broadcast sending", metadata: ["broadcast": "\(broadcast.id)", "recipients": "\(broadcast.recipients)"])
+        var lastProgress = clock.now
+        await observer.progress(of: broadcast, try await outbox.counts(of: broadcast.id))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            while !Task.isShuttingDownGracefully {
+                try Task.checkCancellation()
+                guard try await outbox.broadcast(broadcast.id)?.status == .sending else { break }  // stopped by staff
+                let due = try await outbox.dueEntries(of: broadcast.id, now: now(), limit: 64)
+                if due.isEmpty {
+                    if inFlight > 0 {
+                        try await group.next()
+                        inFlight -= 1
+                        continue
+                    }
+                    guard let next = try await outbox.nextDue(of: broadcast.id) else { break }  // nothing left
+                    // Retries waiting for their backoff.
+                    let wait = min(max(next.timeIntervalSince(now()), 0.01), 1)
+                    try await clock.sleep(for: .milliseconds(Int64(wait * 1000)))
+                    continue
+                }
+                var sentThisPass = 0
+                for entry in due {
+                    if Task.isShuttingDownGracefully { break }
+                    if inFlight >= configuration.maxInFlight {
+                        try await group.next()
+                        inFlight -= 1
+                    }
+                    guard case .at(let slot) = pacer.reserveBulkSlot(chatID: entry.chatID) else { continue }  // chat busy: later
+                    try await pacer.wait(until: slot)
+                    guard try await outbox.markSending(entry, now: now()) else { continue }
+                    group.addTask { try await send(entry, of: broadcast) }
+                    inFlight += 1
+                    sentThisPass += 1
+                    if clock.now - lastProgress >= configuration.progressInterval {
+                        lastProgress = clock.now
+                        await observer.progress(of: broadcast, try await outbox.counts(of: broadcast.id))
+                    }
+                }
+                if sentThisPass == 0 { try await clock.sleep(for: .milliseconds(50)) }  // every due chat is busy right now
+            }
+            try await group.waitForAll()
+        }
+        guard !Task.isShuttingDownGracefully, let current = try await outbox.broadcast(broadcast.id) else { return }
+        if current.status == .sending {
+            let counts = try await outbox.counts(of: broadcast.id)
+            guard counts.pending == 0 && counts.sending == 0 else { return }
+            try await outbox.close(broadcast.id, as: .done, now: now())
+        }
+        let final = try await outbox.broadcast(broadcast.id) ?? current
+        let counts = try await outbox.counts(of: broadcast.id)
+        logger.info("Broadcast finished", metadata: [
+            "broadcast": "\(broadcast.id)", "status": "\(final.status.rawValue)", "sent": "\(counts.sent)", "failed": "\(counts.failed)",
+            "unreachable": "\(counts.unreachable)", "skipped": "\(counts.skipped)", "repeated_after_crash": "\(final.repeatedAfterCrash)",
+        ])
+        await observer.finished(final, counts)
+    }
+
+    /// One request and its recorded outcome.
+    private func send(_ entry: OutboxEntry, of broadcast: BroadcastRecord) async throws {
+        let announcement = broadcast.announcement
+        let keyboard = announcement.rsvpLabel.map { label in
+            ReplyMarkup.inlineKeyboard(InlineKeyboardMarkup(rows: [[InlineKeyboardButton(text: label, callbackData: "r:\(broadcast.id)")]]))
+        }
+        let message: Message
+        do {
+            message = try await client.sendMessage(chatID: entry.chatID, text: announcement.text, parseMode: .html, replyMarkup: keyboard)
+        } catch {
+            return try await record(error, for: entry)
+        }
+        try await outbox.markSent(entry, messageID: message.messageID, now: now())
+    }
+
+    private func record(_ error: BotAPIError, for entry: OutboxEntry) async throws {
+        switch error {
+        case .rejected(let telegram) where telegram.errorCode == 429:
+            // The client has closed its flood gate and shifted the pacer past retry_after already.
+            try await outbox.reschedule(entry, at: now(), error: telegram.description, countsAsAttempt: false, now: now())
+        case .rejected(let telegram) where telegram.errorCode == 403:
+            try await outbox.markUnreachable(entry, reason: telegram.errorDescription, now: now())
+        case .rejected(let telegram) where telegram.errorCode < 500:
+            try await outbox.markFailed(entry, reason: telegram.errorDescription, now: now())
+        case .transport(let transport) where transport.kind == .cancelled:
+            throw CancellationError()  // leaves the row in 'sending': it may have gone out
+        default:
+            // 5xx, network errors, garbled answers: try again later, up to maxAttempts.
+            let attempts = entry.attempts + 1
+            guard attempts < configuration.maxAttempts else {
+                return try await outbox.markFailed(entry, reason: "\(error) (after \(attempts) attempts)", now: now())
+            }
+            let delay = configuration.backoff.delay(afterFailures: attempts - 1, jitter: Double.random(in: 0...1))
+            let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+            try await outbox.reschedule(entry, at: now().addingTimeInterval(seconds), error: "\(error)", countsAsAttempt: true, now: now())
+        }
+    }
+}

@@ -1,0 +1,283 @@
+import Foundation
+import GRDB
+import LapakDatabase
+import TelegramBotAPI
+
+/// An announcement staff asked to send.
+public struct Announcement: Sendable, Hashable {
+    public var staffID: Int64
+    /// Where the progress message lives (the staff member's chat).
+    public var staffChatID: Int64
+    /// The message exactly as vendors get it (Telegram HTML).
+    public var text: String
+    public var audience: Audience
+    /// The label of the "✋ Ikut" button, or nil for no RSVP.
+    public var rsvpLabel: String?
+
+    public init(staffID: Int64, staffChatID: Int64, text: String, audience: Audience, rsvpLabel: String?) {
+        self.staffID = staffID
+        self.staffChatID = staffChatID
+        self.text = text
+        self.audience = audience
+        self.rsvpLabel = rsvpLabel
+    }
+}
+
+/// Where a broadcast is.
+public enum BroadcastStatus: String, Sendable, Hashable {
+    case sending, done
+    /// Stopped by staff: the rest was skipped.
+    case stopped
+}
+
+/// A stored broadcast.
+public struct BroadcastRecord: Sendable, Hashable {
+    public var id: Int64
+    public var announcement: Announcement
+    public var progressMessageID: Int?
+    public var status: BroadcastStatus
+    /// Recipients when it was written to the outbox.
+    public var recipients: Int
+    /// Sends that were in flight when the daemon died: they were sent again and may have arrived twice.
+    public var repeatedAfterCrash: Int
+    public var createdAt: Date
+    public var finishedAt: Date?
+}
+
+/// How far a broadcast got.
+public struct DeliveryCounts: Sendable, Hashable {
+    public var pending = 0
+    public var sending = 0
+    public var sent = 0
+    /// Rejected for good (400 chat not found, too many errors), with the reason in the outbox.
+    public var failed = 0
+    /// Blocked the bot or deactivated (403): skipped in future broadcasts.
+    public var unreachable = 0
+    /// Unsubscribed meanwhile, or stopped by staff.
+    public var skipped = 0
+
+    public init() {}
+
+    public var total: Int { pending + sending + sent + failed + unreachable + skipped }
+    /// Recipients with a final outcome.
+    public var finished: Int { sent + failed + unreachable + skipped }
+}
+
+/// One recipient's row of the outbox.
+public struct OutboxEntry: Sendable, Hashable {
+    public var id: Int64
+    public var broadcastID: Int64
+    public var chatID: Int64
+    public var attempts: Int
+}
+
+/// The durable outbox and its bookkeeping: broadcasts, one row per recipient, subscriptions and RSVPs.
+public struct Outbox: Sendable {
+    let database: AppDatabase
+
+    public init(database: AppDatabase) { self.database = database }
+
+    // MARK: - Audience
+
+    /// How many chats `audience` reaches now.
+    public func recipientCount(_ audience: Audience) async throws -> Int {
+        let query = audience.recipientsQuery()
+        return try await database.writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(query.sql))", arguments: query.arguments) ?? 0
+        }
+    }
+
+    /// Writes the broadcast and one outbox row per recipient in one transaction, before anything is sent.
+    public func start(_ announcement: Announcement, now: Date = Date(), handling updateID: Int64? = nil) async throws -> BroadcastRecord {
+        let query = announcement.audience.recipientsQuery()
+        return try await database.writer.write { db in
+            let timestamp = Int64(now.timeIntervalSince1970)
+            try db.execute(sql: """
+                INSERT INTO broadcast (staff_id, staff_chat_id, text, audience, rsvp_label, status, recipients, created_at)
+                VALUES (?, ?, ?, ?, ?, 'sending', 0, ?)
+                """, arguments: [announcement.staffID, announcement.staffChatID, announcement.text,
+                                 announcement.audience.json.serializedString(), announcement.rsvpLabel, timestamp])
+            let id = db.lastInsertedRowID
+            try db.execute(sql: "INSERT INTO outbox (broadcast_id, chat_id, state, updated_at) SELECT ?, owner_telegram_id, 'pending', ? FROM (\(query.sql))",
+                           arguments: [id, timestamp] + query.arguments)
+            let recipients = db.changesCount
+            try db.execute(sql: "UPDATE broadcast SET recipients = ? WHERE id = ?", arguments: [recipients, id])
+            if let updateID { try SQLiteUpdateInbox.markHandled(updateID, in: db) }
+            return BroadcastRecord(id: id, announcement: announcement, progressMessageID: nil, status: .sending, recipients: recipients,
+                                   repeatedAfterCrash: 0, createdAt: Date(timeIntervalSince1970: TimeInterval(timestamp)), finishedAt: nil)
+        }
+    }
+
+    /// Remembers the staff message that shows the broadcast's progress.
+    public func setProgressMessage(_ messageID: Int, of broadcastID: Int64) async throws {
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE broadcast SET progress_message_id = ? WHERE id = ?", arguments: [messageID, broadcastID])
+        }
+    }
+
+    // MARK: - The sender's bookkeeping
+
+    /// After a crash: sends marked 'sending' were in flight. They go back to pending (so nothing is lost)
+    /// and are counted on their broadcast as possibly repeated. Returns how many there were.
+    public func recoverInterrupted(now: Date = Date()) async throws -> Int {
+        try await database.writer.write { db in
+            try db.execute(sql: """
+                UPDATE broadcast SET repeated_after_crash = repeated_after_crash
+                    + (SELECT count(*) FROM outbox o WHERE o.broadcast_id = broadcast.id AND o.state = 'sending')
+                WHERE status = 'sending'
+                """)
+            try db.execute(sql: "UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'sending'",
+                           arguments: [Int64(now.timeIntervalSince1970)])
+            return db.changesCount
+        }
+    }
+
+    /// Broadcasts still sending, oldest first.
+    public func activeBroadcasts() async throws -> [BroadcastRecord] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM broadcast WHERE status = 'sending' ORDER BY id").map(Self.record(from:))
+        }
+    }
+
+    /// The broadcast with this id.
+    public func broadcast(_ id: Int64) async throws -> BroadcastRecord? {
+        try await database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM broadcast WHERE id = ?", arguments: [id]).map(Self.record(from:))
+        }
+    }
+
+    /// Pending rows whose time has come, in outbox order.
+    public func dueEntries(of broadcastID: Int64, now: Date = Date(), limit: Int) async throws -> [OutboxEntry] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, broadcast_id, chat_id, attempts FROM outbox
+                WHERE broadcast_id = ? AND state = 'pending' AND due_at <= ? ORDER BY id LIMIT ?
+                """, arguments: [broadcastID, Self.milliseconds(now), limit])
+                .map { OutboxEntry(id: $0[0], broadcastID: $0[1], chatID: $0[2], attempts: $0[3]) }
+        }
+    }
+
+    /// The earliest due time of a pending row (a retry waiting for its backoff), if any row is pending.
+    public func nextDue(of broadcastID: Int64) async throws -> Date? {
+        try await database.writer.read { db in
+            try Int64.fetchOne(db, sql: "SELECT min(due_at) FROM outbox WHERE broadcast_id = ? AND state = 'pending'", arguments: [broadcastID])
+                .map { Date(timeIntervalSince1970: TimeInterval($0) / 1000) }
+        }
+    }
+
+    /// Marks a row as being sent, just before its request. False (and the row skipped) when the
+    /// recipient unsubscribed or became unreachable meanwhile, or the row is no longer pending.
+    public func markSending(_ entry: OutboxEntry, now: Date = Date()) async throws -> Bool {
+        try await database.writer.write { db in
+            let timestamp = Int64(now.timeIntervalSince1970)
+            let wanted = try Row.fetchOne(db, sql: "SELECT subscribed, unreachable_at FROM subscription WHERE user_id = ?", arguments: [entry.chatID])
+                .map { ($0[0] as Bool) && ($0[1] as Int64?) == nil } ?? true
+            if !wanted {
+                try db.execute(sql: "UPDATE outbox SET state = 'skipped', updated_at = ? WHERE id = ? AND state = 'pending'",
+                               arguments: [timestamp, entry.id])
+                return false
+            }
+            try db.execute(sql: "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'pending'",
+                           arguments: [timestamp, entry.id])
+            return db.changesCount == 1
+        }
+    }
+
+    /// The message arrived.
+    public func markSent(_ entry: OutboxEntry, messageID: Int, now: Date = Date()) async throws {
+        try await finish(entry, state: "sent", messageID: messageID, error: nil, now: now)
+    }
+
+    /// Rejected for good, with the reason.
+    public func markFailed(_ entry: OutboxEntry, reason: String, now: Date = Date()) async throws {
+        try await finish(entry, state: "failed", messageID: nil, error: reason, now: now)
+    }
+
+    /// 403: the recipient blocked the bot or was deactivated; future broadcasts skip them.
+    public func markUnreachable(_ entry: OutboxEntry, reason: String, now: Date = Date()) async throws {
+        let timestamp = Int64(now.timeIntervalSince1970)
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE outbox SET state = 'unreachable', error = ?, updated_at = ? WHERE id = ?",
+                           arguments: [reason, timestamp, entry.id])
+            try db.execute(sql: """
+                INSERT INTO subscription (user_id, subscribed, unreachable_at, unreachable_reason, updated_at) VALUES (?, 1, ?, ?, ?)
+                ON CONFLICT(user_id) DO UPDATE SET unreachable_at = excluded.unreachable_at,
+                    unreachable_reason = excluded.unreachable_reason, updated_at = excluded.updated_at
+                """, arguments: [entry.chatID, timestamp, reason, timestamp])
+        }
+    }
+
+    /// Back to pending, to be tried again at `dueAt`; a 429 does not count as an attempt.
+    public func reschedule(_ entry: OutboxEntry, at dueAt: Date, error: String, countsAsAttempt: Bool, now: Date = Date()) async throws {
+        try await database.writer.write { db in
+            try db.execute(sql: """
+                UPDATE outbox SET state = 'pending', due_at = ?, error = ?, attempts = attempts - ?, updated_at = ? WHERE id = ?
+                """, arguments: [Self.milliseconds(dueAt), error, countsAsAttempt ? 0 : 1, Int64(now.timeIntervalSince1970), entry.id])
+        }
+    }
+
+    private func finish(_ entry: OutboxEntry, state: String, messageID: Int?, error: String?, now: Date) async throws {
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE outbox SET state = ?, message_id = ?, error = ?, updated_at = ? WHERE id = ?",
+                           arguments: [state, messageID, error, Int64(now.timeIntervalSince1970), entry.id])
+        }
+    }
+
+    /// Counts of the broadcast's rows by state.
+    public func counts(of broadcastID: Int64) async throws -> DeliveryCounts {
+        try await database.writer.read { db in try Self.counts(of: broadcastID, in: db) }
+    }
+
+    static func counts(of broadcastID: Int64, in db: Database) throws -> DeliveryCounts {
+        var counts = DeliveryCounts()
+        for row in try Row.fetchAll(db, sql: "SELECT state, count(*) FROM outbox WHERE broadcast_id = ? GROUP BY state", arguments: [broadcastID]) {
+            let count: Int = row[1]
+            switch row[0] as String {
+            case "pending": counts.pending = count
+            case "sending": counts.sending = count
+            case "sent": counts.sent = count
+            case "failed": counts.failed = count
+            case "unreachable": counts.unreachable = count
+            default: counts.skipped = count
+            }
+        }
+        return counts
+    }
+
+    /// Ends a broadcast: done when every row has its outcome, or stopped by staff (the rest skipped).
+    public func close(_ broadcastID: Int64, as status: BroadcastStatus, now: Date = Date()) async throws {
+        try await database.writer.write { db in
+            let timestamp = Int64(now.timeIntervalSince1970)
+            if status == .stopped {
+                try db.execute(sql: "UPDATE outbox SET state = 'skipped', error = 'stopped by staff', updated_at = ? WHERE broadcast_id = ? AND state = 'pending'",
+                               arguments: [timestamp, broadcastID])
+            }
+            try db.execute(sql: "UPDATE broadcast SET status = ?, finished_at = ? WHERE id = ? AND status = 'sending'",
+                           arguments: [status.rawValue, timestamp, broadcastID])
+        }
+    }
+
+    /// Why the recipients of a broadcast failed, most common first (for the final report).
+    public func failureReasons(of broadcastID: Int64, limit: Int = 3) async throws -> [(reason: String, count: Int)] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT error, count(*) AS n FROM outbox WHERE broadcast_id = ? AND state = 'failed' GROUP BY error ORDER BY n DESC LIMIT ?
+                """, arguments: [broadcastID, limit]).map { (($0[0] as String?) ?? "?", $0[1]) }
+        }
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    static func record(from row: Row) -> BroadcastRecord {
+        let audience = (try? JSONValue.parse(row["audience"] as String)).map(Audience.init(json:)) ?? Audience()
+        let finished: Int64? = row["finished_at"]
+        return BroadcastRecord(
+            id: row["id"],
+            announcement: Announcement(staffID: row["staff_id"], staffChatID: row["staff_chat_id"], text: row["text"], audience: audience,
+                                       rsvpLabel: row["rsvp_label"]),
+            progressMessageID: row["progress_message_id"], status: BroadcastStatus(rawValue: row["status"]) ?? .done,
+            recipients: row["recipients"], repeatedAfterCrash: row["repeated_after_crash"],
+            createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)),
+            finishedAt: finished.map { Date(timeIntervalSince1970: TimeInterval($0)) })
+    }
+}

@@ -1,0 +1,84 @@
+import Synchronization
+
+/// Keeps the bot's outgoing messages within Telegram's limits by construction: a global rate (about 30
+/// messages a second) and at least a second between two messages to one chat.
+///
+/// Interactive replies are recorded (`recordInteractive`) and never wait: they take the next slot and
+/// push bulk sends back. Bulk senders (broadcasts) ask for a slot (`reserveBulkSlot`) and sleep until it.
+/// Slots are spaced evenly and never bunched to catch up after a pause, so the rate holds in every
+/// one-second window, not just on average. A small margin on the spacing absorbs network jitter: with
+/// 2 %, thirty slots span 0.99 s and a request may arrive 20 ms late without a 31st landing in the window.
+public final class MessagePacer: Sendable {
+    /// Messages per second across all chats.
+    public let rate: Double
+    /// The least time between two messages to one chat.
+    public let perChatInterval: Duration
+    /// The time between two slots, with the jitter margin.
+    public let spacing: Duration
+
+    private struct State {
+        /// The earliest time the next slot may be given out (on the pacer's clock).
+        var nextSlot: Duration = .zero
+        /// When each recently served chat may be sent to again.
+        var chatFreeAt: [Int64: Duration] = [:]
+    }
+
+    private let clock: any MonotonicClock
+    private let state = Mutex(State())
+
+    public init(rate: Double = 30, perChatInterval: Duration = .seconds(1), jitterMargin: Double = 0.02, clock: any MonotonicClock = SystemClock()) {
+        precondition(rate > 0, "the rate must be positive")
+        self.rate = rate
+        self.perChatInterval = perChatInterval
+        self.spacing = .seconds(1 / rate * (1 + jitterMargin))
+        self.clock = clock
+    }
+
+    /// An interactive message to `chatID` goes out now: it uses up a slot without waiting for it.
+    public func recordInteractive(chatID: Int64?) {
+        let now = clock.now
+        state.withLock { state in
+            state.nextSlot = max(state.nextSlot, now) + spacing
+            if let chatID { state.chatFreeAt[chatID] = now + perChatInterval }
+        }
+    }
+
+    /// When a bulk message to `chatID` may go out: the slot is reserved and the caller must wait until it.
+    ///
+    /// Returns nil without reserving when the chat itself is not free before `chatFreeAt` is passed
+    /// (the caller sends to someone else first), with the time the chat becomes free.
+    public func reserveBulkSlot(chatID: Int64) -> BulkSlot {
+        let now = clock.now
+        return state.withLock { state in
+            let slot = max(state.nextSlot, now)
+            if let free = state.chatFreeAt[chatID], free > slot { return .chatBusyUntil(free) }
+            state.nextSlot = slot + spacing
+            state.chatFreeAt[chatID] = slot + perChatInterval
+            if state.chatFreeAt.count > 4096 { state.chatFreeAt = state.chatFreeAt.filter { $0.value > now } }
+            return .at(slot)
+        }
+    }
+
+    /// After a 429 (of any request): no bulk slot for `duration`, so bulk sends do not pile up behind the
+    /// client's closed flood gate and leave in one burst when it opens.
+    ///
+    /// The first slot after the pause is left free: a bulk request that already had its slot when the
+    /// 429 arrived is waiting at the gate and takes it.
+    public func holdBulk(for duration: Duration) {
+        let deadline = clock.now + duration
+        state.withLock { $0.nextSlot = max($0.nextSlot, deadline + spacing) }
+    }
+
+    /// Waits until `slot` on the pacer's clock.
+    public func wait(until slot: Duration) async throws {
+        if slot > clock.now { try await clock.sleep(until: slot) }
+    }
+
+    /// The answer of `reserveBulkSlot`.
+    public enum BulkSlot: Sendable, Equatable {
+        /// Send at this instant of the pacer's clock.
+        case at(Duration)
+        /// The chat got a message less than `perChatInterval` ago; try another chat first.
+        case chatBusyUntil(Duration)
+    }
+}
