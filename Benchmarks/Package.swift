@@ -30,6 +30,20 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "BroadcastProbe",
+            dependencies: [
+                .product(name: "LapakBot", package: "Lapak"),
+                .product(name: "LapakBroadcast", package: "Lapak"),
+                .product(name: "BotAPIEmulator", package: "Lapak"),
+                .product(name: "TelegramBotAPI", package: "Lapak"),
+                .product(name: "LapakRegistry", package: "Lapak"),
+                .product(name: "LapakDatabase", package: "Lapak"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Probes/BroadcastProbe"
+        ),
+        .executableTarget(
             name: "SearchProbe",
             dependencies: [
                 .product(name: "LapakRegistry", package: "Lapak"),

@@ -192,8 +192,7 @@ extension LapakUpdateHandler {
                                         text: renderAnnouncement(draft.text ?? "", html: draft.html), audience: draft.audience,
                                         rsvpLabel: draft.rsvp ? texts.text("rsvp_button", .indonesian) : nil)
         // The draft is cleared in the same transaction that writes the outbox: a redelivered "Kirim" cannot send twice.
-        try await conversations.setState(nil, of: context.user.id, handling: nil)
-        let broadcast = try await outbox.start(announcement, now: now(), handling: context.updateID)
+        let broadcast = try await outbox.start(announcement, now: now(), clearingDialogOf: context.user.id, handling: context.updateID)
         logger.info("Broadcast created", metadata: ["broadcast": "\(broadcast.id)", "recipients": "\(broadcast.recipients)",
                                                      "staff_id": "\(context.user.id)"])
         if let confirmation {

@@ -230,23 +230,23 @@ extension LapakUpdateHandler {
 
     /// An enrollment button, valid only at the step that showed it.
     func enrollmentButton(_ operation: String, _ argument: String?, query: CallbackQuery, state: DialogState?, _ context: ReplyContext) async throws {
-        guard case .enrolling(var draft) = state else { return try expiredAnswer(query, context) }
+        guard case .enrolling(var draft) = state else { throw StaleButton() }
         let language = context.language
         switch (operation, draft.step) {
         case ("c", .category):
-            guard let page = argument.flatMap(Int.init), let message = query.message else { return try expiredAnswer(query, context) }
+            guard let page = argument.flatMap(Int.init), let message = query.message else { throw StaleButton() }
             try await client.answerCallbackQuery(query.id)
             try await client.editMessageReplyMarkup(chatID: context.chatID, messageID: message.messageID,
                                                     replyMarkup: categoryKeyboard(page: page, language, prefix: "e:"))
             return
         case ("k", .category):
-            guard let slug = argument, registry.taxonomy.category(slug) != nil else { return try expiredAnswer(query, context) }
+            guard let slug = argument, registry.taxonomy.category(slug) != nil else { throw StaleButton() }
             draft.category = slug
         case ("m", .mode):
-            guard let mode = argument.flatMap(OperatingMode.init(rawValue:)) else { return try expiredAnswer(query, context) }
+            guard let mode = argument.flatMap(OperatingMode.init(rawValue:)) else { throw StaleButton() }
             draft.mode = mode
         case ("h", .halal):
-            guard let answer = argument.flatMap(HalalAnswer.init(rawValue:)) else { return try expiredAnswer(query, context) }
+            guard let answer = argument.flatMap(HalalAnswer.init(rawValue:)) else { throw StaleButton() }
             draft.halal = answer
         case ("save", .review):
             let existing = try await registry.businesses(phone: draft.phone ?? "").filter { VendorInput.similarNames($0.name, draft.name ?? "") }
@@ -267,7 +267,7 @@ extension LapakUpdateHandler {
             try await save(draft, context)
             return try await ask(draft, context)
         case ("f", .choosingField):
-            guard let field = argument.flatMap(EditableField.init(rawValue:)) else { return try expiredAnswer(query, context) }
+            guard let field = argument.flatMap(EditableField.init(rawValue:)) else { throw StaleButton() }
             draft.step = field.enrollmentStep
             draft.returnToReview = true
             try await client.answerCallbackQuery(query.id)
@@ -289,7 +289,7 @@ extension LapakUpdateHandler {
             draft.linkCandidates = []
             draft.step = .phone
         default:
-            return try expiredAnswer(query, context)
+            throw StaleButton()
         }
         try await client.answerCallbackQuery(query.id)
         try await advance(&draft, context)
@@ -338,11 +338,6 @@ extension LapakUpdateHandler {
         ])
     }
 
-    func expiredAnswer(_ query: CallbackQuery, _ context: ReplyContext) throws {
-        // Answered by the caller's error path: a stale or forged button gets the polite "expired" toast.
-        throw StaleButton()
-    }
-
     private func matchesAnyLanguage(_ text: String, _ key: String) -> Bool {
         let folded = text.trimmingCharacters(in: .whitespaces).lowercased()
         return Language.allCases.contains { texts.text(key, $0).lowercased() == folded }
@@ -350,7 +345,8 @@ extension LapakUpdateHandler {
     }
 }
 
-/// Thrown by a button handler when the press does not fit the user's rights or the current state.
+/// Thrown by a button handler when the press does not fit the user's rights or the current state;
+/// the dispatcher answers it with the polite "kedaluwarsa" toast.
 struct StaleButton: Error {}
 
 extension EditableField {

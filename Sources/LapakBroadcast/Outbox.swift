@@ -88,7 +88,11 @@ public struct Outbox: Sendable {
     }
 
     /// Writes the broadcast and one outbox row per recipient in one transaction, before anything is sent.
-    public func start(_ announcement: Announcement, now: Date = Date(), handling updateID: Int64? = nil) async throws -> BroadcastRecord {
+    ///
+    /// - Parameter clearingDialogOf: a user whose dialog state (the draft) is cleared in the same
+    ///   transaction, so a "Kirim" press redelivered after a crash can neither send twice nor be lost.
+    public func start(_ announcement: Announcement, now: Date = Date(), clearingDialogOf userID: Int64? = nil,
+                      handling updateID: Int64? = nil) async throws -> BroadcastRecord {
         let query = announcement.audience.recipientsQuery()
         return try await database.writer.write { db in
             let timestamp = Int64(now.timeIntervalSince1970)
@@ -102,6 +106,7 @@ public struct Outbox: Sendable {
                            arguments: [id, timestamp] + query.arguments)
             let recipients = db.changesCount
             try db.execute(sql: "UPDATE broadcast SET recipients = ? WHERE id = ?", arguments: [recipients, id])
+            if let userID { try db.execute(sql: "DELETE FROM conversation WHERE user_id = ?", arguments: [userID]) }
             if let updateID { try SQLiteUpdateInbox.markHandled(updateID, in: db) }
             return BroadcastRecord(id: id, announcement: announcement, progressMessageID: nil, status: .sending, recipients: recipients,
                                    repeatedAfterCrash: 0, createdAt: Date(timeIntervalSince1970: TimeInterval(timestamp)), finishedAt: nil)

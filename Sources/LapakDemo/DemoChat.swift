@@ -44,7 +44,9 @@ struct DemoChat: Service {
         You are \(Self.user.firstName) (Telegram user \(Self.user.id)). Type a message, or:
           /lokasi LAT LON   or   /lokasi KELURAHAN   share a location (e.g. /lokasi 0.1335 117.5081, /lokasi Bontang Kuala)
           #N                press button N of the last keyboard
+          /tunggu [DETIK]   wait (default 5 s) and show what the bot sent or edited meanwhile (broadcast progress)
           /keluar           quit (or Ctrl-D)
+        You are also a vendor (/daftar, /jualan, /usahaku) and agency staff (/umumkan, /verifikasi, /statistik).
         """
     }
 
@@ -57,6 +59,14 @@ struct DemoChat: Service {
         let chatID = Self.user.id
         let before = await state.botMessages(chatID: chatID)
 
+        if line.lowercased().hasPrefix("/tunggu") {
+            let seconds = Int(line.dropFirst("/tunggu".count).trimmingCharacters(in: .whitespaces)) ?? 5
+            try? await Task.sleep(for: .seconds(min(max(seconds, 1), 120)))
+            for change in Self.changes(from: before, to: await state.botMessages(chatID: chatID)) {
+                output((change.edited ? "‹ Lapak (edited): " : "‹ Lapak: ") + render(change.message))
+            }
+            return true
+        }
         do {
             if line.lowercased().hasPrefix("/lokasi") {
                 guard let point = Self.point(from: String(line.dropFirst("/lokasi".count))) else {

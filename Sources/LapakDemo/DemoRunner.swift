@@ -21,7 +21,15 @@ public struct DemoRunner: Sendable {
     /// The conversation played when there is no terminal.
     public static let defaultScript = [
         "/start", "katering terdekat", "#1", "#1", "bakso dekat sini", "ada tukang jahit gak dkt sini?", "/bahasa", "nearest laundry", "/help",
+        "/bahasa",
+        // A vendor enrolls a shop: name, kind (typed), Menetap, the shop's location, phone, halal, Simpan.
+        "/daftar", "Warung Demo Bu Sari", "katering", "#1", "/lokasi Bontang Baru", "0812 5555 0101", "#1", "#1",
+        // Sari is staff too: an announcement to the demo's vendors, its preview, Kirim, the report.
+        "/umumkan Pelatihan sertifikasi halal gratis, Sabtu pukul 09.00 di kantor Dinas", "#8", "#1", "/tunggu 15", "/statistik",
     ]
+
+    /// Sample businesses whose owners have "started the bot" in the demo, so announcements have recipients.
+    static let demoVendorCount = 240
 
     let mode: Mode
     let script: [String]
@@ -42,7 +50,11 @@ public struct DemoRunner: Sendable {
 
     /// Runs the demo until the script ends, the user types /keluar, input ends, or Ctrl-C.
     public func run() async throws {
-        let emulator = BotAPIEmulator(configuration: EmulatorConfiguration(), logger: logger)
+        var emulatorConfiguration = EmulatorConfiguration()
+        // Announcements show Telegram's overall pace (30/s). The per-chat limit is left off: the scripted
+        // conversation types faster than a person, and its replies would be held back a second each.
+        emulatorConfiguration.limits = EmulatorLimits(globalPerSecond: 30)
+        let emulator = BotAPIEmulator(configuration: emulatorConfiguration, logger: logger)
         try await emulator.start()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-demo-\(UUID().uuidString)", isDirectory: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -52,8 +64,10 @@ public struct DemoRunner: Sendable {
         settings.telegramAPIURL = emulator.apiURL
         settings.databasePath = folder.appendingPathComponent("lapak.sqlite").path
         settings.pollTimeout = 10
+        settings.staffIDs.insert(DemoChat.user.id)  // so /umumkan, /verifikasi and /statistik can be tried
         let application = try LapakApplication(configuration: settings, logger: logger)
         try await loadSampleRegistry(into: application.registry)
+        await emulator.state.registerUsers((0..<Self.demoVendorCount).map { User(id: 800_000 + Int64($0), firstName: "Vendor \($0)") })
 
         let chat = DemoChat(emulator: emulator, mode: mode, script: script, answerTimeout: answerTimeout, output: output)
         let group = ServiceGroup(configuration: .init(
@@ -80,7 +94,9 @@ extension DemoRunner {
     /// Fills the demo's registry with the synthetic Bontang sample and sends most mobile vendors out selling today.
     func loadSampleRegistry(into registry: Registry) async throws {
         let started = ContinuousClock.now
-        let summary = try await registry.upsertAll(SampleRegistry(count: sampleSize).businesses())
+        var businesses = SampleRegistry(count: sampleSize).businesses()
+        for index in businesses.indices.prefix(Self.demoVendorCount) { businesses[index].ownerTelegramID = 800_000 + Int64(index) }
+        let summary = try await registry.upsertAll(businesses)
         var random = SplitMix64(seed: 29)
         var positions: [(businessID: Int64, position: GeoPoint)] = []
         for business in try await registry.allBusinesses() where business.mode == .berkeliling && random.unit() < 0.7 {
@@ -90,7 +106,8 @@ extension DemoRunner {
         }
         let out = try await registry.checkIn(positions)
         let elapsed = (ContinuousClock.now - started).formatted(.units(allowed: [.seconds, .milliseconds], width: .abbreviated))
-        output("Registry: \(summary.inserted) synthetic UMKM (ids SYN-…) loaded, \(out) mobile vendors out selling today (\(elapsed)).")
+        output("Registry: \(summary.inserted) synthetic UMKM (ids SYN-…) loaded, \(out) mobile vendors out selling today, "
+               + "\(Self.demoVendorCount) vendors on Telegram (\(elapsed)).")
     }
 }
 

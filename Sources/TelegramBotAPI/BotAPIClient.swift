@@ -34,8 +34,8 @@ public struct BotAPIClient: Sendable {
     /// The limit for ordinary (not long-polling) calls.
     public let requestTimeout: Duration
     public private(set) var retryPolicy: RetryPolicy
-    /// Paces outgoing messages; every message this client sends is recorded as interactive, unless it
-    /// is the bulk copy (`forBulkSending()`), whose caller reserves slots itself.
+    /// Paces outgoing messages: every message this client sends takes an interactive slot, unless this is
+    /// the bulk copy (`forBulkSending()`), whose caller reserves bulk slots itself.
     public let pacer: MessagePacer?
     private var recordsInteractiveSends = true
 
@@ -86,7 +86,7 @@ public struct BotAPIClient: Sendable {
             do {
                 try await waitForFloodGate()
                 if recordsInteractiveSends, let pacer, Self.messageMethods.contains(method) {
-                    pacer.recordInteractive(chatID: parameters["chat_id"]?.int64Value)
+                    try await waitForInteractiveSlot(pacer, chatID: parameters["chat_id"]?.int64Value)
                 }
                 return try await callOnce(method, body: body, timeout: timeout ?? requestTimeout)
             } catch let error {
@@ -106,6 +106,12 @@ public struct BotAPIClient: Sendable {
                 throw error
             }
         }
+    }
+
+    /// Replies take the next slot, ahead of broadcasts: usually now, at most a few slots away.
+    private func waitForInteractiveSlot(_ pacer: MessagePacer, chatID: Int64?) async throws(BotAPIError) {
+        let slot = pacer.reserveInteractiveSlot(chatID: chatID)
+        do { try await pacer.wait(until: slot) } catch { throw .transport(.cancelledByTask) }
     }
 
     private func waitForFloodGate() async throws(BotAPIError) {

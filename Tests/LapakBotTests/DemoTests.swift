@@ -20,6 +20,10 @@ struct DemoTests {
         #expect(transcript.contains("Penjahit dan konveksi terdekat"))
         #expect(transcript.contains("The nearest Laundry"))
         #expect(transcript.contains("What I can do"))
+        #expect(transcript.contains("Warung Demo Bu Sari</b>") == false && transcript.contains("Warung Demo Bu Sari tersimpan (nomor TG-000001)"))
+        #expect(transcript.contains("Kirim pengumuman ini ke 241 pelaku usaha?"))
+        #expect(transcript.contains("Pengumuman #1 selesai: terkirim 241 dari 241"))
+        #expect(transcript.contains("Terkirim 241 / 241"))
         #expect(transcript.contains("end of the scripted demo"))
     }
 }

@@ -22,21 +22,25 @@ struct PacerTests {
         #expect(first == clock.now && second - first == pacer.spacing)
     }
 
-    @Test("An interactive reply never waits and pushes bulk sends back by one slot")
+    @Test("A reply takes the next free slot ahead of bulk sends: while a broadcast runs it waits at most a slot or two")
     func interactiveFirst() {
         let clock = ManualClock()
         let pacer = MessagePacer(rate: 30, clock: clock)
-        pacer.recordInteractive(chatID: 1)
-        pacer.recordInteractive(chatID: 2)
-        guard case .at(let slot) = pacer.reserveBulkSlot(chatID: 3) else { Issue.record("no slot"); return }
-        #expect(slot == clock.now + pacer.spacing * 2)
+        #expect(pacer.reserveInteractiveSlot(chatID: 1) == clock.now)  // idle: at once
+        guard case .at(let bulk) = pacer.reserveBulkSlot(chatID: 3) else { Issue.record("no slot"); return }
+        #expect(bulk == clock.now + pacer.spacing)
+        // A reply during the broadcast goes right after the one bulk slot already reserved, before the rest.
+        let reply = pacer.reserveInteractiveSlot(chatID: 2)
+        #expect(reply == bulk + pacer.spacing && reply - clock.now < .milliseconds(100))
+        guard case .at(let nextBulk) = pacer.reserveBulkSlot(chatID: 4) else { Issue.record("no slot"); return }
+        #expect(nextBulk == reply + pacer.spacing)
     }
 
     @Test("One chat gets at most one message a second; other chats go meanwhile")
     func perChat() {
         let clock = ManualClock()
         let pacer = MessagePacer(rate: 30, clock: clock)
-        pacer.recordInteractive(chatID: 7)
+        _ = pacer.reserveInteractiveSlot(chatID: 7)
         #expect(pacer.reserveBulkSlot(chatID: 7) == .chatBusyUntil(clock.now + .seconds(1)))
         guard case .at = pacer.reserveBulkSlot(chatID: 8) else { Issue.record("chat 8 should be free"); return }
         clock.advance(by: .seconds(1))
