@@ -190,34 +190,24 @@ private struct SettingReader {
     }
 
     func integer(_ key: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
-        let configKey = ConfigKey(key)
-        let value: Int
-        if let number = reader.int(forKey: configKey) {
-            value = number
-        } else if let text = reader.string(forKey: configKey) {
-            guard let number = Int(text.trimmingCharacters(in: .whitespaces)) else {
-                throw ConfigurationError(setting: key, message: "'\(text)' is not a whole number")
-            }
-            value = number
-        } else {
-            return defaultValue
-        }
-        guard range.contains(value) else {
-            throw ConfigurationError(setting: key, message: "\(value) is outside \(range.lowerBound)...\(range.upperBound)")
-        }
-        return value
+        try number(key, default: defaultValue, range: range, kind: "a whole number", typed: { reader.int(forKey: $0) }, parse: { Int($0) })
     }
 
     func decimal(_ key: String, default defaultValue: Double, range: ClosedRange<Double>) throws -> Double {
+        try number(key, default: defaultValue, range: range, kind: "a number (use a dot: 0.25)",
+                   typed: { reader.double(forKey: $0) ?? reader.int(forKey: $0).map(Double.init) }, parse: { Double($0) })
+    }
+
+    /// A number given as a YAML number or as text (environment variables are always text), within `range`.
+    private func number<Value: Comparable>(_ key: String, default defaultValue: Value, range: ClosedRange<Value>, kind: String,
+                                           typed: (ConfigKey) -> Value?, parse: (String) -> Value?) throws -> Value {
         let configKey = ConfigKey(key)
-        let value: Double
-        if let number = reader.double(forKey: configKey) {
+        let value: Value
+        if let number = typed(configKey) {
             value = number
-        } else if let number = reader.int(forKey: configKey) {
-            value = Double(number)
         } else if let text = reader.string(forKey: configKey) {
-            guard let number = Double(text.trimmingCharacters(in: .whitespaces)) else {
-                throw ConfigurationError(setting: key, message: "'\(text)' is not a number (use a dot: 0.25)")
+            guard let number = parse(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError(setting: key, message: "'\(text)' is not \(kind)")
             }
             value = number
         } else {

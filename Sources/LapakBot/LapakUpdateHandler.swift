@@ -121,39 +121,40 @@ public struct LapakUpdateHandler: UpdateHandler {
         }
         switch action {
         case .start:
-            try await conversations.setState(nil, of: context.user.id, handling: nil)
-            try await send(texts.text("start", language, ["name": HTML.escape(context.user.firstName)]), to: context, keyboard: mainKeyboard(language))
-        case .help:
-            try await send(texts.text("help", language), to: context, keyboard: mainKeyboard(language))
+            try await conversations.setState(nil, of: context.user.id, handling: nil)  // /start begins afresh
+            try await perform(.start, argument: nil, state: nil, context)
         case .find:
             let understanding = argument.map(matcher.understand) ?? Understanding(intent: .findNearby)
             try await findNearby(category: understanding.category, halalOnly: understanding.halalOnly, context)
-        case .cancel:
-            try await cancel(state, context)
         case .language:
             try await switchLanguage(to: Self.requestedLanguage(argument), context)
-        case .register:
-            try await startEnrollment(state: state, context)
-        case .checkin:
-            try await startCheckIn(context)
-        case .checkout:
-            try await closeForToday(context)
-        case .myBusiness:
-            try await showMyBusinesses(context)
-        case .verify:
-            try await listUnverified(context)
-        case .broadcast:
-            try await startBroadcast(text: argument, context)
-        case .stats:
-            try await showStatistics(context)
-        case .halal:
-            try await markHalal(argument, context)
-        case .unsubscribe:
-            try await setSubscription(false, context)
-        case .subscribe:
-            try await setSubscription(true, context)
+        case let action?:
+            try await perform(action, argument: argument, state: state, context)
         case nil:
             try await send(texts.text("unknown_command", language, ["command": HTML.escape("/" + command)]), to: context)
+        }
+    }
+
+    /// What a command or the same request in free text does (the actions both ways share).
+    private func perform(_ action: CommandAction, argument: String?, state: DialogState?, _ context: ReplyContext) async throws {
+        switch action {
+        case .start:
+            try await send(texts.text("start", context.language, ["name": HTML.escape(context.user.firstName)]), to: context,
+                           keyboard: mainKeyboard(context.language))
+        case .help: try await send(texts.text("help", context.language), to: context, keyboard: mainKeyboard(context.language))
+        case .find: try await findNearby(category: nil, halalOnly: false, context)
+        case .cancel: try await cancel(state, context)
+        case .language: try await switchLanguage(to: nil, context)
+        case .register: try await startEnrollment(state: state, context)
+        case .checkin: try await startCheckIn(context)
+        case .checkout: try await closeForToday(context)
+        case .myBusiness: try await showMyBusinesses(context)
+        case .verify: try await listUnverified(context)
+        case .broadcast: try await startBroadcast(text: argument, context)
+        case .stats: try await showStatistics(context)
+        case .halal: try await markHalal(argument, context)
+        case .unsubscribe: try await setSubscription(false, context)
+        case .subscribe: try await setSubscription(true, context)
         }
     }
 
@@ -170,33 +171,21 @@ public struct LapakUpdateHandler: UpdateHandler {
         switch understanding.intent {
         case .findNearby:
             try await findNearby(category: understanding.category, halalOnly: understanding.halalOnly, context)
-        case .start:
-            try await send(texts.text("start", language, ["name": HTML.escape(context.user.firstName)]), to: context, keyboard: mainKeyboard(language))
-        case .help:
-            try await send(texts.text("help", language), to: context, keyboard: mainKeyboard(language))
-        case .cancel:
-            try await cancel(state, context)
-        case .language:
-            try await switchLanguage(to: nil, context)
-        case .register:
-            try await startEnrollment(state: state, context)
-        case .checkin:
-            try await startCheckIn(context)
-        case .checkout:
-            try await closeForToday(context)
-        case .myBusiness:
-            try await showMyBusinesses(context)
-        case .broadcast:
-            try await startBroadcast(text: nil, context)
-        case .stats:
-            try await showStatistics(context)
-        case .stop:
-            try await setSubscription(false, context)
-        case .subscribe:
-            try await setSubscription(true, context)
         case .fallback:
             let shown = text.count > 80 ? String(text.prefix(80)) + "…" : text
             try await send(texts.text("fallback", language, ["text": HTML.escape(shown)]), to: context, keyboard: mainKeyboard(language))
+        case .start: try await perform(.start, argument: nil, state: state, context)
+        case .help: try await perform(.help, argument: nil, state: state, context)
+        case .cancel: try await perform(.cancel, argument: nil, state: state, context)
+        case .language: try await perform(.language, argument: nil, state: state, context)
+        case .register: try await perform(.register, argument: nil, state: state, context)
+        case .checkin: try await perform(.checkin, argument: nil, state: state, context)
+        case .checkout: try await perform(.checkout, argument: nil, state: state, context)
+        case .myBusiness: try await perform(.myBusiness, argument: nil, state: state, context)
+        case .broadcast: try await perform(.broadcast, argument: nil, state: state, context)
+        case .stats: try await perform(.stats, argument: nil, state: state, context)
+        case .stop: try await perform(.unsubscribe, argument: nil, state: state, context)
+        case .subscribe: try await perform(.subscribe, argument: nil, state: state, context)
         }
     }
 
