@@ -19,44 +19,6 @@ extension LapakUpdateHandler {
         try await ask(draft, context)
     }
 
-    /// Free text typed during a dialog; false when the text is not for the dialog (the caller treats it as usual).
-    func continueDialog(_ state: DialogState, text: String, _ context: ReplyContext) async throws -> Bool {
-        switch state {
-        case .enrolling(let draft):
-            try await enrollment(draft, receivedText: text, context)
-            return true
-        case .editing(let businessID, let field):
-            try await edit(businessID: businessID, field: field, text: text, context)
-            return true
-        case .awaitingCheckInLocation:
-            // Anything typed instead of a location: the question again (a new question is still understood).
-            guard matcher.understand(text).intent == .fallback else { return false }
-            try await askAgain(state, context)
-            return true
-        case .composingBroadcast(let draft):
-            try await broadcastText(draft, text: text, context)
-            return true
-        case .awaitingSearchLocation, .linking, .offeredCheckIn:
-            return false
-        }
-    }
-
-    /// Repeats the question of a dialog (after an interruption or an answer that did not fit).
-    func askAgain(_ state: DialogState, _ context: ReplyContext) async throws {
-        switch state {
-        case .enrolling(let draft): try await ask(draft, context)
-        case .editing(let businessID, let field): try await askEdit(businessID: businessID, field: field, context)
-        case .awaitingCheckInLocation(let businessID): try await askCheckInLocation(businessID: businessID, context)
-        case .composingBroadcast(let draft):
-            if draft.text == nil {
-                try await send(texts.text("ask_announcement", context.language, ["max": String(maxAnnouncementLength)]), to: context)
-            } else {
-                try await showAudiencePanel(draft, editing: nil, context)
-            }
-        default: break
-        }
-    }
-
     // MARK: - Steps
 
     func save(_ draft: EnrollmentDraft, _ context: ReplyContext) async throws {
@@ -137,7 +99,7 @@ extension LapakUpdateHandler {
         try await send(texts.text("is_this_yours", language, ["list": list]), to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: rows)))
     }
 
-    private func enrollment(_ draft: EnrollmentDraft, receivedText text: String, _ context: ReplyContext) async throws {
+    func enrollment(_ draft: EnrollmentDraft, receivedText text: String, _ context: ReplyContext) async throws {
         var draft = draft
         let language = context.language
         switch draft.step {
@@ -188,7 +150,7 @@ extension LapakUpdateHandler {
     }
 
     /// A phone number for the draft: imported businesses with it and no owner are offered for linking first.
-    private func enrollment(_ draft: EnrollmentDraft, receivedPhone phone: String, _ context: ReplyContext) async throws {
+    func enrollment(_ draft: EnrollmentDraft, receivedPhone phone: String, _ context: ReplyContext) async throws {
         var draft = draft
         draft.phone = phone
         let unowned = try await registry.businesses(phone: phone).filter { $0.ownerTelegramID == nil }
@@ -201,141 +163,10 @@ extension LapakUpdateHandler {
         try await advance(&draft, context)
     }
 
-    /// A contact card: the phone step of an enrollment, or a request to link imported businesses.
-    func received(contact: Contact, state: DialogState?, _ context: ReplyContext) async throws {
-        let language = context.language
-        guard contact.userID == context.user.id else {
-            return try await send(texts.text("contact_not_yours", language), to: context)
-        }
-        guard let phone = PhoneNumber.normalise(contact.phoneNumber.hasPrefix("+") ? contact.phoneNumber : "+" + contact.phoneNumber) else {
-            return try await send(texts.text("phone_invalid", language, ["text": HTML.escape(contact.phoneNumber)]), to: context)
-        }
-        switch state {
-        case .enrolling(let draft) where draft.step == .phone:
-            try await enrollment(draft, receivedPhone: phone, context)
-        case .editing(let businessID, .phone):
-            try await edit(businessID: businessID, phone: phone, context)
-        default:
-            try await offerLinking(phone: phone, context)
-        }
-    }
-
-    private func advance(_ draft: inout EnrollmentDraft, _ context: ReplyContext) async throws {
+    func advance(_ draft: inout EnrollmentDraft, _ context: ReplyContext) async throws {
         draft.advance()
         try await save(draft, context)
         try await ask(draft, context)
-    }
-
-    // MARK: - Buttons
-
-    /// An enrollment button, valid only at the step that showed it.
-    func enrollmentButton(_ operation: String, _ argument: String?, query: CallbackQuery, state: DialogState?, _ context: ReplyContext) async throws {
-        guard case .enrolling(var draft) = state else { throw StaleButton() }
-        let language = context.language
-        switch (operation, draft.step) {
-        case ("c", .category):
-            guard let page = argument.flatMap(Int.init), let message = query.message else { throw StaleButton() }
-            try await client.answerCallbackQuery(query.id)
-            try await client.editMessageReplyMarkup(chatID: context.chatID, messageID: message.messageID,
-                                                    replyMarkup: categoryKeyboard(page: page, language, prefix: "e:"))
-            return
-        case ("k", .category):
-            guard let slug = argument, registry.taxonomy.category(slug) != nil else { throw StaleButton() }
-            draft.category = slug
-        case ("m", .mode):
-            guard let mode = argument.flatMap(OperatingMode.init(rawValue:)) else { throw StaleButton() }
-            draft.mode = mode
-        case ("h", .halal):
-            guard let answer = argument.flatMap(HalalAnswer.init(rawValue:)) else { throw StaleButton() }
-            draft.halal = answer
-        case ("save", .review):
-            let existing = try await registry.businesses(phone: draft.phone ?? "").filter { VendorInput.similarNames($0.name, draft.name ?? "") }
-            if !existing.isEmpty {
-                draft.step = .confirmingDuplicate
-                try await client.answerCallbackQuery(query.id)
-                try await save(draft, context)
-                return try await ask(draft, context)
-            }
-            try await client.answerCallbackQuery(query.id)
-            return try await finishEnrollment(draft, query: query, context)
-        case ("dup", .confirmingDuplicate):
-            try await client.answerCallbackQuery(query.id)
-            return try await finishEnrollment(draft, query: query, context)
-        case ("edit", .review):
-            draft.step = .choosingField
-            try await client.answerCallbackQuery(query.id)
-            try await save(draft, context)
-            return try await ask(draft, context)
-        case ("f", .choosingField):
-            guard let field = argument.flatMap(EditableField.init(rawValue:)) else { throw StaleButton() }
-            draft.step = field.enrollmentStep
-            draft.returnToReview = true
-            try await client.answerCallbackQuery(query.id)
-            try await save(draft, context)
-            return try await ask(draft, context)
-        case ("cancel", _):
-            try await client.answerCallbackQuery(query.id)
-            try await conversations.setState(nil, of: context.user.id, handling: context.updateID)
-            return try await send(texts.text("enrollment_cancelled", language), to: context, keyboard: mainKeyboard(language))
-        case ("l", .offeringLink):
-            try await client.answerCallbackQuery(query.id)
-            if let id = argument.flatMap(Int64.init), draft.linkCandidates.contains(id), let phone = draft.phone {
-                let linked = try await registry.link([id], phone: phone, to: context.user.id, now: now())
-                guard !linked.isEmpty else { return try await send(texts.text("link_failed", language), to: context) }
-                try await conversations.setState(nil, of: context.user.id, handling: context.updateID)
-                return try await send(linkedText(linked, language), to: context, keyboard: mainKeyboard(language))
-            }
-            guard argument == "none" else { return }
-            draft.linkCandidates = []
-            draft.step = .phone
-        default:
-            throw StaleButton()
-        }
-        try await client.answerCallbackQuery(query.id)
-        try await advance(&draft, context)
-    }
-
-    /// Saves the business, tells the vendor what citizens will see and tells staff.
-    private func finishEnrollment(_ draft: EnrollmentDraft, query: CallbackQuery, _ context: ReplyContext) async throws {
-        guard let name = draft.name, let category = draft.category, let mode = draft.mode, let phone = draft.phone else {
-            var incomplete = draft
-            incomplete.step = .name
-            try await save(incomplete, context)
-            return try await ask(incomplete, context)
-        }
-        let kelurahan = draft.location.map { Kelurahan.nearest(to: $0).name } ?? ""
-        let business = try await registry.enroll(
-            Business(registryID: "", name: name, category: category, mode: mode, location: draft.location, kelurahan: kelurahan,
-                     phone: phone, halal: draft.halal == .yes),
-            owner: context.user.id, now: now())
-        try await conversations.setState(nil, of: context.user.id, handling: context.updateID)
-        logger.info("Business enrolled", metadata: ["business": "\(business.registryID)", "mode": "\(mode.rawValue)"])
-        if let message = query.message {
-            try? await client.editMessageReplyMarkup(chatID: context.chatID, messageID: message.messageID, replyMarkup: nil)
-        }
-        let key = mode == .menetap ? "enrolled_fixed" : "enrolled_mobile"
-        try await send(texts.text(key, context.language, ["name": HTML.escape(name), "id": business.registryID]), to: context,
-                       keyboard: mainKeyboard(context.language))
-        await notifyStaff(ofEnrollment: business, by: context.user)
-    }
-
-    /// The draft as the vendor will confirm it.
-    func summary(of draft: EnrollmentDraft, _ language: Language) -> String {
-        let category = draft.category.flatMap(registry.taxonomy.category)
-        let location: String
-        if let point = draft.location {
-            location = texts.text("location_near", language, ["kelurahan": HTML.escape(Kelurahan.nearest(to: point).name)])
-        } else {
-            location = texts.text("no_home_base", language)
-        }
-        return texts.text("enrollment_summary", language, [
-            "name": HTML.escape(draft.name ?? "?"),
-            "category": category.map { "\($0.emoji) \(HTML.escape(language == .english ? $0.englishName : $0.indonesianName))" } ?? "?",
-            "mode": texts.text(draft.mode == .berkeliling ? "mode_mobile_button" : "mode_fixed_button", language),
-            "location": location,
-            "phone": HTML.escape(draft.phone ?? "?"),
-            "halal": texts.text(draft.halal == .yes ? "halal_yes_button" : draft.halal == .no ? "halal_no_button" : "halal_unknown_button", language),
-        ])
     }
 
     private func matchesAnyLanguage(_ text: String, _ key: String) -> Bool {
