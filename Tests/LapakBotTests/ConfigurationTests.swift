@@ -66,6 +66,10 @@ struct ConfigurationTests {
         (["LAPAK_TELEGRAM_TOKEN": token, "LAPAK_TELEGRAM_API_URL": "ftp://x"], "LAPAK_TELEGRAM_API_URL"),
         (["LAPAK_TELEGRAM_TOKEN": token, "LAPAK_TELEGRAM_DELETE_WEBHOOK": "maybe"], "LAPAK_TELEGRAM_DELETE_WEBHOOK"),
         (["LAPAK_TELEGRAM_TOKEN": token, "LAPAK_INTENTS_PATH": "/nonexistent/intents"], "LAPAK_INTENTS_PATH"),
+        (["LAPAK_TELEGRAM_TOKEN": token, "LAPAK_BROADCAST_RATE": "0"], "LAPAK_BROADCAST_RATE"),
+        (["LAPAK_TELEGRAM_TOKEN": token, "LAPAK_REGION_SOUTH": "0,1"], "LAPAK_REGION_SOUTH"),
+        (["LAPAK_TELEGRAM_TOKEN": token, "LAPAK_REGION_SOUTH": "0.3"], "LAPAK_REGION_SOUTH"),  // north of region.north
+        (["LAPAK_TELEGRAM_TOKEN": token, "LAPAK_CHECKIN_LIVE_SILENCE_MINUTES": "0"], "LAPAK_CHECKIN_LIVE_SILENCE_MINUTES"),
     ])
     func refused(environment: [String: String], variable: String) async throws {
         do {
