@@ -31,6 +31,8 @@ actor BotRig {
         let settings = try await LapakConfiguration.load(environment: [
             "LAPAK_TELEGRAM_TOKEN": emulator.token, "LAPAK_TELEGRAM_API_URL": emulator.apiURL,
             "LAPAK_DATABASE_PATH": folder.appendingPathComponent("lapak.sqlite").path, "LAPAK_TELEGRAM_POLL_TIMEOUT": "10",
+            // Replies back to back would otherwise wait for Telegram's 30/s pacing; this measures the bot's own work.
+            "LAPAK_BROADCAST_RATE": "1000",
         ])
         application = try LapakApplication(configuration: settings, logger: logger)
         _ = try await RegistryImporter(registry: application.registry).importCSV(SampleRegistry(count: 16_000).csv())
