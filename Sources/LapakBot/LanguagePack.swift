@@ -75,7 +75,7 @@ public struct LanguagePack: Sendable {
         "send_my_number_button", "send_selling_location_button", "share_location_button", "skip_button", "staff_new_enrollment",
         "staff_only", "staff_suspended", "staff_verified", "start", "statistics_entry", "statistics_header",
         "stop_broadcast_button", "subscribed", "suspend_button", "this_is_mine_button", "today_closed", "today_not_selling",
-        "today_open", "today_selling", "today_suspended", "unexpected_location", "unknown_command", "unsubscribed",
+        "today_open", "today_selling", "today_suspended", "unexpected_contact", "unexpected_location", "unknown_command", "unsubscribed",
         "unverified_header", "unverified_mark", "use_the_buttons", "verified_mark", "verify_button", "which_business_checkin",
         "which_business_close", "yes_word",
     ]

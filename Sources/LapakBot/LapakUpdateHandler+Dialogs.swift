@@ -60,6 +60,10 @@ extension LapakUpdateHandler {
             try await enrollment(draft, receivedPhone: phone, context)
         case .editing(let businessID, .phone):
             try await edit(businessID: businessID, phone: phone, context)
+        case let state? where state.isVendorDialog:
+            // Another step is waiting: the contact does not replace the answers given so far.
+            try await send(texts.text("unexpected_contact", language), to: context)
+            try await askAgain(state, context)
         default:
             try await offerLinking(phone: phone, context)
         }

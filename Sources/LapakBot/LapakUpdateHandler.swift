@@ -108,6 +108,7 @@ public struct LapakUpdateHandler: UpdateHandler {
             try await received(contact: contact, state: state, context)
         } else {
             try await send(texts.text("no_text", language), to: context)
+            if let state, state.isVendorDialog { try await askAgain(state, context) }  // the dialog is still waiting
         }
     }
 

@@ -208,6 +208,33 @@ struct VendorEnrollmentTests {
         }
     }
 
+    @Test("A contact or a sticker at the wrong step is answered and the step asked again; nothing typed is lost")
+    func wrongKindOfMessage() async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot {
+                try await Self.enroll(until: .mode, as: Vendors.rina, in: harness)
+                var before = await harness.state.botMessages(chatID: Vendors.rina.id).count
+                await harness.state.sendContact(from: Vendors.rina, phoneNumber: EmulatorState.phoneNumber(of: Vendors.rina),
+                                                firstName: "Rina", userID: Vendors.rina.id)
+                let contact = try await harness.next(2, after: before, for: Vendors.rina)
+                #expect(contact[0].text?.contains("Kontak ini belum saya perlukan") == true)
+                #expect(contact[1].text?.contains("berjualan") == true)  // the mode question again
+                before = await harness.state.botMessages(chatID: Vendors.rina.id).count
+                await harness.state.enqueueRawUpdate(["update_id": 900_001, "message": [
+                    "message_id": 999, "date": 0, "chat": ["id": .int(Vendors.rina.id), "type": "private"],
+                    "from": ["id": .int(Vendors.rina.id), "is_bot": false, "first_name": "Rina"], "sticker": ["file_id": "x"],
+                ]])
+                let sticker = try await harness.next(2, after: before, for: Vendors.rina)
+                #expect(sticker[0].text?.contains("hanya bisa membaca") == true && sticker[1].text?.contains("berjualan") == true)
+                try await harness.tap("e:m:menetap", as: Vendors.rina)
+                try await harness.press("📍 Kirim lokasi usaha", as: Vendors.rina, location: Vendors.spot)
+                _ = try await harness.say("0812 7777 1234", as: Vendors.rina)
+                let review = try await harness.tap("e:h:no", as: Vendors.rina, expecting: 2)
+                #expect(review[1].text?.contains("Kue Bu Sri") == true && review[1].text?.contains("Roti dan kue") == true)
+            }
+        }
+    }
+
     @Test("“Ubah” on the summary changes one field and comes back to the summary")
     func changeFromSummary() async throws {
         try await BotHarness.with { harness in
