@@ -7,9 +7,14 @@ import TelegramBotAPI
 
 /// /umumkan: staff write an announcement, choose its audience with a live count, preview it and send it.
 extension LapakUpdateHandler {
-    /// /umumkan [text]: staff only; the text may come with the command or as the next message.
-    func startBroadcast(text: String?, _ context: ReplyContext) async throws {
+    /// /umumkan [text]: staff only; the text may come with the command or as the next message. During an
+    /// announcement being written, a text replaces the draft's text (the audience is kept); none resumes it.
+    func startBroadcast(text: String?, state: DialogState?, _ context: ReplyContext) async throws {
         guard isStaff(context.user) else { return try await send(texts.text("staff_only", context.language), to: context) }
+        if case .composingBroadcast(let draft) = state {
+            guard let text, !text.isEmpty else { return try await askAgain(state!, context) }
+            return try await broadcastText(draft, text: text, context)
+        }
         var draft = BroadcastDraft()
         if let text, !text.isEmpty {
             guard let problem = announcementProblem(text, html: false, context.language) else {

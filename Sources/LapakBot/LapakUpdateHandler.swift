@@ -116,7 +116,7 @@ public struct LapakUpdateHandler: UpdateHandler {
         let language = context.language
         let action = texts.action(forCommand: command)
         // A vendor in the middle of enrolling or editing is not thrown out by another command: nothing typed so far is lost.
-        if let state, state.isVendorDialog, let action, !action.keepsDialog {
+        if let state, state.isVendorDialog, let action, !action.continues(state) {
             try await send(texts.text("dialog_in_progress", language), to: context)
             return try await askAgain(state, context)
         }
@@ -151,7 +151,7 @@ public struct LapakUpdateHandler: UpdateHandler {
         case .checkout: try await closeForToday(context)
         case .myBusiness: try await showMyBusinesses(context)
         case .verify: try await listUnverified(context)
-        case .broadcast: try await startBroadcast(text: argument, context)
+        case .broadcast: try await startBroadcast(text: argument, state: state, context)
         case .stats: try await showStatistics(context)
         case .halal: try await markHalal(argument, context)
         case .unsubscribe: try await setSubscription(false, context)
@@ -163,6 +163,8 @@ public struct LapakUpdateHandler: UpdateHandler {
         let language = context.language
         // The main keyboard's buttons arrive as their labels, in whichever language the keyboard was shown.
         if matchesButton(text, "cancel_button") { return try await cancel(state, context) }
+        // "batal", "gak jadi", "cancel" typed during a dialog end it rather than becoming a name or an announcement.
+        if let state, state.capturesInput, text.count <= 20, matcher.understand(text).intent == .cancel { return try await cancel(state, context) }
         if let state, state.capturesInput, try await continueDialog(state, text: text, context) { return }
         if matchesButton(text, "help_button") { return try await send(texts.text("help", language), to: context, keyboard: mainKeyboard(language)) }
         if matchesButton(text, "search_button") { return try await findNearby(category: nil, halalOnly: false, context) }
@@ -288,8 +290,14 @@ extension DialogState {
 }
 
 extension CommandAction {
-    /// Commands that may interrupt a vendor dialog without ending it.
-    var keepsDialog: Bool { self == .help || self == .language || self == .cancel || self == .register || self == .broadcast }
+    /// Whether this command may interrupt `dialog` without losing it: help, language and cancel always;
+    /// /daftar resumes an enrollment, /umumkan an announcement being written.
+    func continues(_ dialog: DialogState) -> Bool {
+        switch (self, dialog) {
+        case (.help, _), (.language, _), (.cancel, _), (.register, .enrolling), (.broadcast, .composingBroadcast): return true
+        default: return false
+        }
+    }
 }
 
 /// Who is being answered, where, and in which language.
