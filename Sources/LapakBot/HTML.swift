@@ -1,3 +1,5 @@
+import Foundation
+
 /// Telegram HTML: escaping of untrusted text and a check of hand-written texts.
 public enum HTML {
     /// Escapes `<`, `>`, `&` and `"` so any user- or registry-provided string is shown as written.
@@ -71,5 +73,13 @@ public enum HTML {
             index = html.index(after: index)
         }
         return length
+    }
+
+    /// A Telegram HTML text as plain text (tags dropped, entities decoded), for toasts and alerts, which
+    /// Telegram shows without formatting.
+    static func plain(_ html: String) -> String {
+        html.replacingOccurrences(of: "<[^>]+>", with: "", options: .regularExpression)
+            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
     }
 }

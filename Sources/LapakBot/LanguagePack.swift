@@ -97,7 +97,9 @@ public struct LanguagePack: Sendable {
         for (name, value) in values {
             text = text.replacingOccurrences(of: "{\(name)}", with: value)
         }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Only line breaks: YAML block texts end with one, while a quoted fragment such as " (halal saja)"
+        // keeps its leading space.
+        return text.trimmingCharacters(in: .newlines)
     }
 
     /// The action of `/command` in any language (users may type the other language's commands).

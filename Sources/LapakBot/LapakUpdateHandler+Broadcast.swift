@@ -146,8 +146,7 @@ extension LapakUpdateHandler {
             draft.rsvp.toggle()
         case "html":
             if !draft.html, let problem = announcementProblem(draft.text ?? "", html: true, language) {
-                let plain = problem.replacingOccurrences(of: "<b>", with: "").replacingOccurrences(of: "</b>", with: "")
-                _ = try await client.answerCallbackQuery(query.id, text: String(plain.prefix(190)), showAlert: true)
+                _ = try await client.answerCallbackQuery(query.id, text: String(HTML.plain(problem).prefix(190)), showAlert: true)
                 return
             }
             draft.html.toggle()

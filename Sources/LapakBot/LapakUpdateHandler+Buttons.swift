@@ -140,10 +140,10 @@ extension LapakUpdateHandler {
         let results = try await registry.nearest(NearestQuery(origin: origin, category: session.category, halalOnly: halalOnly, limit: 5,
                                                               offset: offset, maxDistance: settings.maxDistance), at: now())
         guard !results.isEmpty else {
-            try await client.answerCallbackQuery(query.id, text: texts.text(offset > 0 ? "no_more_results" : "no_results", language, [
+            try await client.answerCallbackQuery(query.id, text: HTML.plain(texts.text(offset > 0 ? "no_more_results" : "no_results", language, [
                 "what": label(of: session.category, language), "halal": halalOnly ? texts.text("halal_suffix", language) : "",
                 "distance": DistanceFormat.string(metres: settings.maxDistance, decimalComma: language == .indonesian),
-            ]).replacingOccurrences(of: "<b>", with: "").replacingOccurrences(of: "</b>", with: ""), showAlert: offset == 0)
+            ])), showAlert: offset == 0)
             return
         }
         try await client.answerCallbackQuery(query.id)

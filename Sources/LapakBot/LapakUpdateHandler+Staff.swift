@@ -61,7 +61,7 @@ extension LapakUpdateHandler {
         logger.info(verify ? "Business verified" : "Business suspended", metadata: ["business": "\(business.registryID)", "staff_id": "\(context.user.id)"])
         let outcome = texts.text(verify ? "staff_verified" : "staff_suspended", language, ["name": HTML.escape(business.name),
                                                                                           "staff": HTML.escape(context.user.firstName)])
-        try await client.answerCallbackQuery(query.id, text: outcome.replacingOccurrences(of: "<b>", with: "").replacingOccurrences(of: "</b>", with: ""))
+        try await client.answerCallbackQuery(query.id, text: HTML.plain(outcome))
         if let message = query.message {
             try? await client.editMessageReplyMarkup(chatID: context.chatID, messageID: message.messageID,
                                                      replyMarkup: InlineKeyboardMarkup(rows: [[

@@ -20,10 +20,8 @@ extension LapakUpdateHandler {
             let broadcast = summary.broadcast
             let day = calendar.dateComponents([.day, .month], from: broadcast.createdAt)
             // The first line of staff's text (the second of the message, after the header), as plain text.
-            let plain = (broadcast.announcement.text.replacingOccurrences(of: "<[^>]+>", with: "", options: .regularExpression)
-                .split(separator: "\n").dropFirst().first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map(String.init) ?? "")
-                .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-                .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
+            let plain = HTML.plain(broadcast.announcement.text)
+                .split(separator: "\n").dropFirst().first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map(String.init) ?? ""
             return texts.text("statistics_entry", language, [
                 "id": String(broadcast.id), "date": String(format: "%02d/%02d", day.day ?? 0, day.month ?? 0), "time": view.time(broadcast.createdAt),
                 "title": HTML.escape(plain.count > 60 ? String(plain.prefix(59)) + "…" : plain), "audience": HTML.escape(describe(broadcast.announcement.audience, language)),
