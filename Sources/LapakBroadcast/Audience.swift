@@ -14,6 +14,7 @@ public struct Audience: Sendable, Hashable {
     /// Halal certified (true) or not (false).
     public var halal: Bool?
 
+    /// An audience; every filter left nil matches everyone.
     public init(category: String? = nil, kelurahan: String? = nil, mode: OperatingMode? = nil, halal: Bool? = nil) {
         self.category = category
         self.kelurahan = kelurahan
@@ -24,11 +25,13 @@ public struct Audience: Sendable, Hashable {
     /// Whether no filter is chosen.
     public var isEveryone: Bool { category == nil && kelurahan == nil && mode == nil && halal == nil }
 
+    /// The filters as stored with a broadcast.
     public var json: JSONValue {
         ["category": category.map(JSONValue.string) ?? .null, "kelurahan": kelurahan.map(JSONValue.string) ?? .null,
          "mode": mode.map { .string($0.rawValue) } ?? .null, "halal": halal.map(JSONValue.bool) ?? .null]
     }
 
+    /// Reads the filters stored with a broadcast; unknown values read as "any".
     public init(json: JSONValue) {
         category = json["category"]?.stringValue
         kelurahan = json["kelurahan"]?.stringValue

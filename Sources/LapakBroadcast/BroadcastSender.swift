@@ -33,6 +33,7 @@ public struct BroadcastSender: Service {
         /// How often the outbox is checked for new broadcasts when idle.
         public var idlePoll: Duration
 
+        /// The defaults suit Telegram: 8 requests in flight, 5 attempts, backoff from 1 s to 60 s, progress every 3 s.
         public init(maxInFlight: Int = 8, maxAttempts: Int = 5, backoff: Backoff = Backoff(initial: .seconds(1), maximum: .seconds(60)),
                     progressInterval: Duration = .seconds(3), idlePoll: Duration = .milliseconds(250)) {
             self.maxInFlight = maxInFlight
@@ -66,6 +67,7 @@ public struct BroadcastSender: Service {
         self.logger = logger
     }
 
+    /// Recovers sends interrupted by a crash, then delivers broadcasts oldest first until graceful shutdown.
     public func run() async throws {
         let repeated = try await outbox.recoverInterrupted(now: now())
         if repeated > 0 {

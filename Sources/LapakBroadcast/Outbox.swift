@@ -14,6 +14,7 @@ public struct Announcement: Sendable, Hashable {
     /// The label of the "✋ Ikut" button, or nil for no RSVP.
     public var rsvpLabel: String?
 
+    /// An announcement by `staffID`, whose progress is shown in `staffChatID`.
     public init(staffID: Int64, staffChatID: Int64, text: String, audience: Audience, rsvpLabel: String?) {
         self.staffID = staffID
         self.staffChatID = staffChatID
@@ -56,8 +57,10 @@ public struct DeliveryCounts: Sendable, Hashable {
     /// Unsubscribed meanwhile, or stopped by staff.
     public var skipped = 0
 
+    /// No rows yet.
     public init() {}
 
+    /// Every recipient of the broadcast.
     public var total: Int { pending + sending + sent + failed + unreachable + skipped }
     /// Recipients with a final outcome.
     public var finished: Int { sent + failed + unreachable + skipped }
@@ -75,6 +78,7 @@ public struct OutboxEntry: Sendable, Hashable {
 public struct Outbox: Sendable {
     let database: AppDatabase
 
+    /// The outbox in `database`.
     public init(database: AppDatabase) { self.database = database }
 
     // MARK: - Audience

@@ -28,6 +28,7 @@ public final class MessagePacer: Sendable {
     private let clock: any MonotonicClock
     private let state = Mutex(State())
 
+    /// A pacer for `rate` messages a second overall and one per `perChatInterval` to a chat (bulk).
     public init(rate: Double = 30, perChatInterval: Duration = .seconds(1), jitterMargin: Double = 0.02, clock: any MonotonicClock = SystemClock()) {
         precondition(rate > 0, "the rate must be positive")
         self.rate = rate
