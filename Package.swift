@@ -163,6 +163,7 @@ let package = Package(
             dependencies: [
                 "LapakBroadcast", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase", "LapakRegistry",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -114,7 +114,12 @@ public struct BroadcastSender: Service {
                         inFlight -= 1
                     }
                     guard case .at(let slot) = pacer.reserveBulkSlot(chatID: entry.chatID) else { continue }  // chat busy: later
-                    try await pacer.wait(until: slot)
+                    // A long retry_after must not hold up a graceful shutdown: the row is still pending.
+                    do {
+                        try await cancelWhenGracefulShutdown { try await pacer.wait(until: slot) }
+                    } catch is CancellationError where Task.isShuttingDownGracefully {
+                        break
+                    }
                     guard try await outbox.markSending(entry, now: now()) else { continue }
                     group.addTask { try await send(entry, of: broadcast) }
                     inFlight += 1
@@ -148,6 +153,13 @@ public struct BroadcastSender: Service {
         let announcement = broadcast.announcement
         let keyboard = announcement.rsvpLabel.map { label in
             ReplyMarkup.inlineKeyboard(InlineKeyboardMarkup(rows: [[InlineKeyboardButton(text: label, callbackData: "r:\(broadcast.id)")]]))
+        }
+        // Behind a closed flood gate nothing has been sent yet: a shutdown may take the row back to pending.
+        do {
+            try await cancelWhenGracefulShutdown { try await client.waitUntilFloodGateOpens() }
+        } catch {
+            return try await outbox.reschedule(entry, at: now(), error: "not sent: shutting down during retry_after", countsAsAttempt: false,
+                                               now: now())
         }
         let message: Message
         do {

@@ -114,6 +114,11 @@ public struct BotAPIClient: Sendable {
         do { try await pacer.wait(until: slot) } catch { throw .transport(.cancelledByTask) }
     }
 
+    /// Waits until no 429 holds requests back (returns at once when none does); cancellable.
+    public func waitUntilFloodGateOpens() async throws(BotAPIError) {
+        try await waitForFloodGate()
+    }
+
     private func waitForFloodGate() async throws(BotAPIError) {
         // Loop: another call's 429 may push the deadline further while we sleep.
         while true {

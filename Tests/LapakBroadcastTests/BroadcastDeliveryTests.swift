@@ -2,6 +2,8 @@ import BotAPIEmulator
 import Foundation
 import LapakBroadcast
 import LapakRegistry
+import Logging
+import ServiceLifecycle
 import Testing
 import TelegramBotAPI
 
@@ -85,6 +87,23 @@ struct BroadcastDeliveryTests {
             #expect(repeated <= record.repeatedAfterCrash)  // only in-flight sends repeated
             #expect(record.repeatedAfterCrash <= 8)  // at most the sender's requests in flight
             #expect(rig.observer.lastFinished?.1.sent == 200)
+        }
+    }
+
+    @Test("A graceful shutdown during a long retry_after does not wait for it; the rest stays in the outbox")
+    func shutdownDuringLongPause() async throws {
+        try await DeliveryRig.with(vendors: 30, limits: .off) { rig in
+            await rig.state.injectFault(.tooManyRequests(retryAfter: 60), method: "sendMessage", count: 1)
+            let broadcast = try await rig.announce("Pameran produk lokal")
+            let group = ServiceGroup(configuration: .init(services: [.init(service: rig.sender())], logger: Logger(label: "test")))
+            let running = Task { try await group.run() }
+            try await waitUntil { await rig.state.requests.contains { $0.status == 429 } }
+            let stopping = ContinuousClock.now
+            await group.triggerGracefulShutdown()
+            try await running.value
+            #expect(ContinuousClock.now - stopping < .seconds(30))  // not the 60 s of retry_after
+            let counts = try await rig.outbox.counts(of: broadcast.id)
+            #expect(counts.pending == 30 && counts.sending == 0)  // nothing lost, all still to send
         }
     }
 
