@@ -86,8 +86,8 @@ extension LapakUpdateHandler {
         let kelurahan = draft.location.map { Kelurahan.nearest(to: $0).name } ?? ""
         let business = try await registry.enroll(
             Business(registryID: "", name: name, category: category, mode: mode, location: draft.location, kelurahan: kelurahan,
-                     phone: phone, halal: draft.halal == .yes),
-            owner: context.user.id, now: now())
+                     phone: phone),
+            owner: context.user.id, halalClaimed: draft.halal == .yes, now: now())
         try await conversations.setState(nil, of: context.user.id, handling: context.updateID)
         logger.info("Business enrolled", metadata: ["business": "\(business.registryID)", "mode": "\(mode.rawValue)"])
         if let message = query.message {
@@ -96,7 +96,7 @@ extension LapakUpdateHandler {
         let key = mode == .menetap ? "enrolled_fixed" : "enrolled_mobile"
         try await send(texts.text(key, context.language, ["name": HTML.escape(name), "id": business.registryID]), to: context,
                        keyboard: mainKeyboard(context.language))
-        await notifyStaff(ofEnrollment: business, by: context.user)
+        await notifyStaff(ofEnrollment: business, halalClaimed: draft.halal == .yes, by: context.user)
     }
 
     /// The draft as the vendor will confirm it.

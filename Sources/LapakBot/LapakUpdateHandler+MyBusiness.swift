@@ -51,7 +51,8 @@ extension LapakUpdateHandler {
             "location": business.location.map { texts.text("location_near", language, ["kelurahan": HTML.escape(Kelurahan.nearest(to: $0).name)]) }
                 ?? texts.text("no_home_base", language),
             "phone": HTML.escape(business.phone.isEmpty ? "–" : business.phone),
-            "halal": texts.text(business.halal ? "halal_yes_button" : "halal_no_button", language),
+            "halal": texts.text(business.halal ? "halal_certified" : try await registry.hasHalalClaim(business.id) ? "halal_claim_pending"
+                                : "halal_no_button", language),
             "verified": texts.text(business.verified ? "verified_mark" : "unverified_mark", language),
             "today": today,
         ])
@@ -95,10 +96,17 @@ extension LapakUpdateHandler {
             try await client.answerCallbackQuery(query.id)
             try await saved(changed, context)
         case "halal":
-            var changed = business
-            changed.halal.toggle()
             try await client.answerCallbackQuery(query.id)
-            try await saved(changed, context)
+            if isStaff(context.user) || business.halal {
+                // Staff set the certificate; an owner may always take the mark off.
+                try await registry.certifyHalal(!business.halal, ofBusiness: id, now: now())
+            } else {
+                // An owner's "yes" is a claim until staff confirm it.
+                try await registry.setHalalClaim(!(try await registry.hasHalalClaim(id)), ofBusiness: id, now: now())
+            }
+            guard let stored = try await registry.business(id: id) else { throw StaleButton() }
+            try await send(texts.text("saved", language), to: context, keyboard: mainKeyboard(language))
+            try await send(try await card(of: stored, language), to: context, keyboard: .inlineKeyboard(cardKeyboard(stored, language)))
         case "mode":
             var changed = business
             changed.mode = business.mode == .menetap ? .berkeliling : .menetap

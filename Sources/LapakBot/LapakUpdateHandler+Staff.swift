@@ -10,7 +10,7 @@ extension LapakUpdateHandler {
     ///
     /// A staff member who never started the bot (403) or a failing call must not fail the vendor's
     /// enrollment, which is already saved: failures are logged.
-    func notifyStaff(ofEnrollment business: Business, by user: User) async {
+    func notifyStaff(ofEnrollment business: Business, halalClaimed: Bool, by user: User) async {
         for staffID in settings.staffIDs.sorted() {
             let language = (try? await preferences.language(of: staffID)).flatMap { $0.flatMap(Language.init(rawValue:)) } ?? .indonesian
             let text = texts.text("staff_new_enrollment", language, [
@@ -19,6 +19,7 @@ extension LapakUpdateHandler {
                 "mode": texts.text(business.mode == .berkeliling ? "mode_mobile_button" : "mode_fixed_button", language),
                 "kelurahan": HTML.escape(business.kelurahan.isEmpty ? "–" : business.kelurahan),
                 "phone": HTML.escape(business.phone), "user": HTML.escape(user.firstName), "user_id": String(user.id),
+                "halal": texts.text(halalClaimed ? "staff_halal_claimed" : "staff_halal_not_claimed", language),
             ])
             do {
                 try await client.sendMessage(chatID: staffID, text: text, parseMode: .html,

@@ -76,12 +76,11 @@ extension LapakUpdateHandler {
         guard isStaff(context.user) else { return try await send(texts.text("staff_only", language), to: context) }
         let words = (argument ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
         guard let registryID = words.first else { return try await send(texts.text("halal_usage", language), to: context) }
-        guard var business = try await registry.business(registryID: registryID) else {
+        guard let business = try await registry.business(registryID: registryID) else {
             return try await send(texts.text("no_such_business", language, ["id": HTML.escape(registryID)]), to: context)
         }
         let certified = !(words.dropFirst().first.map { ["tidak", "no", "bukan", "hapus", "off"].contains($0.lowercased()) } ?? false)
-        business.halal = certified
-        let stored = try await registry.update(business, now: now())
+        let stored = try await registry.certifyHalal(certified, ofBusiness: business.id, now: now())
         logger.info("Halal mark changed by staff", metadata: ["business": "\(stored.registryID)", "halal": "\(certified)", "staff_id": "\(context.user.id)"])
         try await send(texts.text(certified ? "halal_marked" : "halal_unmarked", language, ["name": HTML.escape(stored.name)]), to: context)
         try await send(try await card(of: stored, language), to: context, keyboard: .inlineKeyboard(cardKeyboard(stored, language)))

@@ -240,6 +240,16 @@ public struct AppDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("2026-11-30 halal claims") { db in
+            try db.execute(sql: """
+                -- A vendor says the business is halal certified; staff confirm it (verification or /halal)
+                -- before citizens see the mark. business.halal is the confirmed certificate only.
+                CREATE TABLE halal_claim (
+                    business_id INTEGER PRIMARY KEY REFERENCES business(id) ON DELETE CASCADE,
+                    claimed_at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

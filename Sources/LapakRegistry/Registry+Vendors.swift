@@ -7,20 +7,27 @@ extension Registry {
     /// Stores a self-enrolled business: active at once, not yet verified, owned by `owner`.
     ///
     /// Its registry id is the next free `TG-000001`-style number, so the agency can tell self-enrolled
-    /// records from its own imports at a glance.
-    public func enroll(_ business: Business, owner: Int64, now: Date = Date()) async throws -> Business {
+    /// records from its own imports at a glance. `halalClaimed` records the owner's word; the halal mark
+    /// itself waits for staff.
+    public func enroll(_ business: Business, owner: Int64, halalClaimed: Bool = false, now: Date = Date()) async throws -> Business {
         try await database.writer.write { db in
             var record = business
             record.ownerTelegramID = owner
             record.verified = false
             record.status = .active
+            record.halal = false
             var number = (try Int.fetchOne(db, sql: "SELECT count(*) FROM business WHERE registry_id LIKE 'TG-%'") ?? 0) + 1
             repeat {
                 record.registryID = String(format: "TG-%06d", number)
                 number += 1
             } while try Self.fetchBusiness(registryID: record.registryID, in: db) != nil
             var codes = CategoryCodes()
-            return try Self.upsert(record, existing: nil, now: now, codes: &codes, in: db).0
+            let stored = try Self.upsert(record, existing: nil, now: now, codes: &codes, in: db).0
+            if halalClaimed {
+                try db.execute(sql: "INSERT INTO halal_claim (business_id, claimed_at) VALUES (?, ?)",
+                               arguments: [stored.id, Int64(now.timeIntervalSince1970)])
+            }
+            return stored
         }
     }
 
@@ -75,11 +82,54 @@ extension Registry {
         }
     }
 
-    /// Marks a business checked (or not) by the agency.
+    /// Marks a business checked (or not) by the agency. Verifying confirms the owner's halal claim too:
+    /// staff check the certificate with the rest of the record.
     public func setVerified(_ verified: Bool, ofBusiness id: Int64, now: Date = Date()) async throws {
         try await database.writer.write { db in
-            try db.execute(sql: "UPDATE business SET verified = ?, updated_at = ? WHERE id = ?",
-                           arguments: [verified, Int64(now.timeIntervalSince1970), id])
+            let timestamp = Int64(now.timeIntervalSince1970)
+            try db.execute(sql: "UPDATE business SET verified = ?, updated_at = ? WHERE id = ?", arguments: [verified, timestamp, id])
+            guard verified, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM halal_claim WHERE business_id = ?)", arguments: [id]) == true
+            else { return }
+            try db.execute(sql: "UPDATE business SET halal = 1, updated_at = ? WHERE id = ?", arguments: [timestamp, id])
+            try db.execute(sql: "DELETE FROM halal_claim WHERE business_id = ?", arguments: [id])
+            var codes = CategoryCodes()
+            try Self.syncPlace(businessID: id, now: now, codes: &codes, in: db)
+        }
+    }
+
+    // MARK: - Halal claims
+
+    /// Records (or withdraws) the owner's word that the business is halal certified, awaiting staff.
+    public func setHalalClaim(_ claimed: Bool, ofBusiness id: Int64, now: Date = Date()) async throws {
+        try await database.writer.write { db in
+            if claimed {
+                try db.execute(sql: "INSERT OR IGNORE INTO halal_claim (business_id, claimed_at) VALUES (?, ?)",
+                               arguments: [id, Int64(now.timeIntervalSince1970)])
+            } else {
+                try db.execute(sql: "DELETE FROM halal_claim WHERE business_id = ?", arguments: [id])
+            }
+        }
+    }
+
+    /// Whether the owner claims a halal certificate that staff have not confirmed yet.
+    public func hasHalalClaim(_ id: Int64) async throws -> Bool {
+        try await database.writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM halal_claim WHERE business_id = ?)", arguments: [id]) ?? false
+        }
+    }
+
+    /// Staff set the certificate mark itself (/halal, or a card's button); any pending claim is settled.
+    @discardableResult
+    public func certifyHalal(_ certified: Bool, ofBusiness id: Int64, now: Date = Date()) async throws -> Business {
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE business SET halal = ?, updated_at = ? WHERE id = ?", arguments: [certified, Int64(now.timeIntervalSince1970), id])
+            try db.execute(sql: "DELETE FROM halal_claim WHERE business_id = ?", arguments: [id])
+            var codes = CategoryCodes()
+            try Self.syncPlace(businessID: id, now: now, codes: &codes, in: db)
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [id]) else {
+                throw RegistryError.noSuchBusiness(id)
+            }
+            return Self.business(from: row)
         }
     }
 

@@ -167,6 +167,24 @@ struct VendorDailyTests {
         }
     }
 
+    @Test("An owner's halal switch is a claim for staff to check; staff's switch sets the mark")
+    func halalSwitch() async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot(registry: [Self.rinasShop], staff: [Vendors.dewi.id]) {
+                let id = try await Vendors.registry(harness).business(registryID: "UMKM-0044")!.id
+                _ = try await harness.say("/usahaku", as: Vendors.rina)
+                let claimed = try await harness.tap("u:\(id):halal", as: Vendors.rina, expecting: 2)[1]
+                #expect(claimed.text?.contains("Halal: ⏳ menunggu pemeriksaan Dinas") == true)
+                let before = try await Vendors.citizenSearch("warung makan halal", from: Vendors.spot, in: harness)
+                #expect(before.contains("Tidak ada warung makan (halal saja)"))
+                let card = try await harness.say("/halal UMKM-0044", as: Vendors.dewi, expecting: 2)[1]
+                #expect(card.text?.contains("Halal: ✅ bersertifikat") == true)
+                let after = try await Vendors.citizenSearch("warung makan halal", from: Vendors.spot, in: harness)
+                #expect(after.contains("1. Warung Bu Rina") && after.contains("✅ halal"))
+            }
+        }
+    }
+
     @Test("Forged buttons are refused: another owner's business, staff actions, steps not in progress")
     func forgedButtons() async throws {
         try await BotHarness.with { harness in

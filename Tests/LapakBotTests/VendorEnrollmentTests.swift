@@ -94,15 +94,18 @@ struct VendorEnrollmentTests {
                 let notice = try await harness.next(1, after: staffBefore, for: Vendors.dewi)[0]
                 #expect(notice.text?.contains("Pendaftaran baru") == true && notice.text?.contains("Warung Makan Bu Rina") == true)
                 #expect(notice.text?.contains("Rina (id 7001)") == true)
+                #expect(notice.text?.contains("pemilik menyatakan bersertifikat") == true)
 
+                // Searchable at once; the owner's halal "ya" is a claim until staff verify.
                 let found = try await Vendors.citizenSearch("katering terdekat", from: Vendors.north(50), in: harness)
                 #expect(found.contains("1. Warung Makan Bu Rina · 50 m") && found.contains("belum diverifikasi"))
+                #expect(!found.contains("✅ halal"))
 
                 let business = try #require(notice.replyMarkup?.rows.first?.first?.callbackData)
                 #expect(business.hasPrefix("s:v:"))
                 try await harness.tap(business, as: Vendors.dewi)
                 let verified = try await Vendors.citizenSearch("katering terdekat", from: Vendors.north(50), in: harness)
-                #expect(verified.contains("Warung Makan Bu Rina") && verified.contains("terverifikasi"))
+                #expect(verified.contains("Warung Makan Bu Rina") && verified.contains("terverifikasi") && verified.contains("✅ halal"))
             }
             let stored = try #require(try await Vendors.registry(harness).business(registryID: "TG-000001"))
             #expect(stored.ownerTelegramID == Vendors.rina.id && stored.verified && stored.halal && stored.kelurahan == "Bontang Baru")

@@ -20,6 +20,27 @@ struct VendorRecordTests {
         #expect(try await fixture.registry.unverified(limit: 10).total == 2)
     }
 
+    @Test("An owner's halal claim is not the mark: verification or staff's certification confirms it")
+    func halalClaim() async throws {
+        let fixture = try RegistryFixture()
+        defer { fixture.remove() }
+        var claimed = Self.shop
+        claimed.halal = true  // what the form said; the registry keeps it as a claim
+        let business = try await fixture.registry.enroll(claimed, owner: 11, halalClaimed: true)
+        #expect(!business.halal)
+        #expect(try await fixture.registry.hasHalalClaim(business.id))
+        let halalOnly = NearestQuery(origin: Self.here, halalOnly: true)
+        #expect(try await fixture.registry.nearest(halalOnly).isEmpty)
+        try await fixture.registry.setVerified(true, ofBusiness: business.id)
+        #expect(try await fixture.registry.nearest(halalOnly).first?.business.id == business.id)
+        #expect(try await !fixture.registry.hasHalalClaim(business.id))
+
+        let other = try await fixture.registry.enroll(Self.shop, owner: 12)
+        try await fixture.registry.setVerified(true, ofBusiness: other.id)
+        #expect(try await fixture.registry.business(id: other.id)?.halal == false)  // nothing claimed, nothing marked
+        #expect(try await fixture.registry.certifyHalal(true, ofBusiness: other.id).halal)
+    }
+
     @Test("Linking needs the same phone and no owner yet; a re-import never unlinks the vendor")
     func linking() async throws {
         let fixture = try RegistryFixture()
