@@ -22,7 +22,7 @@ public struct BroadcastReporter: BroadcastObserver {
 
     public func progress(of broadcast: BroadcastRecord, _ counts: DeliveryCounts) async {
         guard let messageID = broadcast.progressMessageID else { return }
-        let language = await language(of: broadcast.announcement.staffID)
+        let language = await preferences.replyLanguage(of: broadcast.announcement.staffID)
         do {
             try await client.editMessageText(chatID: broadcast.announcement.staffChatID, messageID: messageID,
                                              text: Self.progressText(texts, language, counts: counts, total: broadcast.recipients), parseMode: .html,
@@ -34,7 +34,7 @@ public struct BroadcastReporter: BroadcastObserver {
     }
 
     public func finished(_ broadcast: BroadcastRecord, _ counts: DeliveryCounts) async {
-        let language = await language(of: broadcast.announcement.staffID)
+        let language = await preferences.replyLanguage(of: broadcast.announcement.staffID)
         let chatID = broadcast.announcement.staffChatID
         if let messageID = broadcast.progressMessageID {
             _ = try? await client.editMessageText(chatID: chatID, messageID: messageID,
@@ -68,9 +68,5 @@ public struct BroadcastReporter: BroadcastObserver {
 
     static func stopKeyboard(_ texts: LanguagePack, _ language: Language, _ id: Int64) -> InlineKeyboardMarkup {
         InlineKeyboardMarkup(rows: [[InlineKeyboardButton(text: texts.text("stop_broadcast_button", language), callbackData: "bs:\(id)")]])
-    }
-
-    private func language(of userID: Int64) async -> Language {
-        ((try? await preferences.language(of: userID)) ?? nil).flatMap(Language.init(rawValue:)) ?? .indonesian
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LapakDatabase
 import LapakRegistry
 import Yams
 
@@ -10,6 +11,19 @@ public enum Language: String, Sendable, CaseIterable, Hashable {
     /// The reply language for a Telegram client language: `en*` is English, anything else Indonesian.
     public init(telegramLanguageCode code: String?) {
         self = (code?.lowercased().hasPrefix("en") ?? false) ? .english : .indonesian
+    }
+}
+
+extension UserPreferenceStore {
+    /// The language the user chose with /bahasa, if any.
+    func chosenLanguage(of userID: Int64) async throws -> Language? {
+        try await language(of: userID).flatMap(Language.init(rawValue:))
+    }
+
+    /// The language to write in to someone who is not the sender of the update (staff, an owner):
+    /// their choice, else Indonesian. A failed lookup must not stop the message.
+    func replyLanguage(of userID: Int64) async -> Language {
+        ((try? await chosenLanguage(of: userID)) ?? nil) ?? .indonesian
     }
 }
 

@@ -141,9 +141,11 @@ extension LapakUpdateHandler {
         }
     }
 
-    /// The business `id` if `user` may act on it (its owner, or staff), it is active and of `mode` (any when nil).
-    func ownedBusiness(_ id: Int64, by user: User, mode: OperatingMode?) async throws -> Business {
-        guard let business = try await registry.business(id: id), business.status == .active,
+    /// The business `id` if `user` may act on it (its owner, or staff), it is of `mode` (any when nil) and
+    /// active — or, with `allowSuspended`, suspended (an owner may still look at and fix it). Else `StaleButton`.
+    func ownedBusiness(_ id: Int64, by user: User, mode: OperatingMode?, allowSuspended: Bool = false) async throws -> Business {
+        guard let business = try await registry.business(id: id), business.status != .inactive,
+              allowSuspended || business.status == .active,
               business.ownerTelegramID == user.id || isStaff(user), mode == nil || business.mode == mode
         else { throw StaleButton() }
         return business

@@ -72,7 +72,7 @@ extension LapakUpdateHandler {
             try await send(texts.text("choose_field", language), to: context,
                            keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [Array(buttons[0..<3]), Array(buttons[3..<6])])))
         case .confirmingDuplicate:
-            let existing = try await registry.businesses(phone: draft.phone ?? "").filter { VendorInput.similarNames($0.name, draft.name ?? "") }
+            let existing = try await possibleDuplicates(of: draft)
             try await send(texts.text("duplicate_found", language, ["names": existing.map { "• <b>\(HTML.escape($0.name))</b>" }
                                                                         .joined(separator: "\n")]), to: context,
                            keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [[

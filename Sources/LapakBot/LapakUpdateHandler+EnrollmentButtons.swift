@@ -29,7 +29,7 @@ extension LapakUpdateHandler {
             guard let answer = argument.flatMap(HalalAnswer.init(rawValue:)) else { throw StaleButton() }
             draft.halal = answer
         case ("save", .review):
-            let existing = try await registry.businesses(phone: draft.phone ?? "").filter { VendorInput.similarNames($0.name, draft.name ?? "") }
+            let existing = try await possibleDuplicates(of: draft)
             if !existing.isEmpty {
                 draft.step = .confirmingDuplicate
                 try await client.answerCallbackQuery(query.id)
@@ -116,5 +116,10 @@ extension LapakUpdateHandler {
             "phone": HTML.escape(draft.phone ?? "?"),
             "halal": texts.text(draft.halal == .yes ? "halal_yes_button" : draft.halal == .no ? "halal_no_button" : "halal_unknown_button", language),
         ])
+    }
+
+    /// Businesses already registered with the draft's phone under a similar name: asked about before saving.
+    func possibleDuplicates(of draft: EnrollmentDraft) async throws -> [Business] {
+        try await registry.businesses(phone: draft.phone ?? "").filter { VendorInput.similarNames($0.name, draft.name ?? "") }
     }
 }

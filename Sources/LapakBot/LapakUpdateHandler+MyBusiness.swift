@@ -208,10 +208,7 @@ extension LapakUpdateHandler {
 
     /// The business being edited, if the user still may edit it; otherwise the dialog ends with a reason.
     private func editableBusiness(_ id: Int64, _ context: ReplyContext) async throws -> Business? {
-        if let business = try await registry.business(id: id), business.status != .inactive,
-           business.ownerTelegramID == context.user.id || isStaff(context.user) {
-            return business
-        }
+        if let business = try? await ownedBusiness(id, by: context.user, mode: nil, allowSuspended: true) { return business }
         try await conversations.setState(nil, of: context.user.id, handling: context.updateID)
         try await send(texts.text("button_expired", context.language), to: context, keyboard: mainKeyboard(context.language))
         return nil
@@ -262,16 +259,5 @@ extension LapakUpdateHandler {
 
     func linkedText(_ linked: [Business], _ language: Language) -> String {
         texts.text("linked", language, ["names": linked.map { "<b>\(HTML.escape($0.name))</b>" }.joined(separator: ", ")])
-    }
-}
-
-extension LapakUpdateHandler {
-    /// `ownedBusiness` that also lets an owner manage a suspended business (to see and fix it).
-    func ownedBusiness(_ id: Int64, by user: User, mode: OperatingMode?, allowSuspended: Bool) async throws -> Business {
-        guard let business = try await registry.business(id: id), business.status != .inactive,
-              allowSuspended || business.status == .active,
-              business.ownerTelegramID == user.id || isStaff(user), mode == nil || business.mode == mode
-        else { throw StaleButton() }
-        return business
     }
 }

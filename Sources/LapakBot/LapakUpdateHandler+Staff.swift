@@ -12,7 +12,7 @@ extension LapakUpdateHandler {
     /// enrollment, which is already saved: failures are logged.
     func notifyStaff(ofEnrollment business: Business, halalClaimed: Bool, by user: User) async {
         for staffID in settings.staffIDs.sorted() {
-            let language = (try? await preferences.language(of: staffID)).flatMap { $0.flatMap(Language.init(rawValue:)) } ?? .indonesian
+            let language = await preferences.replyLanguage(of: staffID)
             let text = texts.text("staff_new_enrollment", language, [
                 "name": HTML.escape(business.name), "id": HTML.escape(business.registryID),
                 "category": HTML.escape(label(of: business.category, language)),
@@ -73,7 +73,7 @@ extension LapakUpdateHandler {
         try await send(outcome, to: context)
         // The owner hears of a suspension, so a vendor is never silently hidden.
         if !verify, let owner = business.ownerTelegramID {
-            let ownerLanguage = (try? await preferences.language(of: owner)).flatMap { $0.flatMap(Language.init(rawValue:)) } ?? .indonesian
+            let ownerLanguage = await preferences.replyLanguage(of: owner)
             do {
                 try await client.sendMessage(chatID: owner, text: texts.text("owner_suspended", ownerLanguage, ["name": HTML.escape(business.name)]),
                                              parseMode: .html)

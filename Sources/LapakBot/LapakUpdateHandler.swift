@@ -239,10 +239,7 @@ public struct LapakUpdateHandler: UpdateHandler {
     // MARK: - Shared helpers
 
     func language(of user: User) async throws -> Language {
-        if let chosen = try await preferences.language(of: user.id), let language = Language(rawValue: chosen) {
-            return language
-        }
-        return Language(telegramLanguageCode: user.languageCode)
+        try await preferences.chosenLanguage(of: user.id) ?? Language(telegramLanguageCode: user.languageCode)
     }
 
     private func matchesButton(_ text: String, _ key: String) -> Bool {
