@@ -41,9 +41,9 @@ public struct BroadcastReporter: BroadcastObserver {
                                                   text: Self.progressText(texts, language, counts: counts, total: broadcast.recipients), parseMode: .html)
         }
         var lines = [texts.text(broadcast.status == .stopped ? "broadcast_report_stopped" : "broadcast_report", language, [
-            "id": String(broadcast.id), "sent": LapakUpdateHandler.number(counts.sent, language),
-            "total": LapakUpdateHandler.number(broadcast.recipients, language), "failed": LapakUpdateHandler.number(counts.failed, language),
-            "blocked": LapakUpdateHandler.number(counts.unreachable, language), "skipped": LapakUpdateHandler.number(counts.skipped, language),
+            "id": String(broadcast.id), "sent": Bot.number(counts.sent, language),
+            "total": Bot.number(broadcast.recipients, language), "failed": Bot.number(counts.failed, language),
+            "blocked": Bot.number(counts.unreachable, language), "skipped": Bot.number(counts.skipped, language),
         ])]
         if broadcast.repeatedAfterCrash > 0 {
             lines.append(texts.text("broadcast_repeated", language, ["count": String(broadcast.repeatedAfterCrash)]))
@@ -61,8 +61,8 @@ public struct BroadcastReporter: BroadcastObserver {
     /// "📤 Terkirim 3.200 / 16.000 · gagal 3 · diblokir 12"
     static func progressText(_ texts: LanguagePack, _ language: Language, counts: DeliveryCounts, total: Int) -> String {
         texts.text("broadcast_progress", language, [
-            "sent": LapakUpdateHandler.number(counts.sent, language), "total": LapakUpdateHandler.number(total, language),
-            "failed": LapakUpdateHandler.number(counts.failed, language), "blocked": LapakUpdateHandler.number(counts.unreachable, language),
+            "sent": Bot.number(counts.sent, language), "total": Bot.number(total, language),
+            "failed": Bot.number(counts.failed, language), "blocked": Bot.number(counts.unreachable, language),
         ])
     }
 

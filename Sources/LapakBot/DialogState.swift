@@ -21,6 +21,24 @@ enum DialogState: Equatable {
     /// Staff writing an announcement: its text, audience and options.
     case composingBroadcast(BroadcastDraft)
 
+    /// Which dialog this is, without its data: the key the router finds the dialog's route by.
+    enum Kind: Hashable {
+        case awaitingSearchLocation, enrolling, awaitingCheckInLocation, editing, linking, offeredCheckIn, composingBroadcast
+    }
+
+    /// The dialog's kind.
+    var kind: Kind {
+        switch self {
+        case .awaitingSearchLocation: return .awaitingSearchLocation
+        case .enrolling: return .enrolling
+        case .awaitingCheckInLocation: return .awaitingCheckInLocation
+        case .editing: return .editing
+        case .linking: return .linking
+        case .offeredCheckIn: return .offeredCheckIn
+        case .composingBroadcast: return .composingBroadcast
+        }
+    }
+
     /// Whether the state expects the user's next message (a passive state does not).
     var capturesInput: Bool {
         if case .offeredCheckIn = self { return false }

@@ -87,7 +87,7 @@ public struct LanguagePack: Sendable {
         "results_header", "rsvp_already", "rsvp_button", "rsvp_off_button", "rsvp_on_button", "rsvp_preview", "rsvp_recorded",
         "save_anyway_button", "save_button", "saved", "search_button", "send_broadcast_button", "send_business_location_button",
         "send_my_number_button", "send_selling_location_button", "share_location_button", "skip_button", "staff_new_enrollment",
-        "staff_only", "staff_halal_claimed", "staff_halal_not_claimed", "halal_certified", "halal_claim_pending", "staff_suspended", "staff_verified", "start", "statistics_entry", "statistics_header",
+        "something_went_wrong", "staff_only", "staff_halal_claimed", "staff_halal_not_claimed", "halal_certified", "halal_claim_pending", "staff_suspended", "staff_verified", "start", "statistics_entry", "statistics_header",
         "stop_broadcast_button", "subscribed", "suspend_button", "this_is_mine_button", "today_closed", "today_not_selling",
         "today_open", "today_selling", "today_suspended", "unexpected_contact", "unexpected_location", "unknown_command", "unsubscribed",
         "unverified_header", "unverified_mark", "use_the_buttons", "verified_mark", "verify_button", "which_business_checkin",

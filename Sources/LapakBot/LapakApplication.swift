@@ -55,7 +55,8 @@ public struct LapakApplication: Sendable {
             locationWindow: TimeInterval(configuration.locationMemoryMinutes * 60),
             liveSilenceLimit: TimeInterval(configuration.liveSilenceMinutes * 60), region: configuration.region)
         service = LapakService(client: client, database: database, texts: texts, matcher: matcher, registry: registry,
-                               conversationSettings: conversationSettings, pollerConfiguration: pollerConfiguration, clock: clock,
+                               conversationSettings: conversationSettings, pollerConfiguration: pollerConfiguration,
+                               replyConfiguration: ReplySender.Configuration(deadline: .seconds(configuration.replyRetryDeadline)), clock: clock,
                                now: now, logger: logger)
         broadcastSender = BroadcastSender(
             outbox: Outbox(database: database), client: client, pacer: pacer,

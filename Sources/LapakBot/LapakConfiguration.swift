@@ -16,6 +16,8 @@ public struct LapakConfiguration: Sendable {
     public var deleteWebhookOnConflict: Bool
     public var databasePath: String
     public var handlerConcurrency: Int
+    /// Seconds a reply is retried after transient errors before it is given up (`replies.retry_deadline`).
+    public var replyRetryDeadline: Int
     public var maxPendingUpdates: Int
     public var staffIDs: Set<Int64>
     public var timeZone: TimeZone
@@ -92,6 +94,7 @@ public struct LapakConfiguration: Sendable {
         deleteWebhookOnConflict = try settings.boolean("telegram.delete_webhook", default: false)
         handlerConcurrency = try settings.integer("handlers.concurrency", default: 16, range: 1...256)
         maxPendingUpdates = try settings.integer("handlers.max_pending", default: 1000, range: 1...100_000)
+        replyRetryDeadline = try settings.integer("replies.retry_deadline", default: 120, range: 5...3600)
 
         searchMaxDistance = Double(try settings.integer("search.max_distance", default: 25_000, range: 100...2_000_000))
         locationMemoryMinutes = try settings.integer("search.location_memory_minutes", default: 30, range: 1...1440)

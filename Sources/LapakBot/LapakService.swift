@@ -15,13 +15,14 @@ public struct LapakService: Service {
     private let registry: Registry
     private let conversationSettings: ConversationSettings
     private let pollerConfiguration: LongPoller.Configuration
+    private let replyConfiguration: ReplySender.Configuration
     private let clock: any MonotonicClock
     private let now: @Sendable () -> Date
     private let logger: Logger
 
     public init(client: BotAPIClient, database: AppDatabase, texts: LanguagePack, matcher: IntentMatcher, registry: Registry,
                 conversationSettings: ConversationSettings, pollerConfiguration: LongPoller.Configuration,
-                clock: any MonotonicClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+                replyConfiguration: ReplySender.Configuration = ReplySender.Configuration(), clock: any MonotonicClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
         self.now = now
         self.client = client
         self.database = database
@@ -30,6 +31,7 @@ public struct LapakService: Service {
         self.registry = registry
         self.conversationSettings = conversationSettings
         self.pollerConfiguration = pollerConfiguration
+        self.replyConfiguration = replyConfiguration
         self.clock = clock
         self.logger = logger
     }
@@ -41,8 +43,12 @@ public struct LapakService: Service {
 
         // Locations older than the remembering window are forgotten at start too (privacy).
         try await ConversationStore(database: database).forgetOldLocations(window: conversationSettings.locationWindow)
-        let handler = LapakUpdateHandler(client: client, texts: texts, matcher: matcher, registry: registry,
-                                         settings: conversationSettings, botUsername: me.username, logger: logger, now: now)
+        let sender = ReplySender(client: client, store: ReplyOutbox(database: database, now: now),
+                                 configuration: replyConfiguration, clock: clock, logger: logger)
+        // Replies a crash or a shutdown left undelivered go first, so a chat's answers keep their order.
+        try await sender.deliverUndelivered(maxConcurrentChats: pollerConfiguration.maxConcurrentHandlers)
+        let handler = LapakUpdateHandler(texts: texts, matcher: matcher, registry: registry, settings: conversationSettings,
+                                         sender: sender, botUsername: me.username, logger: logger, now: now)
         let poller = LongPoller(client: client, inbox: SQLiteUpdateInbox(database: database), handler: handler,
                                 configuration: pollerConfiguration, clock: clock, logger: logger)
         try await poller.run()
@@ -61,8 +67,14 @@ public struct LapakService: Service {
                 guard error.isTransient else { throw error }
                 let delay = pollerConfiguration.backoff.delay(afterFailures: failures, jitter: Double.random(in: 0...1))
                 failures += 1
-                logger.warning("Cannot reach the Bot API yet; retrying", metadata: ["error": "\(error)", "retry_in_ms": "\(delay.milliseconds)"])
-                try await clock.sleep(for: delay)
+                if case .transport = error {
+                    logger.warning("cannot reach \(client.apiURL) (telegram.api_url / LAPAK_TELEGRAM_API_URL); retrying",
+                                   metadata: ["error": "\(error)", "retry_in_ms": "\(delay.milliseconds)"])
+                } else {
+                    logger.warning("The Bot API is not answering yet; retrying", metadata: ["error": "\(error)", "retry_in_ms": "\(delay.milliseconds)"])
+                }
+                // A SIGTERM during the pause stops the start at once.
+                do { try await cancelWhenGracefulShutdown { try await clock.sleep(for: delay) } } catch { return nil }
             } catch {
                 return nil
             }

@@ -250,6 +250,30 @@ public struct AppDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("2026-12-01 reply outbox") { db in
+            try db.execute(sql: """
+                -- Replies committed by a handler together with its state changes and the update's "handled"
+                -- mark; a sender delivers them afterwards, retrying the request (never the handler).
+                CREATE TABLE reply_outbox (
+                    id INTEGER PRIMARY KEY,
+                    update_id INTEGER,
+                    chat_id INTEGER NOT NULL,
+                    method TEXT NOT NULL,
+                    parameters TEXT NOT NULL,
+                    message_of INTEGER,
+                    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    message_id INTEGER,
+                    error TEXT,
+                    created_at INTEGER NOT NULL,
+                    finished_at INTEGER
+                );
+                CREATE INDEX reply_outbox_pending ON reply_outbox(id) WHERE state = 'pending';
+                CREATE INDEX reply_outbox_finished ON reply_outbox(finished_at);
+                -- A broadcast's progress message is a reply: its message id is read from the outbox row.
+                ALTER TABLE broadcast ADD COLUMN progress_reply_id INTEGER;
+                """)
+        }
         return migrator
     }
 }

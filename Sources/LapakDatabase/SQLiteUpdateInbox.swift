@@ -36,9 +36,8 @@ public struct SQLiteUpdateInbox: UpdateInbox {
         return try await database.writer.write { db in
             var fresh: [Update] = []
             for update in updates {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO update_inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)",
-                    arguments: [update.updateID, update.chatID, update.json.serializedString(), receivedAt])
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO update_inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [update.updateID, update.chatID, update.json.serializedString(), receivedAt])
                 if db.changesCount > 0 { fresh.append(update) }
             }
             try db.execute(
@@ -47,7 +46,8 @@ public struct SQLiteUpdateInbox: UpdateInbox {
                     ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)
                     """,
                 arguments: [nextOffset])
-            try db.execute(sql: "DELETE FROM update_inbox WHERE handled_at < ?", arguments: [forgetBefore])
+            try db.cachedStatement(sql: "DELETE FROM update_inbox WHERE handled_at < ?").execute(arguments: [forgetBefore])
+            try ReplyOutbox.forgetFinished(before: forgetBefore, in: db)
             return fresh
         }
     }
@@ -61,8 +61,8 @@ public struct SQLiteUpdateInbox: UpdateInbox {
 
     /// Marks an update handled inside a caller's transaction, so its effects and the mark commit together.
     public static func markHandled(_ updateID: Int64, at handledAt: Int64 = Int64(Date().timeIntervalSince1970), in db: Database) throws {
-        try db.execute(sql: "UPDATE update_inbox SET handled_at = ? WHERE update_id = ? AND handled_at IS NULL",
-                       arguments: [handledAt, updateID])
+        try db.cachedStatement(sql: "UPDATE update_inbox SET handled_at = ? WHERE update_id = ? AND handled_at IS NULL")
+            .execute(arguments: [handledAt, updateID])
     }
 
     /// Whether handling of `updateID` finished before (it was stored and marked handled).

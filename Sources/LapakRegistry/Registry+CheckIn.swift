@@ -69,19 +69,9 @@ extension Registry {
     @discardableResult
     public func checkIn(businessID: Int64, at position: GeoPoint, accuracy: Double? = nil, source: CheckIn.Source = .location,
                         liveUntil: Date? = nil, liveMessage: LiveMessage? = nil, now: Date = Date()) async throws -> CheckIn {
-        let midnight = endOfDay(after: now)
-        let ends = min(liveUntil ?? midnight, midnight)
-        return try await database.writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [businessID]) else {
-                throw RegistryError.noSuchBusiness(businessID)
-            }
-            let business = Self.business(from: row)
-            guard business.mode == .berkeliling else { throw RegistryError.notMobile(business.name) }
-            guard business.status == .active else { throw RegistryError.notActive(business.name) }
-            try Self.purgeExpiredPlaces(now: now, in: db)
-            var codes = CategoryCodes()
-            return try Self.recordCheckIn(of: business, at: position, accuracy: accuracy, source: source, endsAt: ends, now: now,
-                                          liveMessage: liveMessage, codes: &codes, in: db)
+        try await database.writer.write {
+            try session($0).checkIn(businessID: businessID, at: position, accuracy: accuracy, source: source, liveUntil: liveUntil,
+                                    liveMessage: liveMessage, now: now)
         }
     }
 
@@ -89,21 +79,7 @@ extension Registry {
     /// Businesses that are not active mobile vendors are passed over.
     @discardableResult
     public func checkIn(_ positions: [(businessID: Int64, position: GeoPoint)], now: Date = Date()) async throws -> Int {
-        let ends = endOfDay(after: now)
-        return try await database.writer.write { db in
-            try Self.purgeExpiredPlaces(now: now, in: db)
-            var codes = CategoryCodes()
-            var count = 0
-            for entry in positions {
-                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [entry.businessID]) else { continue }
-                let business = Self.business(from: row)
-                guard business.mode == .berkeliling, business.status == .active else { continue }
-                try Self.recordCheckIn(of: business, at: entry.position, accuracy: nil, source: .location, endsAt: ends, now: now,
-                                       codes: &codes, in: db)
-                count += 1
-            }
-            return count
-        }
+        try await database.writer.write { try session($0).checkIn(positions, now: now) }
     }
 
     /// Ends the business's earlier check-in of today, stores the new one and moves its search entry there.
@@ -129,55 +105,25 @@ extension Registry {
     /// Moves the vendor's current check-in (a live location's edit); false when none is active.
     @discardableResult
     public func moveCheckIn(businessID: Int64, to position: GeoPoint, accuracy: Double? = nil, now: Date = Date()) async throws -> Bool {
-        try await database.writer.write { db in
-            let timestamp = Int64(now.timeIntervalSince1970)
-            try db.execute(sql: """
-                UPDATE checkin SET latitude = ?, longitude = ?, accuracy = ?, updated_at = ?
-                WHERE business_id = ? AND ended_at IS NULL AND ends_at > ?
-                """, arguments: [position.latitude, position.longitude, accuracy, timestamp, businessID, timestamp])
-            guard db.changesCount > 0 else { return false }
-            var codes = CategoryCodes()
-            try Self.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
-            return true
-        }
+        try await database.writer.write { try session($0).moveCheckIn(businessID: businessID, to: position, accuracy: accuracy, now: now) }
     }
 
     /// Ends today's check-in early (/tutup); false when there was none.
     @discardableResult
     public func checkOut(businessID: Int64, now: Date = Date()) async throws -> Bool {
-        try await database.writer.write { db in
-            let timestamp = Int64(now.timeIntervalSince1970)
-            try db.execute(sql: "UPDATE checkin SET ended_at = ? WHERE business_id = ? AND ended_at IS NULL AND ends_at > ?",
-                           arguments: [timestamp, businessID, timestamp])
-            let ended = db.changesCount > 0
-            var codes = CategoryCodes()
-            try Self.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
-            return ended
-        }
+        try await database.writer.write { try session($0).checkOut(businessID: businessID, now: now) }
     }
 
     /// The business's check-in that is active at `now`, if any.
     public func activeCheckIn(businessID: Int64, now: Date = Date()) async throws -> CheckIn? {
-        try await database.writer.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT * FROM checkin WHERE business_id = ? AND ended_at IS NULL AND ends_at > ? ORDER BY started_at DESC LIMIT 1
-                """, arguments: [businessID, Int64(now.timeIntervalSince1970)]).map { row in
-                let ended: Int64? = row["ended_at"]
-                return CheckIn(id: row["id"], businessID: row["business_id"], position: GeoPoint(latitude: row["latitude"], longitude: row["longitude"]),
-                               accuracy: row["accuracy"], source: CheckIn.Source(rawValue: row["source"]) ?? .location,
-                               startedAt: Date(timeIntervalSince1970: TimeInterval(row["started_at"] as Int64)),
-                               updatedAt: Date(timeIntervalSince1970: TimeInterval(row["updated_at"] as Int64)),
-                               endsAt: Date(timeIntervalSince1970: TimeInterval(row["ends_at"] as Int64)),
-                               endedAt: ended.map { Date(timeIntervalSince1970: TimeInterval($0)) })
-            }
-        }
+        try await database.writer.read { try session($0).activeCheckIn(businessID: businessID, now: now) }
     }
 
     /// Removes search entries of check-ins that have expired. The search skips them anyway; removing them
     /// keeps the R*Tree to today's vendors. Every check-in does it, so yesterday's carts go with today's first.
     @discardableResult
     public func purgeExpiredPlaces(now: Date = Date()) async throws -> Int {
-        try await database.writer.write { db in try Self.purgeExpiredPlaces(now: now, in: db) }
+        try await database.writer.write { try session($0).purgeExpiredPlaces(now: now) }
     }
 
     @discardableResult
@@ -186,5 +132,86 @@ extension Registry {
                                      arguments: [Int64(now.timeIntervalSince1970)])
         for id in ids { try removePlace(id, in: db) }
         return ids.count
+    }
+}
+
+extension Registry.Session {
+    /// `checkIn(businessID:at:accuracy:source:liveUntil:liveMessage:now:)` inside the caller's transaction.
+    @discardableResult
+    public func checkIn(businessID: Int64, at position: GeoPoint, accuracy: Double? = nil, source: CheckIn.Source = .location,
+                        liveUntil: Date? = nil, liveMessage: LiveMessage? = nil, now: Date = Date()) throws -> CheckIn {
+        let midnight = endOfDay(after: now)
+        let ends = min(liveUntil ?? midnight, midnight)
+        guard let business = try self.business(id: businessID) else { throw RegistryError.noSuchBusiness(businessID) }
+        guard business.mode == .berkeliling else { throw RegistryError.notMobile(business.name) }
+        guard business.status == .active else { throw RegistryError.notActive(business.name) }
+        try Registry.purgeExpiredPlaces(now: now, in: db)
+        var codes = CategoryCodes()
+        return try Registry.recordCheckIn(of: business, at: position, accuracy: accuracy, source: source, endsAt: ends, now: now,
+                                          liveMessage: liveMessage, codes: &codes, in: db)
+    }
+
+    /// `checkIn(_:now:)` (many vendors at once) inside the caller's transaction.
+    @discardableResult
+    public func checkIn(_ positions: [(businessID: Int64, position: GeoPoint)], now: Date = Date()) throws -> Int {
+        let ends = endOfDay(after: now)
+        try Registry.purgeExpiredPlaces(now: now, in: db)
+        var codes = CategoryCodes()
+        var count = 0
+        for entry in positions {
+            guard let business = try self.business(id: entry.businessID) else { continue }
+            guard business.mode == .berkeliling, business.status == .active else { continue }
+            try Registry.recordCheckIn(of: business, at: entry.position, accuracy: nil, source: .location, endsAt: ends, now: now,
+                                       codes: &codes, in: db)
+            count += 1
+        }
+        return count
+    }
+
+    /// `moveCheckIn(businessID:to:accuracy:now:)` inside the caller's transaction.
+    @discardableResult
+    public func moveCheckIn(businessID: Int64, to position: GeoPoint, accuracy: Double? = nil, now: Date = Date()) throws -> Bool {
+        let timestamp = Int64(now.timeIntervalSince1970)
+        try db.execute(sql: """
+            UPDATE checkin SET latitude = ?, longitude = ?, accuracy = ?, updated_at = ?
+            WHERE business_id = ? AND ended_at IS NULL AND ends_at > ?
+            """, arguments: [position.latitude, position.longitude, accuracy, timestamp, businessID, timestamp])
+        guard db.changesCount > 0 else { return false }
+        var codes = CategoryCodes()
+        try Registry.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
+        return true
+    }
+
+    /// `checkOut(businessID:now:)` inside the caller's transaction.
+    @discardableResult
+    public func checkOut(businessID: Int64, now: Date = Date()) throws -> Bool {
+        let timestamp = Int64(now.timeIntervalSince1970)
+        try db.execute(sql: "UPDATE checkin SET ended_at = ? WHERE business_id = ? AND ended_at IS NULL AND ends_at > ?",
+                       arguments: [timestamp, businessID, timestamp])
+        let ended = db.changesCount > 0
+        var codes = CategoryCodes()
+        try Registry.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
+        return ended
+    }
+
+    /// `activeCheckIn(businessID:now:)` inside the caller's transaction.
+    public func activeCheckIn(businessID: Int64, now: Date = Date()) throws -> CheckIn? {
+        try Row.fetchOne(db, sql: """
+            SELECT * FROM checkin WHERE business_id = ? AND ended_at IS NULL AND ends_at > ? ORDER BY started_at DESC LIMIT 1
+            """, arguments: [businessID, Int64(now.timeIntervalSince1970)]).map { row in
+            let ended: Int64? = row["ended_at"]
+            return CheckIn(id: row["id"], businessID: row["business_id"], position: GeoPoint(latitude: row["latitude"], longitude: row["longitude"]),
+                           accuracy: row["accuracy"], source: CheckIn.Source(rawValue: row["source"]) ?? .location,
+                           startedAt: Date(timeIntervalSince1970: TimeInterval(row["started_at"] as Int64)),
+                           updatedAt: Date(timeIntervalSince1970: TimeInterval(row["updated_at"] as Int64)),
+                           endsAt: Date(timeIntervalSince1970: TimeInterval(row["ends_at"] as Int64)),
+                           endedAt: ended.map { Date(timeIntervalSince1970: TimeInterval($0)) })
+        }
+    }
+
+    /// `purgeExpiredPlaces(now:)` inside the caller's transaction.
+    @discardableResult
+    public func purgeExpiredPlaces(now: Date = Date()) throws -> Int {
+        try Registry.purgeExpiredPlaces(now: now, in: db)
     }
 }

@@ -134,29 +134,39 @@ extension Registry {
 
     /// The same answer by brute force: every searchable place, exact distances, sorted. For tests and benchmarks.
     public func nearestByFullScan(_ query: NearestQuery, at now: Date = Date()) async throws -> [SearchResult] {
-        try await database.writer.read { db in
-            var sql = """
-                SELECT b.id, p.latitude, p.longitude FROM place p JOIN business b ON b.id = p.business_id
-                WHERE (p.expires_at IS NULL OR p.expires_at > ?) AND (p.opens_at IS NULL OR p.opens_at <= ?)
-                """
-            var arguments: StatementArguments = [Int64(now.timeIntervalSince1970), Int64(now.timeIntervalSince1970)]
-            if let category = query.category {
-                sql += " AND b.category = ?"
-                arguments += [category]
-            }
-            if query.halalOnly { sql += " AND b.halal = 1" }
-            var hits: [(id: Int64, position: GeoPoint, distance: Double)] = []
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-            while let row = try rows.next() {
-                let position = GeoPoint(latitude: row[1], longitude: row[2])
-                let distance = query.origin.distance(to: position)
-                if distance <= query.maxDistance { hits.append((row[0], position, distance)) }
-            }
-            hits.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
-            return try hits.dropFirst(query.offset).prefix(query.limit).map { hit in
-                let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [hit.id])!
-                return SearchResult(business: Self.business(from: row), position: hit.position, distance: hit.distance)
-            }
+        try await database.writer.read { try session($0).nearestByFullScan(query, at: now) }
+    }
+}
+
+extension Registry.Session {
+    /// `nearest(_:at:)` inside the caller's transaction.
+    public func nearest(_ query: NearestQuery, at now: Date = Date()) throws -> [SearchResult] {
+        try Registry.nearest(query, now: now, in: db)
+    }
+
+    /// `nearestByFullScan(_:at:)` inside the caller's transaction.
+    public func nearestByFullScan(_ query: NearestQuery, at now: Date = Date()) throws -> [SearchResult] {
+        var sql = """
+            SELECT b.id, p.latitude, p.longitude FROM place p JOIN business b ON b.id = p.business_id
+            WHERE (p.expires_at IS NULL OR p.expires_at > ?) AND (p.opens_at IS NULL OR p.opens_at <= ?)
+            """
+        var arguments: StatementArguments = [Int64(now.timeIntervalSince1970), Int64(now.timeIntervalSince1970)]
+        if let category = query.category {
+            sql += " AND b.category = ?"
+            arguments += [category]
+        }
+        if query.halalOnly { sql += " AND b.halal = 1" }
+        var hits: [(id: Int64, position: GeoPoint, distance: Double)] = []
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() {
+            let position = GeoPoint(latitude: row[1], longitude: row[2])
+            let distance = query.origin.distance(to: position)
+            if distance <= query.maxDistance { hits.append((row[0], position, distance)) }
+        }
+        hits.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
+        return try hits.dropFirst(query.offset).prefix(query.limit).map { hit in
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [hit.id])!
+            return SearchResult(business: Registry.business(from: row), position: hit.position, distance: hit.distance)
         }
     }
 }

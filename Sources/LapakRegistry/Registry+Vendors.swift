@@ -10,42 +10,17 @@ extension Registry {
     /// records from its own imports at a glance. `halalClaimed` records the owner's word; the halal mark
     /// itself waits for staff.
     public func enroll(_ business: Business, owner: Int64, halalClaimed: Bool = false, now: Date = Date()) async throws -> Business {
-        try await database.writer.write { db in
-            var record = business
-            record.ownerTelegramID = owner
-            record.verified = false
-            record.status = .active
-            record.halal = false
-            var number = (try Int.fetchOne(db, sql: "SELECT count(*) FROM business WHERE registry_id LIKE 'TG-%'") ?? 0) + 1
-            repeat {
-                record.registryID = String(format: "TG-%06d", number)
-                number += 1
-            } while try Self.fetchBusiness(registryID: record.registryID, in: db) != nil
-            var codes = CategoryCodes()
-            let stored = try Self.upsert(record, existing: nil, now: now, codes: &codes, in: db).0
-            if halalClaimed {
-                try db.execute(sql: "INSERT INTO halal_claim (business_id, claimed_at) VALUES (?, ?)",
-                               arguments: [stored.id, Int64(now.timeIntervalSince1970)])
-            }
-            return stored
-        }
+        try await database.writer.write { try session($0).enroll(business, owner: owner, halalClaimed: halalClaimed, now: now) }
     }
 
     /// The businesses an account owns (deleted ones excluded), oldest first.
     public func businesses(ownedBy owner: Int64) async throws -> [Business] {
-        try await database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM business WHERE owner_telegram_id = ? AND status <> 'inactive' ORDER BY id",
-                             arguments: [owner]).map(Self.business(from:))
-        }
+        try await database.writer.read { try session($0).businesses(ownedBy: owner) }
     }
 
     /// Businesses registered with `phone` (normalised `+62…`), deleted ones excluded.
     public func businesses(phone: String) async throws -> [Business] {
-        guard !phone.isEmpty else { return [] }
-        return try await database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM business WHERE phone = ? AND status <> 'inactive' ORDER BY id",
-                             arguments: [phone]).map(Self.business(from:))
-        }
+        try await database.writer.read { try session($0).businesses(phone: phone) }
     }
 
     /// Links the businesses among `ids` that have `phone` and still no owner to `owner`; returns the linked ones.
@@ -53,94 +28,42 @@ extension Registry {
     /// The phone is checked again inside the transaction: the ids come from a button, and the record may
     /// have been claimed in the meantime.
     public func link(_ ids: [Int64], phone: String, to owner: Int64, now: Date = Date()) async throws -> [Business] {
-        try await database.writer.write { db in
-            var linked: [Business] = []
-            for id in ids {
-                try db.execute(sql: """
-                    UPDATE business SET owner_telegram_id = ?, updated_at = ?
-                    WHERE id = ? AND phone = ? AND owner_telegram_id IS NULL AND status <> 'inactive'
-                    """, arguments: [owner, Int64(now.timeIntervalSince1970), id, phone])
-                if db.changesCount > 0, let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [id]) {
-                    linked.append(Self.business(from: row))
-                }
-            }
-            return linked
-        }
+        try await database.writer.write { try session($0).link(ids, phone: phone, to: owner, now: now) }
     }
 
     /// Saves changed fields of an existing business (found by id); its status is kept.
     @discardableResult
     public func update(_ business: Business, now: Date = Date()) async throws -> Business {
-        try await database.writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [business.id]) else {
-                throw RegistryError.noSuchBusiness(business.id)
-            }
-            var record = business
-            record.registryID = Self.business(from: row).registryID
-            var codes = CategoryCodes()
-            return try Self.upsert(record, existing: Self.business(from: row), now: now, codes: &codes, in: db).0
-        }
+        try await database.writer.write { try session($0).update(business, now: now) }
     }
 
     /// Marks a business checked (or not) by the agency. Verifying confirms the owner's halal claim too:
     /// staff check the certificate with the rest of the record.
     public func setVerified(_ verified: Bool, ofBusiness id: Int64, now: Date = Date()) async throws {
-        try await database.writer.write { db in
-            let timestamp = Int64(now.timeIntervalSince1970)
-            try db.execute(sql: "UPDATE business SET verified = ?, updated_at = ? WHERE id = ?", arguments: [verified, timestamp, id])
-            guard verified, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM halal_claim WHERE business_id = ?)", arguments: [id]) == true
-            else { return }
-            try db.execute(sql: "UPDATE business SET halal = 1, updated_at = ? WHERE id = ?", arguments: [timestamp, id])
-            try db.execute(sql: "DELETE FROM halal_claim WHERE business_id = ?", arguments: [id])
-            var codes = CategoryCodes()
-            try Self.syncPlace(businessID: id, now: now, codes: &codes, in: db)
-        }
+        try await database.writer.write { try session($0).setVerified(verified, ofBusiness: id, now: now) }
     }
 
     // MARK: - Halal claims
 
     /// Records (or withdraws) the owner's word that the business is halal certified, awaiting staff.
     public func setHalalClaim(_ claimed: Bool, ofBusiness id: Int64, now: Date = Date()) async throws {
-        try await database.writer.write { db in
-            if claimed {
-                try db.execute(sql: "INSERT OR IGNORE INTO halal_claim (business_id, claimed_at) VALUES (?, ?)",
-                               arguments: [id, Int64(now.timeIntervalSince1970)])
-            } else {
-                try db.execute(sql: "DELETE FROM halal_claim WHERE business_id = ?", arguments: [id])
-            }
-        }
+        try await database.writer.write { try session($0).setHalalClaim(claimed, ofBusiness: id, now: now) }
     }
 
     /// Whether the owner claims a halal certificate that staff have not confirmed yet.
     public func hasHalalClaim(_ id: Int64) async throws -> Bool {
-        try await database.writer.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM halal_claim WHERE business_id = ?)", arguments: [id]) ?? false
-        }
+        try await database.writer.read { try session($0).hasHalalClaim(id) }
     }
 
     /// Staff set the certificate mark itself (/halal, or a card's button); any pending claim is settled.
     @discardableResult
     public func certifyHalal(_ certified: Bool, ofBusiness id: Int64, now: Date = Date()) async throws -> Business {
-        try await database.writer.write { db in
-            try db.execute(sql: "UPDATE business SET halal = ?, updated_at = ? WHERE id = ?", arguments: [certified, Int64(now.timeIntervalSince1970), id])
-            try db.execute(sql: "DELETE FROM halal_claim WHERE business_id = ?", arguments: [id])
-            var codes = CategoryCodes()
-            try Self.syncPlace(businessID: id, now: now, codes: &codes, in: db)
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [id]) else {
-                throw RegistryError.noSuchBusiness(id)
-            }
-            return Self.business(from: row)
-        }
+        try await database.writer.write { try session($0).certifyHalal(certified, ofBusiness: id, now: now) }
     }
 
     /// Self-enrolled businesses not yet checked by staff (active ones), oldest first, and how many there are.
     public func unverified(limit: Int) async throws -> (businesses: [Business], total: Int) {
-        try await database.writer.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM business WHERE verified = 0 AND status = 'active'") ?? 0
-            let page = try Row.fetchAll(db, sql: "SELECT * FROM business WHERE verified = 0 AND status = 'active' ORDER BY id LIMIT ?",
-                                        arguments: [limit]).map(Self.business(from:))
-            return (page, total)
-        }
+        try await database.writer.read { try session($0).unverified(limit: limit) }
     }
 
     // MARK: - Closed today (menetap)
@@ -148,32 +71,17 @@ extension Registry {
     /// Hides a fixed shop from searches until the next local midnight; returns when it shows again.
     @discardableResult
     public func closeToday(businessID: Int64, now: Date = Date()) async throws -> Date {
-        let until = endOfDay(after: now)
-        try await database.writer.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO closure (business_id, until) VALUES (?, ?)",
-                           arguments: [businessID, Int64(until.timeIntervalSince1970)])
-            var codes = CategoryCodes()
-            try Self.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
-        }
-        return until
+        try await database.writer.write { try session($0).closeToday(businessID: businessID, now: now) }
     }
 
     /// Shows a shop closed today again.
     public func reopen(businessID: Int64, now: Date = Date()) async throws {
-        try await database.writer.write { db in
-            try db.execute(sql: "DELETE FROM closure WHERE business_id = ?", arguments: [businessID])
-            var codes = CategoryCodes()
-            try Self.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
-        }
+        try await database.writer.write { try session($0).reopen(businessID: businessID, now: now) }
     }
 
     /// When a shop closed today opens again, if it is closed at `now`.
     public func closedUntil(businessID: Int64, now: Date = Date()) async throws -> Date? {
-        try await database.writer.read { db in
-            try Int64.fetchOne(db, sql: "SELECT until FROM closure WHERE business_id = ? AND until > ?",
-                               arguments: [businessID, Int64(now.timeIntervalSince1970)])
-                .map { Date(timeIntervalSince1970: TimeInterval($0)) }
-        }
+        try await database.writer.read { try session($0).closedUntil(businessID: businessID, now: now) }
     }
 
     // MARK: - Live locations
@@ -182,36 +90,176 @@ extension Registry {
     /// nil when no active check-in follows that message (a citizen's live location, or one that ended).
     public func moveLiveCheckIn(following message: LiveMessage, to position: GeoPoint, accuracy: Double? = nil,
                                 now: Date = Date()) async throws -> Business? {
-        try await database.writer.write { db in
-            let timestamp = Int64(now.timeIntervalSince1970)
-            guard let businessID = try Self.activeLiveCheckIn(following: message, at: timestamp, in: db) else { return nil }
-            try db.execute(sql: """
-                UPDATE checkin SET latitude = ?, longitude = ?, accuracy = ?, updated_at = ?
-                WHERE live_chat_id = ? AND live_message_id = ? AND ended_at IS NULL AND ends_at > ?
-                """, arguments: [position.latitude, position.longitude, accuracy, timestamp, message.chatID, message.messageID, timestamp])
-            var codes = CategoryCodes()
-            try Self.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
-            return try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [businessID]).map(Self.business(from:))
-        }
+        try await database.writer.write { try session($0).moveLiveCheckIn(following: message, to: position, accuracy: accuracy, now: now) }
     }
 
     /// Ends the check-in that follows `message` (the vendor stopped sharing); returns its business.
     public func endLiveCheckIn(following message: LiveMessage, now: Date = Date()) async throws -> Business? {
-        try await database.writer.write { db in
-            let timestamp = Int64(now.timeIntervalSince1970)
-            guard let businessID = try Self.activeLiveCheckIn(following: message, at: timestamp, in: db) else { return nil }
-            try db.execute(sql: "UPDATE checkin SET ended_at = ? WHERE live_chat_id = ? AND live_message_id = ? AND ended_at IS NULL",
-                           arguments: [timestamp, message.chatID, message.messageID])
-            var codes = CategoryCodes()
-            try Self.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
-            return try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [businessID]).map(Self.business(from:))
-        }
+        try await database.writer.write { try session($0).endLiveCheckIn(following: message, now: now) }
     }
 
-    private static func activeLiveCheckIn(following message: LiveMessage, at timestamp: Int64, in db: Database) throws -> Int64? {
+    fileprivate static func activeLiveCheckIn(following message: LiveMessage, at timestamp: Int64, in db: Database) throws -> Int64? {
         try Int64.fetchOne(db, sql: """
             SELECT business_id FROM checkin WHERE live_chat_id = ? AND live_message_id = ? AND ended_at IS NULL AND ends_at > ?
             """, arguments: [message.chatID, message.messageID, timestamp])
+    }
+}
+
+extension Registry.Session {
+    /// `enroll(_:owner:halalClaimed:now:)` inside the caller's transaction.
+    public func enroll(_ business: Business, owner: Int64, halalClaimed: Bool = false, now: Date = Date()) throws -> Business {
+        var record = business
+        record.ownerTelegramID = owner
+        record.verified = false
+        record.status = .active
+        record.halal = false
+        var number = (try Int.fetchOne(db, sql: "SELECT count(*) FROM business WHERE registry_id LIKE 'TG-%'") ?? 0) + 1
+        repeat {
+            record.registryID = String(format: "TG-%06d", number)
+            number += 1
+        } while try Registry.fetchBusiness(registryID: record.registryID, in: db) != nil
+        var codes = CategoryCodes()
+        let stored = try Registry.upsert(record, existing: nil, now: now, codes: &codes, in: db).0
+        if halalClaimed {
+            try db.execute(sql: "INSERT INTO halal_claim (business_id, claimed_at) VALUES (?, ?)",
+                           arguments: [stored.id, Int64(now.timeIntervalSince1970)])
+        }
+        return stored
+    }
+
+    /// `businesses(ownedBy:)` inside the caller's transaction.
+    public func businesses(ownedBy owner: Int64) throws -> [Business] {
+        try Row.fetchAll(db, sql: "SELECT * FROM business WHERE owner_telegram_id = ? AND status <> 'inactive' ORDER BY id",
+                         arguments: [owner]).map(Registry.business(from:))
+    }
+
+    /// `businesses(phone:)` inside the caller's transaction.
+    public func businesses(phone: String) throws -> [Business] {
+        guard !phone.isEmpty else { return [] }
+        return try Row.fetchAll(db, sql: "SELECT * FROM business WHERE phone = ? AND status <> 'inactive' ORDER BY id",
+                                arguments: [phone]).map(Registry.business(from:))
+    }
+
+    /// `link(_:phone:to:now:)` inside the caller's transaction.
+    public func link(_ ids: [Int64], phone: String, to owner: Int64, now: Date = Date()) throws -> [Business] {
+        var linked: [Business] = []
+        for id in ids {
+            try db.execute(sql: """
+                UPDATE business SET owner_telegram_id = ?, updated_at = ?
+                WHERE id = ? AND phone = ? AND owner_telegram_id IS NULL AND status <> 'inactive'
+                """, arguments: [owner, Int64(now.timeIntervalSince1970), id, phone])
+            if db.changesCount > 0, let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [id]) {
+                linked.append(Registry.business(from: row))
+            }
+        }
+        return linked
+    }
+
+    /// `update(_:now:)` inside the caller's transaction.
+    @discardableResult
+    public func update(_ business: Business, now: Date = Date()) throws -> Business {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [business.id]) else {
+            throw RegistryError.noSuchBusiness(business.id)
+        }
+        var record = business
+        record.registryID = Registry.business(from: row).registryID
+        var codes = CategoryCodes()
+        return try Registry.upsert(record, existing: Registry.business(from: row), now: now, codes: &codes, in: db).0
+    }
+
+    /// `setVerified(_:ofBusiness:now:)` inside the caller's transaction.
+    public func setVerified(_ verified: Bool, ofBusiness id: Int64, now: Date = Date()) throws {
+        let timestamp = Int64(now.timeIntervalSince1970)
+        try db.execute(sql: "UPDATE business SET verified = ?, updated_at = ? WHERE id = ?", arguments: [verified, timestamp, id])
+        guard verified, try hasHalalClaim(id) else { return }
+        try db.execute(sql: "UPDATE business SET halal = 1, updated_at = ? WHERE id = ?", arguments: [timestamp, id])
+        try db.execute(sql: "DELETE FROM halal_claim WHERE business_id = ?", arguments: [id])
+        var codes = CategoryCodes()
+        try Registry.syncPlace(businessID: id, now: now, codes: &codes, in: db)
+    }
+
+    /// `setHalalClaim(_:ofBusiness:now:)` inside the caller's transaction.
+    public func setHalalClaim(_ claimed: Bool, ofBusiness id: Int64, now: Date = Date()) throws {
+        if claimed {
+            try db.execute(sql: "INSERT OR IGNORE INTO halal_claim (business_id, claimed_at) VALUES (?, ?)",
+                           arguments: [id, Int64(now.timeIntervalSince1970)])
+        } else {
+            try db.execute(sql: "DELETE FROM halal_claim WHERE business_id = ?", arguments: [id])
+        }
+    }
+
+    /// `hasHalalClaim(_:)` inside the caller's transaction.
+    public func hasHalalClaim(_ id: Int64) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM halal_claim WHERE business_id = ?)", arguments: [id]) ?? false
+    }
+
+    /// `certifyHalal(_:ofBusiness:now:)` inside the caller's transaction.
+    @discardableResult
+    public func certifyHalal(_ certified: Bool, ofBusiness id: Int64, now: Date = Date()) throws -> Business {
+        try db.execute(sql: "UPDATE business SET halal = ?, updated_at = ? WHERE id = ?", arguments: [certified, Int64(now.timeIntervalSince1970), id])
+        try db.execute(sql: "DELETE FROM halal_claim WHERE business_id = ?", arguments: [id])
+        var codes = CategoryCodes()
+        try Registry.syncPlace(businessID: id, now: now, codes: &codes, in: db)
+        guard let business = try self.business(id: id) else { throw RegistryError.noSuchBusiness(id) }
+        return business
+    }
+
+    /// `unverified(limit:)` inside the caller's transaction.
+    public func unverified(limit: Int) throws -> (businesses: [Business], total: Int) {
+        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM business WHERE verified = 0 AND status = 'active'") ?? 0
+        let page = try Row.fetchAll(db, sql: "SELECT * FROM business WHERE verified = 0 AND status = 'active' ORDER BY id LIMIT ?",
+                                    arguments: [limit]).map(Registry.business(from:))
+        return (page, total)
+    }
+
+    /// `closeToday(businessID:now:)` inside the caller's transaction.
+    @discardableResult
+    public func closeToday(businessID: Int64, now: Date = Date()) throws -> Date {
+        let until = endOfDay(after: now)
+        try db.execute(sql: "INSERT OR REPLACE INTO closure (business_id, until) VALUES (?, ?)",
+                       arguments: [businessID, Int64(until.timeIntervalSince1970)])
+        var codes = CategoryCodes()
+        try Registry.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
+        return until
+    }
+
+    /// `reopen(businessID:now:)` inside the caller's transaction.
+    public func reopen(businessID: Int64, now: Date = Date()) throws {
+        try db.execute(sql: "DELETE FROM closure WHERE business_id = ?", arguments: [businessID])
+        var codes = CategoryCodes()
+        try Registry.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
+    }
+
+    /// `closedUntil(businessID:now:)` inside the caller's transaction.
+    public func closedUntil(businessID: Int64, now: Date = Date()) throws -> Date? {
+        try Int64.fetchOne(db, sql: "SELECT until FROM closure WHERE business_id = ? AND until > ?",
+                           arguments: [businessID, Int64(now.timeIntervalSince1970)])
+            .map { Date(timeIntervalSince1970: TimeInterval($0)) }
+    }
+
+    /// `moveLiveCheckIn(following:to:accuracy:now:)` inside the caller's transaction.
+    public func moveLiveCheckIn(following message: LiveMessage, to position: GeoPoint, accuracy: Double? = nil,
+                                now: Date = Date()) throws -> Business? {
+        let timestamp = Int64(now.timeIntervalSince1970)
+        guard let businessID = try Registry.activeLiveCheckIn(following: message, at: timestamp, in: db) else { return nil }
+        try db.execute(sql: """
+            UPDATE checkin SET latitude = ?, longitude = ?, accuracy = ?, updated_at = ?
+            WHERE live_chat_id = ? AND live_message_id = ? AND ended_at IS NULL AND ends_at > ?
+            """, arguments: [position.latitude, position.longitude, accuracy, timestamp, message.chatID, message.messageID, timestamp])
+        var codes = CategoryCodes()
+        try Registry.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
+        return try business(id: businessID)
+    }
+
+    /// `endLiveCheckIn(following:now:)` inside the caller's transaction.
+    public func endLiveCheckIn(following message: LiveMessage, now: Date = Date()) throws -> Business? {
+        let timestamp = Int64(now.timeIntervalSince1970)
+        guard let businessID = try Registry.activeLiveCheckIn(following: message, at: timestamp, in: db) else { return nil }
+        try db.execute(sql: "UPDATE checkin SET ended_at = ? WHERE live_chat_id = ? AND live_message_id = ? AND ended_at IS NULL",
+                       arguments: [timestamp, message.chatID, message.messageID])
+        var codes = CategoryCodes()
+        try Registry.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
+        return try business(id: businessID)
     }
 }
 

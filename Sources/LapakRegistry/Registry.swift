@@ -25,79 +25,72 @@ public struct Registry: Sendable {
         case unchanged
     }
 
+    /// The registry's operations bound to `db`, to run inside the caller's transaction.
+    public func session(_ db: Database) -> Session { Session(registry: self, db: db) }
+
+    /// The registry inside one transaction: synchronous mirrors of the async methods, on the caller's `Database`.
+    ///
+    /// Deliberately not Sendable: it lives only as long as the `write { db in … }` or `read { db in … }` closure
+    /// that made it, so changes of several stores (and marking the update handled) commit together.
+    public struct Session {
+        /// The registry this session works for.
+        public let registry: Registry
+        /// The caller's connection, inside its transaction.
+        public let db: Database
+
+        /// A session of `registry` on `db` (see `Registry.session(_:)`).
+        public init(registry: Registry, db: Database) {
+            self.registry = registry
+            self.db = db
+        }
+
+        /// The registry's category taxonomy.
+        public var taxonomy: CategoryTaxonomy { registry.taxonomy }
+        /// The registry's time zone ("today" ends at local midnight here).
+        public var timeZone: TimeZone { registry.timeZone }
+        /// `endOfDay(after:)` of the registry.
+        public func endOfDay(after now: Date) -> Date { registry.endOfDay(after: now) }
+    }
+
     /// Inserts a new business or updates the one with the same registry id.
     @discardableResult
     public func upsert(_ business: Business, at now: Date = Date()) async throws -> (Business, UpsertOutcome) {
-        try await database.writer.write { db in
-            var codes = CategoryCodes()
-            return try Self.upsert(business, existing: try Self.fetchBusiness(registryID: business.registryID, in: db),
-                                   now: now, codes: &codes, in: db)
-        }
+        try await database.writer.write { try session($0).upsert(business, at: now) }
     }
 
     /// Upserts many businesses in one transaction (imports, samples, benchmarks); `progress(done, total)` as it goes.
     public func upsertAll(_ businesses: [Business], now: Date = Date(), progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> ImportSummary {
-        try await database.writer.write { db in
-            var existing: [String: Business] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM business") {
-                let business = Self.business(from: row)
-                existing[business.registryID] = business
-            }
-            var codes = CategoryCodes()
-            var summary = ImportSummary()
-            for (index, business) in businesses.enumerated() {
-                try Task.checkCancellation()
-                switch try Self.upsert(business, existing: existing[business.registryID], now: now, codes: &codes, in: db).1 {
-                case .inserted: summary.inserted += 1
-                case .updated: summary.updated += 1
-                case .unchanged: summary.unchanged += 1
-                }
-                if index % 200 == 0 || index == businesses.count - 1 { progress(index + 1, businesses.count) }
-            }
-            return summary
-        }
+        try await database.writer.write { try session($0).upsertAll(businesses, now: now, progress: progress) }
     }
 
     /// The business with this registry id.
     public func business(registryID: String) async throws -> Business? {
-        try await database.writer.read { db in try Self.fetchBusiness(registryID: registryID, in: db) }
+        try await database.writer.read { try session($0).business(registryID: registryID) }
     }
 
     /// The business with this row id.
     public func business(id: Int64) async throws -> Business? {
-        try await database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [id]).map(Self.business(from:))
-        }
+        try await database.writer.read { try session($0).business(id: id) }
     }
 
     /// Where the business can be found now (its shop, or today's check-in), if it is searchable.
     public func currentPosition(ofBusiness id: Int64) async throws -> GeoPoint? {
-        try await database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT latitude, longitude FROM place WHERE business_id = ?", arguments: [id])
-                .map { GeoPoint(latitude: $0["latitude"], longitude: $0["longitude"]) }
-        }
+        try await database.writer.read { try session($0).currentPosition(ofBusiness: id) }
     }
 
     /// Every business, in registry id order (export, tests).
     public func allBusinesses() async throws -> [Business] {
-        try await database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM business ORDER BY registry_id").map(Self.business(from:))
-        }
+        try await database.writer.read { try session($0).allBusinesses() }
     }
 
     /// How many businesses the registry holds.
     public func count() async throws -> Int {
-        try await database.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM business") ?? 0 }
+        try await database.writer.read { try session($0).count() }
     }
 
     /// Changes whether a business is shown (suspend, reactivate, delete for the agency).
     public func setStatus(_ status: BusinessStatus, ofBusiness id: Int64, at now: Date = Date()) async throws {
-        try await database.writer.write { db in
-            try db.execute(sql: "UPDATE business SET status = ?, updated_at = ? WHERE id = ?",
-                           arguments: [status.rawValue, Int64(now.timeIntervalSince1970), id])
-            var codes = CategoryCodes()
-            try Self.syncPlace(businessID: id, now: now, codes: &codes, in: db)
-        }
+        try await database.writer.write { try session($0).setStatus(status, ofBusiness: id, at: now) }
     }
 
     // MARK: - Internals shared with the importer and check-ins
@@ -217,6 +210,71 @@ public struct Registry: Sendable {
     static func removePlace(_ businessID: Int64, in db: Database) throws {
         try db.cachedStatement(sql: "DELETE FROM place WHERE business_id = ?").execute(arguments: [businessID])
         try db.cachedStatement(sql: "DELETE FROM place_index WHERE id = ?").execute(arguments: [businessID])
+    }
+}
+
+extension Registry.Session {
+    /// `upsert(_:at:)` inside the caller's transaction.
+    @discardableResult
+    public func upsert(_ business: Business, at now: Date = Date()) throws -> (Business, Registry.UpsertOutcome) {
+        var codes = CategoryCodes()
+        return try Registry.upsert(business, existing: try Registry.fetchBusiness(registryID: business.registryID, in: db),
+                                   now: now, codes: &codes, in: db)
+    }
+
+    /// `upsertAll(_:now:progress:)` inside the caller's transaction.
+    public func upsertAll(_ businesses: [Business], now: Date = Date(), progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportSummary {
+        var existing: [String: Business] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM business") {
+            let business = Registry.business(from: row)
+            existing[business.registryID] = business
+        }
+        var codes = CategoryCodes()
+        var summary = ImportSummary()
+        for (index, business) in businesses.enumerated() {
+            try Task.checkCancellation()
+            switch try Registry.upsert(business, existing: existing[business.registryID], now: now, codes: &codes, in: db).1 {
+            case .inserted: summary.inserted += 1
+            case .updated: summary.updated += 1
+            case .unchanged: summary.unchanged += 1
+            }
+            if index % 200 == 0 || index == businesses.count - 1 { progress(index + 1, businesses.count) }
+        }
+        return summary
+    }
+
+    /// `business(registryID:)` inside the caller's transaction.
+    public func business(registryID: String) throws -> Business? {
+        try Registry.fetchBusiness(registryID: registryID, in: db)
+    }
+
+    /// `business(id:)` inside the caller's transaction.
+    public func business(id: Int64) throws -> Business? {
+        try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [id]).map(Registry.business(from:))
+    }
+
+    /// `currentPosition(ofBusiness:)` inside the caller's transaction.
+    public func currentPosition(ofBusiness id: Int64) throws -> GeoPoint? {
+        try Row.fetchOne(db, sql: "SELECT latitude, longitude FROM place WHERE business_id = ?", arguments: [id])
+            .map { GeoPoint(latitude: $0["latitude"], longitude: $0["longitude"]) }
+    }
+
+    /// `allBusinesses()` inside the caller's transaction.
+    public func allBusinesses() throws -> [Business] {
+        try Row.fetchAll(db, sql: "SELECT * FROM business ORDER BY registry_id").map(Registry.business(from:))
+    }
+
+    /// `count()` inside the caller's transaction.
+    public func count() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM business") ?? 0
+    }
+
+    /// `setStatus(_:ofBusiness:at:)` inside the caller's transaction.
+    public func setStatus(_ status: BusinessStatus, ofBusiness id: Int64, at now: Date = Date()) throws {
+        try db.execute(sql: "UPDATE business SET status = ?, updated_at = ? WHERE id = ?",
+                       arguments: [status.rawValue, Int64(now.timeIntervalSince1970), id])
+        var codes = CategoryCodes()
+        try Registry.syncPlace(businessID: id, now: now, codes: &codes, in: db)
     }
 }
 

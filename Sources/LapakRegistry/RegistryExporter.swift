@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+import LapakDatabase
 import TelegramBotAPI
 
 /// Writes the registry out: the import CSV (round-trips exactly) or GeoJSON for QGIS and web maps.
@@ -7,13 +9,26 @@ public struct RegistryExporter: Sendable {
 
     public init(registry: Registry) { self.registry = registry }
 
+    /// The exporter bound to `db`, to run inside the caller's transaction.
+    public func session(_ db: Database) -> Session { Session(exporter: self, db: db) }
+
+    /// The exporter inside one transaction: synchronous mirrors of the async methods, on the caller's `Database`.
+    public struct Session {
+        /// The exporter this session works for.
+        public let exporter: RegistryExporter
+        /// The caller's connection, inside its transaction.
+        public let db: Database
+
+        /// A session of `exporter` on `db` (see `RegistryExporter.session(_:)`).
+        public init(exporter: RegistryExporter, db: Database) {
+            self.exporter = exporter
+            self.db = db
+        }
+    }
+
     /// The registry as the CSV `lapak import` reads; importing it again changes nothing.
     public func csv() async throws -> String {
-        var text = CSV.line(RegistryImporter.columns)
-        for business in try await registry.allBusinesses() {
-            text += CSV.line(Self.fields(of: business))
-        }
-        return text
+        try await registry.database.writer.read { try session($0).csv() }
     }
 
     /// One business as import columns.
@@ -26,8 +41,25 @@ public struct RegistryExporter: Sendable {
 
     /// A GeoJSON FeatureCollection: one Point feature per business with a location ([longitude, latitude] as GeoJSON orders them).
     public func geoJSON() async throws -> String {
+        try await registry.database.writer.read { try session($0).geoJSON() }
+    }
+}
+
+extension RegistryExporter.Session {
+    /// `csv()` inside the caller's transaction.
+    public func csv() throws -> String {
+        var text = CSV.line(RegistryImporter.columns)
+        for business in try exporter.registry.session(db).allBusinesses() {
+            text += CSV.line(RegistryExporter.fields(of: business))
+        }
+        return text
+    }
+
+    /// `geoJSON()` inside the caller's transaction.
+    public func geoJSON() throws -> String {
+        let registry = exporter.registry
         var features: [JSONValue] = []
-        for business in try await registry.allBusinesses() {
+        for business in try registry.session(db).allBusinesses() {
             guard let location = business.location else { continue }
             let category = registry.taxonomy.category(business.category)
             var properties: [String: JSONValue] = [

@@ -79,80 +79,56 @@ extension BotAPIClient {
         return try await call("setMyCommands", parameters: parameters.json).boolValue ?? false
     }
 
+    /// Sends a request built with `BotRequest`.
+    @discardableResult
+    public func send(_ request: BotRequest) async throws(BotAPIError) -> JSONValue {
+        try await call(request.method, parameters: request.parameters)
+    }
+
     /// sendMessage: a text, optionally formatted and with a keyboard.
     @discardableResult
     public func sendMessage(chatID: Int64, text: String, parseMode: ParseMode? = nil, replyMarkup: ReplyMarkup? = nil,
                             disableLinkPreview: Bool = true, replyToMessageID: Int? = nil) async throws(BotAPIError) -> Message {
-        var parameters = JSONObjectBuilder()
-        parameters.set("chat_id", chatID)
-        parameters.set("text", text)
-        parameters.set("parse_mode", parseMode?.rawValue)
-        parameters.set("reply_markup", replyMarkup)
-        if disableLinkPreview { parameters.set("link_preview_options", ["is_disabled": true] as JSONValue) }
-        parameters.set("reply_parameters", replyToMessageID.map { ["message_id": .int(Int64($0))] as JSONValue })
-        return try await call("sendMessage", parameters: parameters.json, as: Message.self)
+        let request = BotRequest.sendMessage(chatID: chatID, text: text, parseMode: parseMode, replyMarkup: replyMarkup,
+                                             disableLinkPreview: disableLinkPreview, replyToMessageID: replyToMessageID)
+        return try await call(request.method, parameters: request.parameters, as: Message.self)
     }
 
     /// sendLocation: a map pin.
     @discardableResult
     public func sendLocation(chatID: Int64, latitude: Double, longitude: Double, horizontalAccuracy: Double? = nil,
                              livePeriod: Int? = nil, replyMarkup: ReplyMarkup? = nil) async throws(BotAPIError) -> Message {
-        var parameters = JSONObjectBuilder()
-        parameters.set("chat_id", chatID)
-        parameters.set("latitude", latitude)
-        parameters.set("longitude", longitude)
-        parameters.set("horizontal_accuracy", horizontalAccuracy)
-        parameters.set("live_period", livePeriod)
-        parameters.set("reply_markup", replyMarkup)
-        return try await call("sendLocation", parameters: parameters.json, as: Message.self)
+        let request = BotRequest.sendLocation(chatID: chatID, latitude: latitude, longitude: longitude, horizontalAccuracy: horizontalAccuracy,
+                                              livePeriod: livePeriod, replyMarkup: replyMarkup)
+        return try await call(request.method, parameters: request.parameters, as: Message.self)
     }
 
     /// sendVenue: a map pin with a title and an address.
     @discardableResult
     public func sendVenue(chatID: Int64, latitude: Double, longitude: Double, title: String, address: String,
                           replyMarkup: ReplyMarkup? = nil) async throws(BotAPIError) -> Message {
-        var parameters = JSONObjectBuilder()
-        parameters.set("chat_id", chatID)
-        parameters.set("latitude", latitude)
-        parameters.set("longitude", longitude)
-        parameters.set("title", title)
-        parameters.set("address", address)
-        parameters.set("reply_markup", replyMarkup)
-        return try await call("sendVenue", parameters: parameters.json, as: Message.self)
+        let request = BotRequest.sendVenue(chatID: chatID, latitude: latitude, longitude: longitude, title: title, address: address,
+                                           replyMarkup: replyMarkup)
+        return try await call(request.method, parameters: request.parameters, as: Message.self)
     }
 
     /// editMessageText: replaces the text (and keyboard) of a message the bot sent.
     @discardableResult
     public func editMessageText(chatID: Int64, messageID: Int, text: String, parseMode: ParseMode? = nil,
                                 replyMarkup: InlineKeyboardMarkup? = nil) async throws(BotAPIError) -> JSONValue {
-        var parameters = JSONObjectBuilder()
-        parameters.set("chat_id", chatID)
-        parameters.set("message_id", messageID)
-        parameters.set("text", text)
-        parameters.set("parse_mode", parseMode?.rawValue)
-        parameters.set("reply_markup", replyMarkup)
-        parameters.set("link_preview_options", ["is_disabled": true] as JSONValue)
-        return try await call("editMessageText", parameters: parameters.json)
+        try await send(.editMessageText(chatID: chatID, messageID: messageID, text: text, parseMode: parseMode, replyMarkup: replyMarkup))
     }
 
     /// editMessageReplyMarkup: replaces (or, with nil, removes) the inline keyboard of a message.
     @discardableResult
     public func editMessageReplyMarkup(chatID: Int64, messageID: Int, replyMarkup: InlineKeyboardMarkup?) async throws(BotAPIError) -> JSONValue {
-        var parameters = JSONObjectBuilder()
-        parameters.set("chat_id", chatID)
-        parameters.set("message_id", messageID)
-        parameters.set("reply_markup", replyMarkup ?? InlineKeyboardMarkup(rows: []))
-        return try await call("editMessageReplyMarkup", parameters: parameters.json)
+        try await send(.editMessageReplyMarkup(chatID: chatID, messageID: messageID, replyMarkup: replyMarkup))
     }
 
     /// answerCallbackQuery: stops the button's spinner, optionally with a notice.
     @discardableResult
     public func answerCallbackQuery(_ callbackQueryID: String, text: String? = nil, showAlert: Bool = false) async throws(BotAPIError) -> Bool {
-        var parameters = JSONObjectBuilder()
-        parameters.set("callback_query_id", callbackQueryID)
-        parameters.set("text", text)
-        parameters.flag("show_alert", showAlert)
-        return try await call("answerCallbackQuery", parameters: parameters.json).boolValue ?? false
+        try await send(.answerCallbackQuery(callbackQueryID, text: text, showAlert: showAlert)).boolValue ?? false
     }
 
     /// sendChatAction: shows "typing…" (or another action) for about five seconds.
@@ -164,6 +140,6 @@ extension BotAPIClient {
     /// deleteMessage: removes a message from the chat.
     @discardableResult
     public func deleteMessage(chatID: Int64, messageID: Int) async throws(BotAPIError) -> Bool {
-        try await call("deleteMessage", parameters: ["chat_id": .int(chatID), "message_id": .int(Int64(messageID))]).boolValue ?? false
+        try await send(.deleteMessage(chatID: chatID, messageID: messageID)).boolValue ?? false
     }
 }

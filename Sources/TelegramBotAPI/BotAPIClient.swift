@@ -27,6 +27,8 @@ public struct BotAPIClient: Sendable {
     }
 
     private let methodPrefix: String
+    /// The Bot API server (without the token), for messages that tell an operator what to check.
+    public let apiURL: String
     private let transport: any HTTPTransport
     private let clock: any MonotonicClock
     private let floodGate: FloodGate
@@ -50,6 +52,7 @@ public struct BotAPIClient: Sendable {
         self.pacer = pacer
         var base = apiURL
         while base.hasSuffix("/") { base.removeLast() }
+        self.apiURL = base
         self.methodPrefix = "\(base)/bot\(token)/"
         self.transport = transport
         self.clock = clock
@@ -68,6 +71,14 @@ public struct BotAPIClient: Sendable {
         var copy = self
         copy.recordsInteractiveSends = false
         copy.retryPolicy.maxFloodRetries = 0
+        return copy
+    }
+
+    /// The same client with its own retries switched off, for a caller that retries each request itself
+    /// (the reply sender, with a deadline).
+    public func withoutRetries() -> BotAPIClient {
+        var copy = self
+        copy.retryPolicy = .none
         return copy
     }
 

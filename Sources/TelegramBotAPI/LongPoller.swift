@@ -23,22 +23,19 @@ public struct LongPoller: Service {
         public var maxPendingUpdates: Int
         /// Backoff after errors.
         public var backoff: Backoff
-        /// How often a handler that failed with a transient error is tried again.
-        public var handlerRetries: Int
         /// On 409 "webhook is active", delete the webhook and go on instead of stopping.
         public var deleteWebhookOnConflict: Bool
 
         public init(pollTimeout: Int = 50, batchLimit: Int = 100,
                     allowedUpdates: [String]? = ["message", "edited_message", "callback_query"],
                     maxConcurrentHandlers: Int = 16, maxPendingUpdates: Int = 1000, backoff: Backoff = Backoff(),
-                    handlerRetries: Int = 2, deleteWebhookOnConflict: Bool = false) {
+                    deleteWebhookOnConflict: Bool = false) {
             self.pollTimeout = pollTimeout
             self.batchLimit = batchLimit
             self.allowedUpdates = allowedUpdates
             self.maxConcurrentHandlers = max(1, maxConcurrentHandlers)
             self.maxPendingUpdates = max(1, maxPendingUpdates)
             self.backoff = backoff
-            self.handlerRetries = handlerRetries
             self.deleteWebhookOnConflict = deleteWebhookOnConflict
         }
     }
@@ -149,8 +146,14 @@ public struct LongPoller: Service {
         }
         let delay = configuration.backoff.delay(afterFailures: failures, jitter: Double.random(in: 0...1))
         failures += 1
-        logger.warning("getUpdates failed; retrying", metadata: ["error": "\(error)", "retry_in_ms": "\(delay.milliseconds)"])
-        try await clock.sleep(for: delay)
+        if case .transport = error {
+            logger.warning("cannot reach \(client.apiURL) (telegram.api_url / LAPAK_TELEGRAM_API_URL); retrying",
+                           metadata: ["error": "\(error)", "retry_in_ms": "\(delay.milliseconds)"])
+        } else {
+            logger.warning("getUpdates failed; retrying", metadata: ["error": "\(error)", "retry_in_ms": "\(delay.milliseconds)"])
+        }
+        // A SIGTERM during the pause ends it at once: the loop then sees the shutdown and stops.
+        try? await cancelWhenGracefulShutdown { try await clock.sleep(for: delay) }
     }
 
     private func dispatch(_ update: Update, to dispatcher: UpdateDispatcher) async {
@@ -169,26 +172,19 @@ public struct LongPoller: Service {
             await handle(work.update)
             // A cancelled task is an abrupt stop: leave the update unfinished in the inbox, as a crash would,
             // so the next start handles it again rather than trusting a handler that was cut short.
-            if !Task.isCancelled { await markHandled(work.update.updateID) }
+            if !Task.isCancelled && !handler.marksHandled { await markHandled(work.update.updateID) }
             await dispatcher.done(chat: work.chat)
         }
     }
 
+    /// Runs the handler once. Its effects are its own business: a handler that commits them (with its
+    /// replies) is never run again for the same update, and a failure is logged, not retried here; the
+    /// reply sender retries the failed request instead.
     private func handle(_ update: Update) async {
-        var attempt = 0
-        while true {
-            do {
-                try await handler.handle(update)
-                return
-            } catch let error as BotAPIError where error.isTransient && attempt < configuration.handlerRetries {
-                let delay = configuration.backoff.delay(afterFailures: attempt, jitter: Double.random(in: 0...1))
-                attempt += 1
-                logger.warning("Handling an update failed; trying again", metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
-                do { try await clock.sleep(for: delay) } catch { return }
-            } catch {
-                logger.error("Handling an update failed", metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
-                return
-            }
+        do {
+            try await handler.handle(update)
+        } catch {
+            logger.error("Handling an update failed", metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
         }
     }
 

@@ -17,6 +17,15 @@ public protocol UpdateInbox: Sendable {
 
 /// What the bot does with one update.
 public protocol UpdateHandler: Sendable {
-    /// Handles one update. A thrown transient `BotAPIError` makes the poller try again after a pause.
+    /// Handles one update; the poller calls it once per received update and never again after it returns
+    /// or throws (a thrown error is logged).
     func handle(_ update: Update) async throws
+    /// True when the handler records "handled" itself, in the same transaction as its effects; the
+    /// poller then does not mark the update after it.
+    var marksHandled: Bool { get }
+}
+
+extension UpdateHandler {
+    /// By default the poller marks each update handled once its handler has returned.
+    public var marksHandled: Bool { false }
 }

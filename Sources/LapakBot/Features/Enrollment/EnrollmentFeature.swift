@@ -6,38 +6,72 @@ import LapakRegistry
 import TelegramBotAPI
 
 /// /daftar: a vendor enrolls a business in seven steps, each stored in SQLite so a restart resumes it.
-extension LapakUpdateHandler {
+struct EnrollmentFeature: BotFeature, BotFeatureServices {
+    let bot: Bot
+
+    func register(in router: inout BotRouter) {
+        router.command(.register, access: .anyone) { context, _ in
+            try startEnrollment(state: DialogState(json: try context.conversations.state(of: context.user.id)), context)
+        }
+        router.intent(.register, runs: .register)
+        router.dialog(.enrolling, DialogRoute(
+            holdsAnswers: true, continuedBy: [.register], cancelledKey: "enrollment_cancelled",
+            text: { context, state, text in
+                guard case .enrolling(let draft) = state else { return false }
+                try enrollment(draft, receivedText: text, context)
+                return true
+            },
+            location: { context, state, location, _ in
+                guard case .enrolling(let draft) = state, draft.step == .location else { return false }
+                try enrollment(draft, receivedLocation: location, context)
+                return true
+            },
+            contact: { context, state, phone in
+                guard case .enrolling(let draft) = state, draft.step == .phone else { return false }
+                try enrollment(draft, receivedPhone: phone, context)
+                return true
+            },
+            askAgain: { context, state in
+                if case .enrolling(let draft) = state { try ask(draft, context) }
+            }))
+        // e:OPERATION[:ARGUMENT]: a step of the user's own enrollment, valid only at the step that showed it.
+        router.button("e", access: .anyone, arguments: 1...2) { context, press in
+            let state = DialogState(json: try context.conversations.state(of: context.user.id))
+            try enrollmentButton(press.arguments[0], press.argument(1), query: press.query, state: state, context)
+        }
+    }
+
     /// Starts an enrollment, or resumes the one in progress.
-    func startEnrollment(state: DialogState?, _ context: ReplyContext) async throws {
+    func startEnrollment(state: DialogState?, _ context: BotContext) throws {
         if case .enrolling(let draft) = state {
-            try await send(texts.text("enrollment_resumed", context.language), to: context)
-            return try await ask(draft, context)
+            try send(texts.text("enrollment_resumed", context.language), to: context)
+            return try ask(draft, context)
         }
         let draft = EnrollmentDraft()
-        try await save(draft, context)
-        try await send(texts.text("enrollment_intro", context.language), to: context)
-        try await ask(draft, context)
+        try save(draft, context)
+        try send(texts.text("enrollment_intro", context.language), to: context)
+        try ask(draft, context)
     }
 
     // MARK: - Steps
 
-    func save(_ draft: EnrollmentDraft, _ context: ReplyContext) async throws {
-        try await conversations.setState(DialogState.enrolling(draft).json, of: context.user.id, handling: context.updateID)
+    func save(_ draft: EnrollmentDraft, _ context: BotContext) throws {
+        try context.conversations.setState(DialogState.enrolling(draft).json, of: context.user.id, handling: context.updateID)
     }
 
     /// Asks the draft's current step with the keyboard that answers it.
-    func ask(_ draft: EnrollmentDraft, _ context: ReplyContext) async throws {
+    func ask(_ draft: EnrollmentDraft, _ context: BotContext) throws {
         let language = context.language
         let cancelRow = [KeyboardButton(text: texts.text("cancel_button", language))]
         switch draft.step {
         case .name:
-            try await send(texts.text("ask_business_name", language), to: context,
+            try send(texts.text("ask_business_name", language), to: context,
                            keyboard: .replyKeyboard(ReplyKeyboardMarkup(keyboard: [cancelRow], resizeKeyboard: true)))
         case .category:
-            try await send(texts.text("ask_business_category", language, ["name": HTML.escape(draft.name ?? "")]), to: context,
+            try send(texts.text("ask_business_category", language, ["name": HTML.escape(draft.name ?? "")]), to: context,
                            keyboard: .inlineKeyboard(categoryKeyboard(page: 0, language, prefix: "e:")))
         case .mode:
-            try await send(texts.text("ask_business_mode", language), to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [[
+            try send(texts.text("ask_business_mode", language), to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [[
                 InlineKeyboardButton(text: texts.text("mode_fixed_button", language), callbackData: "e:m:menetap"),
                 InlineKeyboardButton(text: texts.text("mode_mobile_button", language), callbackData: "e:m:berkeliling"),
             ]])))
@@ -45,22 +79,22 @@ extension LapakUpdateHandler {
             var rows = [[KeyboardButton(text: texts.text("send_business_location_button", language), requestLocation: true)]]
             if draft.mode == .berkeliling { rows.append([KeyboardButton(text: texts.text("skip_button", language))]) }
             rows.append(cancelRow)
-            try await send(texts.text(draft.mode == .berkeliling ? "ask_home_base" : "ask_shop_location", language), to: context,
+            try send(texts.text(draft.mode == .berkeliling ? "ask_home_base" : "ask_shop_location", language), to: context,
                            keyboard: .replyKeyboard(ReplyKeyboardMarkup(keyboard: rows, resizeKeyboard: true)))
         case .phone:
-            try await send(texts.text("ask_phone", language), to: context, keyboard: .replyKeyboard(ReplyKeyboardMarkup(keyboard: [
+            try send(texts.text("ask_phone", language), to: context, keyboard: .replyKeyboard(ReplyKeyboardMarkup(keyboard: [
                 [KeyboardButton(text: texts.text("send_my_number_button", language), requestContact: true)], cancelRow,
             ], resizeKeyboard: true)))
         case .halal:
-            try await send(texts.text("ask_halal", language), to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [[
+            try send(texts.text("ask_halal", language), to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [[
                 InlineKeyboardButton(text: texts.text("halal_yes_button", language), callbackData: "e:h:yes"),
                 InlineKeyboardButton(text: texts.text("halal_no_button", language), callbackData: "e:h:no"),
                 InlineKeyboardButton(text: texts.text("halal_unknown_button", language), callbackData: "e:h:unknown"),
             ]])))
         case .review:
             // The reply keyboard of the earlier steps goes; the summary carries its own buttons.
-            try await send(texts.text("enrollment_almost_done", language), to: context, keyboard: mainKeyboard(language))
-            try await send(summary(of: draft, language), to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [[
+            try send(texts.text("enrollment_almost_done", language), to: context, keyboard: mainKeyboard(language))
+            try send(summary(of: draft, language), to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [[
                 InlineKeyboardButton(text: texts.text("save_button", language), callbackData: "e:save"),
                 InlineKeyboardButton(text: texts.text("change_button", language), callbackData: "e:edit"),
                 InlineKeyboardButton(text: texts.text("cancel_inline_button", language), callbackData: "e:cancel"),
@@ -69,11 +103,11 @@ extension LapakUpdateHandler {
             let fields: [(EditableField, String)] = [(.name, "field_name"), (.category, "field_category"), (.mode, "field_mode"),
                                                      (.location, "field_location"), (.phone, "field_phone"), (.halal, "field_halal")]
             let buttons = fields.map { InlineKeyboardButton(text: texts.text($0.1, language), callbackData: "e:f:\($0.0.rawValue)") }
-            try await send(texts.text("choose_field", language), to: context,
+            try send(texts.text("choose_field", language), to: context,
                            keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [Array(buttons[0..<3]), Array(buttons[3..<6])])))
         case .confirmingDuplicate:
-            let existing = try await possibleDuplicates(of: draft)
-            try await send(texts.text("duplicate_found", language, ["names": existing.map { "• <b>\(HTML.escape($0.name))</b>" }
+            let existing = try possibleDuplicates(of: draft, context)
+            try send(texts.text("duplicate_found", language, ["names": existing.map { "• <b>\(HTML.escape($0.name))</b>" }
                                                                         .joined(separator: "\n")]), to: context,
                            keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [[
                                InlineKeyboardButton(text: texts.text("save_anyway_button", language), callbackData: "e:dup"),
@@ -81,13 +115,13 @@ extension LapakUpdateHandler {
                            ]])))
         case .offeringLink:
             var candidates: [Business] = []
-            for id in draft.linkCandidates { if let business = try await registry.business(id: id) { candidates.append(business) } }
-            try await offerLink(candidates, prefix: "e:", context)
+            for id in draft.linkCandidates { if let business = try context.registry.business(id: id) { candidates.append(business) } }
+            try offerLink(candidates, prefix: "e:", context)
         }
     }
 
     /// "Is this your business?" with a button per imported business and one for "none of these".
-    func offerLink(_ candidates: [Business], prefix: String, _ context: ReplyContext) async throws {
+    func offerLink(_ candidates: [Business], prefix: String, _ context: BotContext) throws {
         let language = context.language
         var rows = candidates.map { business in
             [InlineKeyboardButton(text: texts.text("this_is_mine_button", language, ["name": business.name]), callbackData: "\(prefix)l:\(business.id)")]
@@ -96,77 +130,77 @@ extension LapakUpdateHandler {
         let list = candidates.map { business in
             "• <b>\(HTML.escape(business.name))</b> (\(HTML.escape(label(of: business.category, language))), \(HTML.escape(business.kelurahan.isEmpty ? "Bontang" : business.kelurahan)))"
         }.joined(separator: "\n")
-        try await send(texts.text("is_this_yours", language, ["list": list]), to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: rows)))
+        try send(texts.text("is_this_yours", language, ["list": list]), to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: rows)))
     }
 
-    func enrollment(_ draft: EnrollmentDraft, receivedText text: String, _ context: ReplyContext) async throws {
+    func enrollment(_ draft: EnrollmentDraft, receivedText text: String, _ context: BotContext) throws {
         var draft = draft
         let language = context.language
         switch draft.step {
         case .name:
             switch VendorInput.businessName(text) {
             case .failure(let problem):
-                return try await send(texts.text(problem.rawValue, language), to: context)
+                return try send(texts.text(problem.rawValue, language), to: context)
             case .success(let name):
                 draft.name = name
             }
         case .category:
             guard let slug = matcher.understand(text).category else {
-                try await send(texts.text("category_not_understood", language, ["text": HTML.escape(String(text.prefix(60)))]), to: context)
-                return try await ask(draft, context)
+                try send(texts.text("category_not_understood", language, ["text": HTML.escape(String(text.prefix(60)))]), to: context)
+                return try ask(draft, context)
             }
             draft.category = slug
         case .mode:
-            guard let mode = OperatingMode(spelling: text) else { return try await ask(draft, context) }
+            guard let mode = OperatingMode(spelling: text) else { return try ask(draft, context) }
             draft.mode = mode
         case .location:
             guard draft.mode == .berkeliling, matchesAnyLanguage(text, "skip_button") else {
-                try await send(texts.text(draft.mode == .berkeliling ? "location_or_skip" : "location_required", language), to: context)
+                try send(texts.text(draft.mode == .berkeliling ? "location_or_skip" : "location_required", language), to: context)
                 return
             }
             draft.location = nil
         case .phone:
             guard let phone = PhoneNumber.normalise(text) else {
-                return try await send(texts.text("phone_invalid", language, ["text": HTML.escape(String(text.prefix(40)))]), to: context)
+                return try send(texts.text("phone_invalid", language, ["text": HTML.escape(String(text.prefix(40)))]), to: context)
             }
-            return try await enrollment(draft, receivedPhone: phone, context)
+            return try enrollment(draft, receivedPhone: phone, context)
         case .halal:
-            guard let answer = HalalAnswer(typed: text) else { return try await ask(draft, context) }
+            guard let answer = HalalAnswer(typed: text) else { return try ask(draft, context) }
             draft.halal = answer
         case .review, .choosingField, .confirmingDuplicate, .offeringLink:
-            try await send(texts.text("use_the_buttons", language), to: context)
-            return try await ask(draft, context)
+            try send(texts.text("use_the_buttons", language), to: context)
+            return try ask(draft, context)
         }
-        try await advance(&draft, context)
+        try advance(&draft, context)
     }
 
-    func enrollment(_ draft: EnrollmentDraft, receivedLocation location: GeoPoint, _ context: ReplyContext) async throws {
+    func enrollment(_ draft: EnrollmentDraft, receivedLocation location: GeoPoint, _ context: BotContext) throws {
         guard settings.region.contains(location) else {
-            return try await send(texts.text("location_outside_region", context.language), to: context)
+            return try send(texts.text("location_outside_region", context.language), to: context)
         }
         var draft = draft
         draft.location = location
-        try await advance(&draft, context)
+        try advance(&draft, context)
     }
 
     /// A phone number for the draft: imported businesses with it and no owner are offered for linking first.
-    func enrollment(_ draft: EnrollmentDraft, receivedPhone phone: String, _ context: ReplyContext) async throws {
+    func enrollment(_ draft: EnrollmentDraft, receivedPhone phone: String, _ context: BotContext) throws {
         var draft = draft
         draft.phone = phone
-        let unowned = try await registry.businesses(phone: phone).filter { $0.ownerTelegramID == nil }
+        let unowned = try context.registry.businesses(phone: phone).filter { $0.ownerTelegramID == nil }
         if !unowned.isEmpty && !draft.returnToReview {
             draft.linkCandidates = unowned.prefix(5).map(\.id)
             draft.step = .offeringLink
-            try await save(draft, context)
-            return try await ask(draft, context)
+            try save(draft, context)
+            return try ask(draft, context)
         }
-        try await advance(&draft, context)
+        try advance(&draft, context)
     }
 
-    func advance(_ draft: inout EnrollmentDraft, _ context: ReplyContext) async throws {
+    func advance(_ draft: inout EnrollmentDraft, _ context: BotContext) throws {
         draft.advance()
-        try await save(draft, context)
-        try await ask(draft, context)
+        try save(draft, context)
+        try ask(draft, context)
     }
 
     private func matchesAnyLanguage(_ text: String, _ key: String) -> Bool {
@@ -176,9 +210,6 @@ extension LapakUpdateHandler {
     }
 }
 
-/// Thrown by a button handler when the press does not fit the user's rights or the current state;
-/// the dispatcher answers it with the polite "kedaluwarsa" toast.
-struct StaleButton: Error {}
 
 extension EditableField {
     /// The enrollment step that asks this field.

@@ -1,43 +1,80 @@
 import Foundation
 import LapakBroadcast
 import LapakDatabase
+import LapakLanguage
 import LapakRegistry
 import Logging
 import TelegramBotAPI
 
 /// /umumkan: staff write an announcement, choose its audience with a live count, preview it and send it.
-extension LapakUpdateHandler {
+struct BroadcastFeature: BotFeature, BotFeatureServices {
+    let bot: Bot
+
+    func register(in router: inout BotRouter) {
+        router.command(.broadcast, access: .staff) { context, argument in
+            try startBroadcast(text: argument, state: DialogState(json: try context.conversations.state(of: context.user.id)), context)
+        }
+        router.intent(.broadcast, runs: .broadcast)
+        router.dialog(.composingBroadcast, DialogRoute(
+            holdsAnswers: true, continuedBy: [.broadcast], cancelledKey: "broadcast_cancelled",
+            text: { context, state, text in
+                guard case .composingBroadcast(let draft) = state else { return false }
+                try broadcastText(draft, text: text, context)
+                return true
+            },
+            askAgain: { context, state in
+                guard case .composingBroadcast(let draft) = state else { return }
+                if draft.text == nil {
+                    try send(texts.text("ask_announcement", context.language, ["max": String(maxAnnouncementLength)]), to: context)
+                } else {
+                    try showAudiencePanel(draft, editing: nil, context)
+                }
+            }))
+        // b:OPERATION[:ARGUMENT]: the composing panel, for staff with a draft.
+        router.button("b", access: .staff, arguments: 1...2) { context, press in
+            let state = DialogState(json: try context.conversations.state(of: context.user.id))
+            try broadcastButton(press.arguments[0], press.argument(1), query: press.query, state: state, context)
+        }
+        // bs:ID: stop a broadcast in progress.
+        router.button("bs", access: .staff) { context, press in try stopBroadcast(try press.id(0), context) }
+        // r:ID: a vendor's "✋ Ikut" under an announcement (r:0 in a preview).
+        router.button("r", access: .anyone) { context, press in
+            let id = try press.id(0)
+            guard id >= 0 else { throw StaleButton() }
+            try rsvpButton(id, context)
+        }
+    }
+
     /// /umumkan [text]: staff only; the text may come with the command or as the next message. During an
     /// announcement being written, a text replaces the draft's text (the audience is kept); none resumes it.
-    func startBroadcast(text: String?, state: DialogState?, _ context: ReplyContext) async throws {
-        guard isStaff(context.user) else { return try await send(texts.text("staff_only", context.language), to: context) }
+    func startBroadcast(text: String?, state: DialogState?, _ context: BotContext) throws {
         if case .composingBroadcast(let draft) = state {
-            guard let text, !text.isEmpty else { return try await askAgain(state!, context) }
-            return try await broadcastText(draft, text: text, context)
+            guard let text, !text.isEmpty else { return try context.askAgain(state!) }
+            return try broadcastText(draft, text: text, context)
         }
         var draft = BroadcastDraft()
         if let text, !text.isEmpty {
             guard let problem = announcementProblem(text, html: false, context.language) else {
                 draft.text = text
-                try await saveBroadcast(draft, context)
-                return try await showAudiencePanel(draft, editing: nil, context)
+                try saveBroadcast(draft, context)
+                return try showAudiencePanel(draft, editing: nil, context)
             }
-            try await send(problem, to: context)
+            try send(problem, to: context)
         }
-        try await saveBroadcast(draft, context)
-        try await send(texts.text("ask_announcement", context.language, ["max": String(maxAnnouncementLength)]), to: context,
+        try saveBroadcast(draft, context)
+        try send(texts.text("ask_announcement", context.language, ["max": String(maxAnnouncementLength)]), to: context,
                        keyboard: .replyKeyboard(ReplyKeyboardMarkup(keyboard: [[KeyboardButton(text: texts.text("cancel_button", context.language))]],
                                                                     resizeKeyboard: true)))
     }
 
     /// Text typed while composing: the announcement itself (a later message replaces it).
-    func broadcastText(_ draft: BroadcastDraft, text: String, _ context: ReplyContext) async throws {
-        if let problem = announcementProblem(text, html: draft.html, context.language) { return try await send(problem, to: context) }
+    func broadcastText(_ draft: BroadcastDraft, text: String, _ context: BotContext) throws {
+        if let problem = announcementProblem(text, html: draft.html, context.language) { return try send(problem, to: context) }
         var draft = draft
         draft.text = text
-        try await saveBroadcast(draft, context)
-        try await send(texts.text("announcement_received", context.language), to: context, keyboard: mainKeyboard(context.language))
-        try await showAudiencePanel(draft, editing: nil, context)
+        try saveBroadcast(draft, context)
+        try send(texts.text("announcement_received", context.language), to: context, keyboard: mainKeyboard(context.language))
+        try showAudiencePanel(draft, editing: nil, context)
     }
 
     /// Room left for staff's text once the frame (header, /berhenti line) is added: Telegram's limit is 4096.
@@ -65,21 +102,21 @@ extension LapakUpdateHandler {
         return texts.text("announcement_frame", .indonesian, ["text": body])
     }
 
-    private func saveBroadcast(_ draft: BroadcastDraft, _ context: ReplyContext) async throws {
-        try await conversations.setState(DialogState.composingBroadcast(draft).json, of: context.user.id, handling: context.updateID)
+    private func saveBroadcast(_ draft: BroadcastDraft, _ context: BotContext) throws {
+        try context.conversations.setState(DialogState.composingBroadcast(draft).json, of: context.user.id, handling: context.updateID)
     }
 
     /// The audience panel: filters as buttons, the recipient count live; edited in place when `editing`.
-    func showAudiencePanel(_ draft: BroadcastDraft, editing message: Message?, _ context: ReplyContext) async throws {
+    func showAudiencePanel(_ draft: BroadcastDraft, editing message: Message?, _ context: BotContext) throws {
         let language = context.language
-        let count = try await outbox.recipientCount(draft.audience)
+        let count = try context.outbox.recipientCount(draft.audience)
         let audience = draft.audience
         let any = texts.text("filter_any", language)
-        let category = audience.category.flatMap(registry.taxonomy.category).map { "\($0.emoji) \(language == .english ? $0.englishName : $0.indonesianName)" } ?? any
+        let category = audience.category.flatMap(bot.taxonomy.category).map { "\($0.emoji) \(language == .english ? $0.englishName : $0.indonesianName)" } ?? any
         let mode = audience.mode.map { texts.text($0 == .menetap ? "mode_fixed_button" : "mode_mobile_button", language) } ?? any
         let halal = audience.halal.map { texts.text($0 ? "halal_yes_button" : "halal_no_button", language) } ?? any
         let text = texts.text("audience_panel", language, [
-            "count": Self.number(count, language), "category": HTML.escape(category), "kelurahan": HTML.escape(audience.kelurahan ?? any),
+            "count": Bot.number(count, language), "category": HTML.escape(category), "kelurahan": HTML.escape(audience.kelurahan ?? any),
             "mode": mode, "halal": halal,
             "rsvp": texts.text(draft.rsvp ? "yes_word" : "no_word", language), "format": texts.text(draft.html ? "format_html" : "format_plain", language),
         ])
@@ -94,42 +131,42 @@ extension LapakUpdateHandler {
             [button("cancel_inline_button", "cancel")],
         ])
         if let message {
-            try await client.editMessageText(chatID: context.chatID, messageID: message.messageID, text: text, parseMode: .html, replyMarkup: keyboard)
+            try context.editPressedMessage(text, keyboard: keyboard)
         } else {
-            try await send(text, to: context, keyboard: .inlineKeyboard(keyboard))
+            try send(text, to: context, keyboard: .inlineKeyboard(keyboard))
         }
     }
 
     /// `b:operation[:argument]`: a button of the composing panel, for staff with a draft only.
-    func broadcastButton(_ operation: String, _ argument: String?, query: CallbackQuery, state: DialogState?, _ context: ReplyContext) async throws {
-        guard isStaff(context.user), case .composingBroadcast(var draft) = state, draft.text != nil else { throw StaleButton() }
+    func broadcastButton(_ operation: String, _ argument: String?, query: CallbackQuery, state: DialogState?, _ context: BotContext) throws {
+        guard case .composingBroadcast(var draft) = state, draft.text != nil else { throw StaleButton() }
         let language = context.language
         let message = query.message
         switch operation {
         case "cat":
-            try await client.answerCallbackQuery(query.id)
-            guard let message else { return }
+            try context.answer()
+            guard message != nil else { return }
             var keyboard = categoryKeyboard(page: 0, language, prefix: "b:")
             keyboard.rows.insert([InlineKeyboardButton(text: texts.text("filter_any_button", language), callbackData: "b:k:*")], at: 0)
-            try await client.editMessageReplyMarkup(chatID: context.chatID, messageID: message.messageID, replyMarkup: keyboard)
+            try context.editPressedKeyboard(keyboard)
             return
         case "c":
-            guard let page = argument.flatMap(Int.init), let message else { throw StaleButton() }
-            try await client.answerCallbackQuery(query.id)
+            guard let page = argument.flatMap(Int.init), message != nil else { throw StaleButton() }
+            try context.answer()
             var keyboard = categoryKeyboard(page: page, language, prefix: "b:")
             keyboard.rows.insert([InlineKeyboardButton(text: texts.text("filter_any_button", language), callbackData: "b:k:*")], at: 0)
-            try await client.editMessageReplyMarkup(chatID: context.chatID, messageID: message.messageID, replyMarkup: keyboard)
+            try context.editPressedKeyboard(keyboard)
             return
         case "k":
-            guard let slug = argument, slug == "*" || registry.taxonomy.category(slug) != nil else { throw StaleButton() }
+            guard let slug = argument, slug == "*" || bot.taxonomy.category(slug) != nil else { throw StaleButton() }
             draft.audience.category = slug == "*" ? nil : slug
         case "kel":
-            try await client.answerCallbackQuery(query.id)
-            guard let message else { return }
+            try context.answer()
+            guard message != nil else { return }
             var rows = [[InlineKeyboardButton(text: texts.text("filter_any_button", language), callbackData: "b:l:*")]]
             let buttons = Kelurahan.bontang.enumerated().map { InlineKeyboardButton(text: $0.element.name, callbackData: "b:l:\($0.offset)") }
             rows += stride(from: 0, to: buttons.count, by: 3).map { Array(buttons[$0..<min($0 + 3, buttons.count)]) }
-            try await client.editMessageReplyMarkup(chatID: context.chatID, messageID: message.messageID, replyMarkup: InlineKeyboardMarkup(rows: rows))
+            try context.editPressedKeyboard(InlineKeyboardMarkup(rows: rows))
             return
         case "l":
             if argument == "*" {
@@ -146,101 +183,86 @@ extension LapakUpdateHandler {
             draft.rsvp.toggle()
         case "html":
             if !draft.html, let problem = announcementProblem(draft.text ?? "", html: true, language) {
-                _ = try await client.answerCallbackQuery(query.id, text: String(HTML.plain(problem).prefix(190)), showAlert: true)
+                _ = try context.answer(String(HTML.plain(problem).prefix(190)), alert: true)
                 return
             }
             draft.html.toggle()
         case "all":
             draft.audience = Audience()
         case "preview":
-            try await client.answerCallbackQuery(query.id)
-            return try await preview(draft, context)
+            try context.answer()
+            return try preview(draft, context)
         case "back":
-            try await client.answerCallbackQuery(query.id)
-            return try await showAudiencePanel(draft, editing: nil, context)
+            try context.answer()
+            return try showAudiencePanel(draft, editing: nil, context)
         case "send":
-            try await client.answerCallbackQuery(query.id)
-            return try await sendBroadcast(draft, confirmation: message, context)
+            try context.answer()
+            return try sendBroadcast(draft, confirmation: message, context)
         case "cancel":
-            try await client.answerCallbackQuery(query.id)
-            try await conversations.setState(nil, of: context.user.id, handling: context.updateID)
-            return try await send(texts.text("broadcast_cancelled", language), to: context, keyboard: mainKeyboard(language))
+            try context.answer()
+            try context.conversations.setState(nil, of: context.user.id, handling: context.updateID)
+            return try send(texts.text("broadcast_cancelled", language), to: context, keyboard: mainKeyboard(language))
         default:
             throw StaleButton()
         }
-        try await client.answerCallbackQuery(query.id)
-        try await saveBroadcast(draft, context)
-        try await showAudiencePanel(draft, editing: message, context)
+        try context.answer()
+        try saveBroadcast(draft, context)
+        try showAudiencePanel(draft, editing: message, context)
     }
 
     /// The announcement as vendors will see it, then Kirim / Ubah / Batal.
-    private func preview(_ draft: BroadcastDraft, _ context: ReplyContext) async throws {
+    private func preview(_ draft: BroadcastDraft, _ context: BotContext) throws {
         let language = context.language
-        let count = try await outbox.recipientCount(draft.audience)
+        let count = try context.outbox.recipientCount(draft.audience)
         let rsvp: ReplyMarkup? = draft.rsvp
             ? .inlineKeyboard(InlineKeyboardMarkup(rows: [[InlineKeyboardButton(text: texts.text("rsvp_button", .indonesian), callbackData: "r:0")]]))
             : nil
-        try await send(texts.text("preview_header", language), to: context)
-        try await send(renderAnnouncement(draft.text ?? "", html: draft.html), to: context, keyboard: rsvp)
+        try send(texts.text("preview_header", language), to: context)
+        try send(renderAnnouncement(draft.text ?? "", html: draft.html), to: context, keyboard: rsvp)
         var buttons = [InlineKeyboardButton(text: texts.text("change_button", language), callbackData: "b:back"),
                        InlineKeyboardButton(text: texts.text("cancel_inline_button", language), callbackData: "b:cancel")]
         if count > 0 { buttons.insert(InlineKeyboardButton(text: texts.text("send_broadcast_button", language), callbackData: "b:send"), at: 0) }
-        try await send(texts.text(count > 0 ? "confirm_broadcast" : "no_recipients", language, ["count": Self.number(count, language)]), to: context,
+        try send(texts.text(count > 0 ? "confirm_broadcast" : "no_recipients", language, ["count": Bot.number(count, language)]), to: context,
                        keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [buttons])))
     }
 
     /// Writes the outbox (one row per recipient) and shows the progress message the sender will edit.
-    private func sendBroadcast(_ draft: BroadcastDraft, confirmation: Message?, _ context: ReplyContext) async throws {
+    private func sendBroadcast(_ draft: BroadcastDraft, confirmation: Message?, _ context: BotContext) throws {
         let language = context.language
         let announcement = Announcement(staffID: context.user.id, staffChatID: context.chatID,
                                         text: renderAnnouncement(draft.text ?? "", html: draft.html), audience: draft.audience,
                                         rsvpLabel: draft.rsvp ? texts.text("rsvp_button", .indonesian) : nil)
         // The draft is cleared in the same transaction that writes the outbox: a redelivered "Kirim" cannot send twice.
-        let broadcast = try await outbox.start(announcement, now: now(), clearingDialogOf: context.user.id, handling: context.updateID)
+        let broadcast = try context.outbox.start(announcement, now: context.now, clearingDialogOf: context.user.id, handling: context.updateID)
         logger.info("Broadcast created", metadata: ["broadcast": "\(broadcast.id)", "recipients": "\(broadcast.recipients)",
                                                      "staff_id": "\(context.user.id)"])
-        if let confirmation {
-            try? await client.editMessageReplyMarkup(chatID: context.chatID, messageID: confirmation.messageID, replyMarkup: nil)
-        }
-        let progress = try await client.sendMessage(
-            chatID: context.chatID, text: BroadcastReporter.progressText(texts, language, counts: DeliveryCounts(), total: broadcast.recipients),
-            parseMode: .html, replyMarkup: .inlineKeyboard(BroadcastReporter.stopKeyboard(texts, language, broadcast.id)))
-        try await outbox.setProgressMessage(progress.messageID, of: broadcast.id)
+        if confirmation != nil { try context.editPressedKeyboard(nil) }
+        // The progress message is a reply like any other; the sender reads its message id from the outbox row.
+        let progress = try context.send(BroadcastReporter.progressText(texts, language, counts: DeliveryCounts(), total: broadcast.recipients),
+                                        keyboard: .inlineKeyboard(BroadcastReporter.stopKeyboard(texts, language, broadcast.id)))
+        try context.outbox.setProgressReply(progress, of: broadcast.id)
     }
 
     /// `bs:ID`: staff stop a broadcast in progress; the rest is skipped.
-    func stopBroadcast(_ id: Int64, query: CallbackQuery, _ context: ReplyContext) async throws {
-        guard isStaff(context.user), let broadcast = try await outbox.broadcast(id), broadcast.status == .sending else { throw StaleButton() }
-        try await outbox.close(id, as: .stopped, now: now())
+    func stopBroadcast(_ id: Int64, _ context: BotContext) throws {
+        guard let broadcast = try context.outbox.broadcast(id), broadcast.status == .sending else { throw StaleButton() }
+        try context.outbox.close(id, as: .stopped, now: context.now)
         logger.info("Broadcast stopped by staff", metadata: ["broadcast": "\(id)", "staff_id": "\(context.user.id)"])
-        try await client.answerCallbackQuery(query.id, text: texts.text("broadcast_stopping", context.language))
+        try context.answer(texts.text("broadcast_stopping", context.language))
     }
 
     /// `r:ID`: a vendor's "✋ Ikut" under an announcement.
-    func rsvpButton(_ id: Int64, query: CallbackQuery, _ context: ReplyContext) async throws {
+    func rsvpButton(_ id: Int64, _ context: BotContext) throws {
         let language = context.language
         if id == 0 {
-            _ = try await client.answerCallbackQuery(query.id, text: texts.text("rsvp_preview", language))
+            _ = try context.answer(texts.text("rsvp_preview", language))
             return
         }
         let name = [context.user.firstName, context.user.lastName].compactMap { $0 }.joined(separator: " ")
-        switch try await outbox.rsvp(id, userID: context.user.id, name: name, now: now(), handling: context.updateID) {
-        case .recorded: try await client.answerCallbackQuery(query.id, text: texts.text("rsvp_recorded", language), showAlert: true)
-        case .alreadyRecorded: try await client.answerCallbackQuery(query.id, text: texts.text("rsvp_already", language))
+        switch try context.outbox.rsvp(id, userID: context.user.id, name: name, now: context.now, handling: context.updateID) {
+        case .recorded: try context.answer(texts.text("rsvp_recorded", language), alert: true)
+        case .alreadyRecorded: try context.answer(texts.text("rsvp_already", language))
         case .notInvited: throw StaleButton()
         }
-    }
-
-    /// "3.200" in Indonesian, "3,200" in English.
-    static func number(_ value: Int, _ language: Language) -> String {
-        let digits = String(value)
-        var groups: [Substring] = []
-        var end = digits.endIndex
-        while end > digits.startIndex {
-            let start = digits.index(end, offsetBy: -3, limitedBy: digits.startIndex) ?? digits.startIndex
-            groups.insert(digits[start..<end], at: 0)
-            end = start
-        }
-        return groups.joined(separator: language == .indonesian ? "." : ",")
     }
 }

@@ -7,20 +7,20 @@ import Logging
 import TelegramBotAPI
 
 /// The buttons of /daftar and the end of it: saving, telling staff, the summary.
-extension LapakUpdateHandler {
+extension EnrollmentFeature {
+
     /// An enrollment button, valid only at the step that showed it.
-    func enrollmentButton(_ operation: String, _ argument: String?, query: CallbackQuery, state: DialogState?, _ context: ReplyContext) async throws {
+    func enrollmentButton(_ operation: String, _ argument: String?, query: CallbackQuery, state: DialogState?, _ context: BotContext) throws {
         guard case .enrolling(var draft) = state else { throw StaleButton() }
         let language = context.language
         switch (operation, draft.step) {
         case ("c", .category):
-            guard let page = argument.flatMap(Int.init), let message = query.message else { throw StaleButton() }
-            try await client.answerCallbackQuery(query.id)
-            try await client.editMessageReplyMarkup(chatID: context.chatID, messageID: message.messageID,
-                                                    replyMarkup: categoryKeyboard(page: page, language, prefix: "e:"))
+            guard let page = argument.flatMap(Int.init), query.message != nil else { throw StaleButton() }
+            try context.answer()
+            try context.editPressedKeyboard(categoryKeyboard(page: page, language, prefix: "e:"))
             return
         case ("k", .category):
-            guard let slug = argument, registry.taxonomy.category(slug) != nil else { throw StaleButton() }
+            guard let slug = argument, bot.taxonomy.category(slug) != nil else { throw StaleButton() }
             draft.category = slug
         case ("m", .mode):
             guard let mode = argument.flatMap(OperatingMode.init(rawValue:)) else { throw StaleButton() }
@@ -29,41 +29,41 @@ extension LapakUpdateHandler {
             guard let answer = argument.flatMap(HalalAnswer.init(rawValue:)) else { throw StaleButton() }
             draft.halal = answer
         case ("save", .review):
-            let existing = try await possibleDuplicates(of: draft)
+            let existing = try possibleDuplicates(of: draft, context)
             if !existing.isEmpty {
                 draft.step = .confirmingDuplicate
-                try await client.answerCallbackQuery(query.id)
-                try await save(draft, context)
-                return try await ask(draft, context)
+                try context.answer()
+                try save(draft, context)
+                return try ask(draft, context)
             }
-            try await client.answerCallbackQuery(query.id)
-            return try await finishEnrollment(draft, query: query, context)
+            try context.answer()
+            return try finishEnrollment(draft, query: query, context)
         case ("dup", .confirmingDuplicate):
-            try await client.answerCallbackQuery(query.id)
-            return try await finishEnrollment(draft, query: query, context)
+            try context.answer()
+            return try finishEnrollment(draft, query: query, context)
         case ("edit", .review):
             draft.step = .choosingField
-            try await client.answerCallbackQuery(query.id)
-            try await save(draft, context)
-            return try await ask(draft, context)
+            try context.answer()
+            try save(draft, context)
+            return try ask(draft, context)
         case ("f", .choosingField):
             guard let field = argument.flatMap(EditableField.init(rawValue:)) else { throw StaleButton() }
             draft.step = field.enrollmentStep
             draft.returnToReview = true
-            try await client.answerCallbackQuery(query.id)
-            try await save(draft, context)
-            return try await ask(draft, context)
+            try context.answer()
+            try save(draft, context)
+            return try ask(draft, context)
         case ("cancel", _):
-            try await client.answerCallbackQuery(query.id)
-            try await conversations.setState(nil, of: context.user.id, handling: context.updateID)
-            return try await send(texts.text("enrollment_cancelled", language), to: context, keyboard: mainKeyboard(language))
+            try context.answer()
+            try context.conversations.setState(nil, of: context.user.id, handling: context.updateID)
+            return try send(texts.text("enrollment_cancelled", language), to: context, keyboard: mainKeyboard(language))
         case ("l", .offeringLink):
-            try await client.answerCallbackQuery(query.id)
+            try context.answer()
             if let id = argument.flatMap(Int64.init), draft.linkCandidates.contains(id), let phone = draft.phone {
-                let linked = try await registry.link([id], phone: phone, to: context.user.id, now: now())
-                guard !linked.isEmpty else { return try await send(texts.text("link_failed", language), to: context) }
-                try await conversations.setState(nil, of: context.user.id, handling: context.updateID)
-                return try await send(linkedText(linked, language), to: context, keyboard: mainKeyboard(language))
+                let linked = try context.registry.link([id], phone: phone, to: context.user.id, now: context.now)
+                guard !linked.isEmpty else { return try send(texts.text("link_failed", language), to: context) }
+                try context.conversations.setState(nil, of: context.user.id, handling: context.updateID)
+                return try send(bot.myBusiness.linkedText(linked, language), to: context, keyboard: mainKeyboard(language))
             }
             guard argument == "none" else { return }
             draft.linkCandidates = []
@@ -71,37 +71,35 @@ extension LapakUpdateHandler {
         default:
             throw StaleButton()
         }
-        try await client.answerCallbackQuery(query.id)
-        try await advance(&draft, context)
+        try context.answer()
+        try advance(&draft, context)
     }
 
     /// Saves the business, tells the vendor what citizens will see and tells staff.
-    private func finishEnrollment(_ draft: EnrollmentDraft, query: CallbackQuery, _ context: ReplyContext) async throws {
+    private func finishEnrollment(_ draft: EnrollmentDraft, query: CallbackQuery, _ context: BotContext) throws {
         guard let name = draft.name, let category = draft.category, let mode = draft.mode, let phone = draft.phone else {
             var incomplete = draft
             incomplete.step = .name
-            try await save(incomplete, context)
-            return try await ask(incomplete, context)
+            try save(incomplete, context)
+            return try ask(incomplete, context)
         }
         let kelurahan = draft.location.map { Kelurahan.nearest(to: $0).name } ?? ""
-        let business = try await registry.enroll(
+        let business = try context.registry.enroll(
             Business(registryID: "", name: name, category: category, mode: mode, location: draft.location, kelurahan: kelurahan,
                      phone: phone),
-            owner: context.user.id, halalClaimed: draft.halal == .yes, now: now())
-        try await conversations.setState(nil, of: context.user.id, handling: context.updateID)
+            owner: context.user.id, halalClaimed: draft.halal == .yes, now: context.now)
+        try context.conversations.setState(nil, of: context.user.id, handling: context.updateID)
         logger.info("Business enrolled", metadata: ["business": "\(business.registryID)", "mode": "\(mode.rawValue)"])
-        if let message = query.message {
-            try? await client.editMessageReplyMarkup(chatID: context.chatID, messageID: message.messageID, replyMarkup: nil)
-        }
+        try context.editPressedKeyboard(nil)
         let key = mode == .menetap ? "enrolled_fixed" : "enrolled_mobile"
-        try await send(texts.text(key, context.language, ["name": HTML.escape(name), "id": business.registryID]), to: context,
+        try send(texts.text(key, context.language, ["name": HTML.escape(name), "id": business.registryID]), to: context,
                        keyboard: mainKeyboard(context.language))
-        await notifyStaff(ofEnrollment: business, halalClaimed: draft.halal == .yes, by: context.user)
+        try bot.staff.notifyStaff(ofEnrollment: business, halalClaimed: draft.halal == .yes, context)
     }
 
     /// The draft as the vendor will confirm it.
     func summary(of draft: EnrollmentDraft, _ language: Language) -> String {
-        let category = draft.category.flatMap(registry.taxonomy.category)
+        let category = draft.category.flatMap(bot.taxonomy.category)
         let location: String
         if let point = draft.location {
             location = texts.text("location_near", language, ["kelurahan": HTML.escape(Kelurahan.nearest(to: point).name)])
@@ -119,7 +117,7 @@ extension LapakUpdateHandler {
     }
 
     /// Businesses already registered with the draft's phone under a similar name: asked about before saving.
-    func possibleDuplicates(of draft: EnrollmentDraft) async throws -> [Business] {
-        try await registry.businesses(phone: draft.phone ?? "").filter { VendorInput.similarNames($0.name, draft.name ?? "") }
+    func possibleDuplicates(of draft: EnrollmentDraft, _ context: BotContext) throws -> [Business] {
+        try context.registry.businesses(phone: draft.phone ?? "").filter { VendorInput.similarNames($0.name, draft.name ?? "") }
     }
 }

@@ -1,19 +1,33 @@
 import Foundation
 import LapakBroadcast
 import LapakDatabase
+import LapakLanguage
 import LapakRegistry
 import Logging
 import TelegramBotAPI
 
 /// /statistik, attendee lists, /berhenti and /langganan, /halal.
-extension LapakUpdateHandler {
+struct StatisticsFeature: BotFeature, BotFeatureServices {
+    let bot: Bot
+
+    func register(in router: inout BotRouter) {
+        router.command(.stats, access: .staff) { context, _ in try showStatistics(context) }
+        router.command(.halal, access: .staff) { context, argument in try markHalal(argument, context) }
+        router.command(.unsubscribe, access: .anyone) { context, _ in try setSubscription(false, context) }
+        router.command(.subscribe, access: .anyone) { context, _ in try setSubscription(true, context) }
+        router.intent(.stats, runs: .stats)
+        router.intent(.stop, runs: .unsubscribe)
+        router.intent(.subscribe, runs: .subscribe)
+        // st:ID: who will attend the event of broadcast ID.
+        router.button("st", access: .staff) { context, press in try showAttendees(try press.id(0), context) }
+    }
+
     /// /statistik: the latest broadcasts with delivery and RSVP counts; a button per attendee list.
-    func showStatistics(_ context: ReplyContext) async throws {
+    func showStatistics(_ context: BotContext) throws {
         let language = context.language
-        guard isStaff(context.user) else { return try await send(texts.text("staff_only", language), to: context) }
-        let summaries = try await outbox.recentBroadcasts(limit: 10)
-        guard !summaries.isEmpty else { return try await send(texts.text("no_broadcasts_yet", language), to: context) }
-        let view = resultsView(language)
+        let summaries = try context.outbox.recentBroadcasts(limit: 10)
+        guard !summaries.isEmpty else { return try send(texts.text("no_broadcasts_yet", language), to: context) }
+        let view = resultsView(language, context)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = settings.timeZone
         let blocks = summaries.map { summary -> String in
@@ -25,9 +39,9 @@ extension LapakUpdateHandler {
             return texts.text("statistics_entry", language, [
                 "id": String(broadcast.id), "date": String(format: "%02d/%02d", day.day ?? 0, day.month ?? 0), "time": view.time(broadcast.createdAt),
                 "title": HTML.escape(plain.count > 60 ? String(plain.prefix(59)) + "…" : plain), "audience": HTML.escape(describe(broadcast.announcement.audience, language)),
-                "sent": Self.number(summary.counts.sent, language), "total": Self.number(broadcast.recipients, language),
-                "failed": Self.number(summary.counts.failed, language), "blocked": Self.number(summary.counts.unreachable, language),
-                "rsvp": broadcast.announcement.rsvpLabel == nil ? "–" : Self.number(summary.attending, language),
+                "sent": Bot.number(summary.counts.sent, language), "total": Bot.number(broadcast.recipients, language),
+                "failed": Bot.number(summary.counts.failed, language), "blocked": Bot.number(summary.counts.unreachable, language),
+                "rsvp": broadcast.announcement.rsvpLabel == nil ? "–" : Bot.number(summary.attending, language),
                 "status": texts.text("broadcast_status_\(broadcast.status.rawValue)", language),
             ])
         }
@@ -35,19 +49,19 @@ extension LapakUpdateHandler {
             [InlineKeyboardButton(text: texts.text("attendees_button", language, ["id": String($0.broadcast.id), "count": String($0.attending)]),
                                   callbackData: "st:\($0.broadcast.id)")]
         }
-        try await send(texts.text("statistics_header", language) + "\n\n" + blocks.joined(separator: "\n\n"), to: context,
+        try send(texts.text("statistics_header", language) + "\n\n" + blocks.joined(separator: "\n\n"), to: context,
                        keyboard: buttons.isEmpty ? nil : .inlineKeyboard(InlineKeyboardMarkup(rows: Array(buttons))))
     }
 
     /// `st:ID`: who will attend the event of broadcast ID (staff only).
-    func showAttendees(_ id: Int64, query: CallbackQuery, _ context: ReplyContext) async throws {
-        guard isStaff(context.user), try await outbox.broadcast(id) != nil else { throw StaleButton() }
-        try await client.answerCallbackQuery(query.id)
-        let attendees = try await outbox.attendees(of: id)
+    func showAttendees(_ id: Int64, _ context: BotContext) throws {
+        guard try context.outbox.broadcast(id) != nil else { throw StaleButton() }
+        try context.answer()
+        let attendees = try context.outbox.attendees(of: id)
         let list = attendees.enumerated().map { index, attendee in
             "\(index + 1). \(HTML.escape(attendee.name))" + (attendee.businesses.isEmpty ? "" : " — \(HTML.escape(attendee.businesses))")
         }
-        try await send(texts.text("attendees", context.language, ["id": String(id), "count": String(attendees.count)])
+        try send(texts.text("attendees", context.language, ["id": String(id), "count": String(attendees.count)])
                        + (list.isEmpty ? "" : "\n" + list.prefix(100).joined(separator: "\n")), to: context)
     }
 
@@ -55,7 +69,7 @@ extension LapakUpdateHandler {
     func describe(_ audience: Audience, _ language: Language) -> String {
         guard !audience.isEveryone else { return texts.text("everyone", language) }
         var parts: [String] = []
-        if let category = audience.category.flatMap(registry.taxonomy.category) {
+        if let category = audience.category.flatMap(bot.taxonomy.category) {
             parts.append(language == .english ? category.englishName : category.indonesianName)
         }
         if let kelurahan = audience.kelurahan { parts.append(kelurahan) }
@@ -65,24 +79,24 @@ extension LapakUpdateHandler {
     }
 
     /// /berhenti (false) and /langganan (true).
-    func setSubscription(_ subscribed: Bool, _ context: ReplyContext) async throws {
-        try await outbox.setSubscribed(subscribed, userID: context.user.id, now: now(), handling: context.updateID)
-        try await send(texts.text(subscribed ? "subscribed" : "unsubscribed", context.language), to: context, keyboard: mainKeyboard(context.language))
+    func setSubscription(_ subscribed: Bool, _ context: BotContext) throws {
+        try context.outbox.setSubscribed(subscribed, userID: context.user.id, now: context.now, handling: context.updateID)
+        try send(texts.text(subscribed ? "subscribed" : "unsubscribed", context.language), to: context, keyboard: mainKeyboard(context.language))
     }
 
     /// /halal ID [tidak]: staff mark a business halal certified (or not) and see its card.
-    func markHalal(_ argument: String?, _ context: ReplyContext) async throws {
+    func markHalal(_ argument: String?, _ context: BotContext) throws {
         let language = context.language
-        guard isStaff(context.user) else { return try await send(texts.text("staff_only", language), to: context) }
         let words = (argument ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
-        guard let registryID = words.first else { return try await send(texts.text("halal_usage", language), to: context) }
-        guard let business = try await registry.business(registryID: registryID) else {
-            return try await send(texts.text("no_such_business", language, ["id": HTML.escape(registryID)]), to: context)
+        guard let registryID = words.first else { return try send(texts.text("halal_usage", language), to: context) }
+        guard let business = try context.registry.business(registryID: registryID) else {
+            return try send(texts.text("no_such_business", language, ["id": HTML.escape(registryID)]), to: context)
         }
         let certified = !(words.dropFirst().first.map { ["tidak", "no", "bukan", "hapus", "off"].contains($0.lowercased()) } ?? false)
-        let stored = try await registry.certifyHalal(certified, ofBusiness: business.id, now: now())
+        let stored = try context.registry.certifyHalal(certified, ofBusiness: business.id, now: context.now)
         logger.info("Halal mark changed by staff", metadata: ["business": "\(stored.registryID)", "halal": "\(certified)", "staff_id": "\(context.user.id)"])
-        try await send(texts.text(certified ? "halal_marked" : "halal_unmarked", language, ["name": HTML.escape(stored.name)]), to: context)
-        try await send(try await card(of: stored, language), to: context, keyboard: .inlineKeyboard(cardKeyboard(stored, language)))
+        try send(texts.text(certified ? "halal_marked" : "halal_unmarked", language, ["name": HTML.escape(stored.name)]), to: context)
+        try send(try bot.myBusiness.card(of: stored, language, context), to: context,
+                 keyboard: .inlineKeyboard(bot.myBusiness.cardKeyboard(stored, language)))
     }
 }

@@ -1,0 +1,63 @@
+import Foundation
+import LapakDatabase
+import LapakLanguage
+import LapakRegistry
+import TelegramBotAPI
+
+/// /start, /bantuan, /batal, /bahasa, and what Lapak says to text it does not understand.
+struct GeneralFeature: BotFeature, BotFeatureServices {
+    let bot: Bot
+
+    func register(in router: inout BotRouter) {
+        router.command(.start, access: .anyone) { context, _ in try start(context) }
+        router.command(.help, access: .anyone) { context, _ in try help(context) }
+        router.command(.cancel, access: .anyone) { context, _ in try cancel(context) }
+        router.command(.language, access: .anyone) { context, argument in try switchLanguage(to: Self.requestedLanguage(argument), context) }
+        for (intent, action) in [(Intent.start, CommandAction.start), (.help, .help), (.cancel, .cancel), (.language, .language)] {
+            router.intent(intent, runs: action)
+        }
+        router.keyboardButton("help_button", runs: .help)
+        router.fallbackRoute = { context, text in try fallback(text, context) }
+    }
+
+    /// /start begins afresh: any dialog is dropped.
+    func start(_ context: BotContext) throws {
+        try context.conversations.setState(nil, of: context.user.id, handling: nil)
+        try send(texts.text("start", context.language, ["name": HTML.escape(context.user.firstName)]), to: context,
+                 keyboard: mainKeyboard(context.language))
+    }
+
+    func help(_ context: BotContext) throws {
+        try send(texts.text("help", context.language), to: context, keyboard: mainKeyboard(context.language))
+    }
+
+    /// Ends the dialog in progress, saying which one ended.
+    func cancel(_ context: BotContext) throws {
+        let state = DialogState(json: try context.conversations.state(of: context.user.id))
+        try context.conversations.setState(nil, of: context.user.id, handling: nil)
+        let key = state.map { $0.capturesInput ? context.routes.dialogs[$0.kind]?.cancelledKey ?? "cancelled" : "nothing_to_cancel" } ?? "nothing_to_cancel"
+        try send(texts.text(key, context.language), to: context, keyboard: mainKeyboard(context.language))
+    }
+
+    /// Switches to `requested`, or to the other language when none is named; the choice is stored.
+    func switchLanguage(to requested: Language?, _ context: BotContext) throws {
+        let chosen = requested ?? (context.language == .indonesian ? .english : .indonesian)
+        try context.preferences.setLanguage(chosen.rawValue, of: context.user.id, handling: nil)
+        context.switchLanguage(to: chosen)
+        try send(texts.text("language_switched", chosen), to: context, keyboard: mainKeyboard(chosen))
+    }
+
+    /// Text Lapak did not understand: said back (shortened) with the main keyboard.
+    func fallback(_ text: String, _ context: BotContext) throws {
+        let shown = text.count > 80 ? String(text.prefix(80)) + "…" : text
+        try send(texts.text("fallback", context.language, ["text": HTML.escape(shown)]), to: context, keyboard: mainKeyboard(context.language))
+    }
+
+    static func requestedLanguage(_ argument: String?) -> Language? {
+        switch argument?.lowercased() {
+        case "id", "indonesia", "indonesian", "bahasa": return .indonesian
+        case "en", "english", "inggris": return .english
+        default: return nil
+        }
+    }
+}

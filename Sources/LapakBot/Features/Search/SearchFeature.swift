@@ -1,0 +1,109 @@
+import Foundation
+import LapakLanguage
+import LapakDatabase
+import LapakRegistry
+import TelegramBotAPI
+
+/// The nearby-search conversation: ask for a location only when needed, answer with the nearest businesses.
+struct SearchFeature: BotFeature, BotFeatureServices {
+    let bot: Bot
+
+    func register(in router: inout BotRouter) {
+        router.command(.find, access: .anyone) { context, argument in
+            let understanding = argument.map(matcher.understand) ?? Understanding(intent: .findNearby)
+            try findNearby(category: understanding.category, halalOnly: understanding.halalOnly, context)
+        }
+        router.findRoute = { context, understanding in
+            try findNearby(category: understanding.category, halalOnly: understanding.halalOnly, context)
+        }
+        router.keyboardButton("search_button", runs: .find)
+        router.locationRoute = { context, location, live in try searchFrom(location: location, pending: nil, live: live, context) }
+        router.dialog(.awaitingSearchLocation, DialogRoute(location: { context, state, location, live in
+            guard case .awaitingSearchLocation(let pending) = state else { return false }
+            try searchFrom(location: location, pending: pending, live: live, context)
+            return true
+        }))
+        registerButtons(in: &router)
+    }
+
+    /// find_nearby: answer at once with a remembered location, otherwise ask for one (or for a category first).
+    func findNearby(category: String?, halalOnly: Bool, _ context: BotContext) throws {
+        if category == nil && !halalOnly {
+            return try send(texts.text("choose_category", context.language), to: context,
+                                  keyboard: .inlineKeyboard(categoryKeyboard(page: 0, context.language)))
+        }
+        let moment = context.now
+        if let remembered = try context.conversations.recentLocation(of: context.user.id, now: moment, window: settings.locationWindow) {
+            try context.conversations.setState(nil, of: context.user.id, handling: nil)
+            return try showResults(from: GeoPoint(latitude: remembered.latitude, longitude: remembered.longitude),
+                                         category: category, halalOnly: halalOnly, context)
+        }
+        try context.conversations.setState(DialogState.awaitingSearchLocation(PendingSearch(category: category, halalOnly: halalOnly)).json, of: context.user.id, handling: context.updateID)
+        let language = context.language
+        let keyboard = ReplyKeyboardMarkup(keyboard: [
+            [KeyboardButton(text: texts.text("share_location_button", language), requestLocation: true)],
+            [KeyboardButton(text: texts.text("cancel_button", language))],
+        ], resizeKeyboard: true, oneTimeKeyboard: true)
+        try send(texts.text("ask_location", language, ["what": HTML.escape(label(of: category, language)),
+                                                             "minutes": String(Int(settings.locationWindow / 60))]),
+                       to: context, keyboard: .replyKeyboard(keyboard))
+    }
+
+    /// A shared location outside any vendor dialog: answers the pending search, or shows what is nearby
+    /// with category buttons. A mobile vendor is also offered to make it today's selling spot.
+    func searchFrom(location: GeoPoint, pending: PendingSearch?, live: LiveShare?, _ context: BotContext) throws {
+        try context.conversations.rememberLocation(of: context.user.id, latitude: location.latitude, longitude: location.longitude,
+                                                 now: context.now, window: settings.locationWindow)
+        let mobile = try context.registry.businesses(ownedBy: context.user.id).filter { $0.mode == .berkeliling && $0.status == .active }
+        let offer: DialogState? = mobile.isEmpty ? nil
+            : .offeredCheckIn(latitude: location.latitude, longitude: location.longitude, liveMessageID: live?.messageID,
+                              liveUntil: live.map { Int64($0.until.timeIntervalSince1970) })
+        try context.conversations.setState(offer?.json, of: context.user.id, handling: nil)
+        // Put the main keyboard back in place of the "send my location" one.
+        try send(texts.text("location_received", context.language), to: context, keyboard: mainKeyboard(context.language))
+        try showResults(from: location, category: pending?.category, halalOnly: pending?.halalOnly ?? false, context,
+                              narrowingButtons: pending == nil, extraRows: mobile.prefix(3).map { business in
+                                  [InlineKeyboardButton(text: texts.text(mobile.count == 1 ? "make_checkin_button" : "make_checkin_named_button",
+                                                                         context.language, ["name": business.name]),
+                                                        callbackData: "jl:\(business.id)")]
+                              })
+    }
+
+    /// Runs the search and sends the results (or says there are none, offering the nearest of any kind).
+    func showResults(from origin: GeoPoint, category: String?, halalOnly: Bool, _ context: BotContext, narrowingButtons: Bool = false,
+                     extraRows: [[InlineKeyboardButton]] = []) throws {
+        let language = context.language
+        let query = NearestQuery(origin: origin, category: category, halalOnly: halalOnly, limit: 5, offset: 0, maxDistance: settings.maxDistance)
+        let results = try context.registry.nearest(query, at: context.now)
+        if results.isEmpty {
+            let none = texts.text("no_results", language, [
+                "what": HTML.escape(label(of: category, language)),
+                "halal": halalOnly ? texts.text("halal_suffix", language) : "",
+                "distance": DistanceFormat.string(metres: settings.maxDistance, decimalComma: language == .indonesian),
+            ])
+            let extra: ReplyMarkup? = extraRows.isEmpty ? nil : .inlineKeyboard(InlineKeyboardMarkup(rows: extraRows))
+            guard category != nil || halalOnly else { return try send(none, to: context, keyboard: extra) }
+            let anyKind = try context.registry.nearest(NearestQuery(origin: origin, limit: 5, maxDistance: settings.maxDistance), at: context.now)
+            guard !anyKind.isEmpty else { return try send(none, to: context, keyboard: extra) }
+            let page = try saveSession(origin: origin, category: nil, halalOnly: false, offset: 0, results: anyKind, context)
+            let view = resultsView(language, context)
+            let text = none + "\n\n" + texts.text("nearest_any_instead", language) + "\n\n" + view.list(anyKind, startingAt: 1)
+            var keyboard = view.keyboard(session: page, results: anyKind, halalOnly: false, hasMore: anyKind.count == 5)
+            keyboard.rows += extraRows
+            return try send(text, to: context, keyboard: .inlineKeyboard(keyboard))
+        }
+        let session = try saveSession(origin: origin, category: category, halalOnly: halalOnly, offset: 0, results: results, context)
+        let view = resultsView(language, context)
+        var keyboard = view.keyboard(session: session, results: results, halalOnly: halalOnly, hasMore: results.count == 5)
+        if narrowingButtons { keyboard.rows += categoryKeyboard(page: 0, language).rows.prefix(2) }
+        keyboard.rows += extraRows
+        try send(view.page(results, category: category, halalOnly: halalOnly, offset: 0), to: context, keyboard: .inlineKeyboard(keyboard))
+    }
+
+    func saveSession(origin: GeoPoint, category: String?, halalOnly: Bool, offset: Int, results: [SearchResult], _ context: BotContext) throws -> Int64 {
+        try context.conversations.saveSearch(
+            ConversationStore.SearchSession(userID: context.user.id, latitude: origin.latitude, longitude: origin.longitude, category: category,
+                                            halalOnly: halalOnly, offset: offset, resultIDs: results.map(\.business.id), createdAt: context.now),
+            keep: settings.buttonLifetime, handling: context.updateID)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+import LapakBroadcast
+import LapakDatabase
+import LapakRegistry
+import TelegramBotAPI
+
+/// One update being handled: who wrote, where, in which language, and the transaction that the
+/// handler's state changes and replies are written into.
+///
+/// A handler never calls Telegram. What it says goes into the reply outbox in the same SQLite
+/// transaction as its state changes and the update's "handled" mark, so either all of it happens or
+/// none; the reply sender delivers the replies after the commit. The context lives only as long as
+/// that transaction, which is why it is a class that is not `Sendable`.
+public final class BotContext {
+    /// The update being handled.
+    public let updateID: Int64
+    /// The chat the answer goes to.
+    public let chatID: Int64
+    /// Who sent the update.
+    public let user: User
+    /// The language to answer in; `/bahasa` changes it mid-update.
+    public var language: Language
+    /// The message, for messages (commands, text, locations, contacts).
+    public let message: Message?
+    /// The button press, for callback queries.
+    public let callbackQuery: CallbackQuery?
+    /// The wall-clock time of this update's handling, one value for all of it.
+    public let now: Date
+    /// Whether the user is agency staff (from `staff.ids`).
+    public let isStaff: Bool
+
+    /// The registry inside this update's transaction.
+    let registry: Registry.Session
+    /// Dialog state, remembered locations, search sessions inside this update's transaction.
+    let conversations: ConversationStore.Session
+    /// Users' choices (language) inside this update's transaction.
+    let preferences: UserPreferenceStore.Session
+    /// Announcements inside this update's transaction.
+    let outbox: Outbox.Session
+    /// The transaction itself, for stores without a session.
+    let db: Database
+    /// The bot's routes, so one feature can resume another's dialog.
+    let routes: BotRouter
+
+    /// The replies written so far, in the order they leave.
+    private(set) var replies: [OutgoingReply] = []
+    /// Whether the callback query has been answered (every press must stop its spinner exactly once).
+    private(set) var answeredQuery = false
+
+    init(updateID: Int64, chatID: Int64, user: User, language: Language, message: Message?, callbackQuery: CallbackQuery?,
+         now: Date, isStaff: Bool, registry: Registry, outbox: Outbox, routes: BotRouter, db: Database) {
+        self.updateID = updateID
+        self.chatID = chatID
+        self.user = user
+        self.language = language
+        self.message = message
+        self.callbackQuery = callbackQuery
+        self.now = now
+        self.isStaff = isStaff
+        self.db = db
+        self.routes = routes
+        self.registry = registry.session(db)
+        self.conversations = ConversationStore(database: registry.database).session(db)
+        self.preferences = UserPreferenceStore(database: registry.database).session(db)
+        self.outbox = outbox.session(db)
+    }
+
+    /// Writes a request to the reply outbox; it leaves after the commit, in order.
+    /// - Parameter messageOf: an earlier reply of this update whose message this request edits.
+    /// - Returns: the outbox row of the reply (its message id can be read from it once sent).
+    @discardableResult
+    func request(_ request: BotRequest, chatID: Int64? = nil, messageOf: Int64? = nil) throws -> Int64 {
+        let target = chatID ?? request.chatID ?? self.chatID
+        let reply = try ReplyOutbox.add(request, chatID: target, updateID: updateID, messageOf: messageOf,
+                                        at: Int64(now.timeIntervalSince1970), in: db)
+        replies.append(reply)
+        return reply.id
+    }
+
+    /// Sends an HTML text to this chat.
+    @discardableResult
+    func send(_ text: String, keyboard: ReplyMarkup? = nil) throws -> Int64 {
+        try request(.sendMessage(chatID: chatID, text: text, parseMode: .html, replyMarkup: keyboard))
+    }
+
+    /// Sends an HTML text to another chat (staff, an owner).
+    @discardableResult
+    func send(_ text: String, toChat chatID: Int64, keyboard: ReplyMarkup? = nil) throws -> Int64 {
+        try request(.sendMessage(chatID: chatID, text: text, parseMode: .html, replyMarkup: keyboard), chatID: chatID)
+    }
+
+    /// Answers the button press being handled (stops its spinner), optionally with a notice; once only.
+    func answer(_ text: String? = nil, alert: Bool = false) throws {
+        guard let query = callbackQuery, !answeredQuery else { return }
+        answeredQuery = true
+        try request(.answerCallbackQuery(query.id, text: text, showAlert: alert))
+    }
+
+    /// Replaces the text and keyboard of the message whose button was pressed.
+    func editPressedMessage(_ text: String, keyboard: InlineKeyboardMarkup?) throws {
+        guard let message = callbackQuery?.message else { return }
+        try request(.editMessageText(chatID: message.chat.id, messageID: message.messageID, text: text, parseMode: .html, replyMarkup: keyboard))
+    }
+
+    /// Replaces the keyboard of the message whose button was pressed.
+    func editPressedKeyboard(_ keyboard: InlineKeyboardMarkup?) throws {
+        guard let message = callbackQuery?.message else { return }
+        try request(.editMessageReplyMarkup(chatID: message.chat.id, messageID: message.messageID, replyMarkup: keyboard))
+    }
+
+    /// The language to write in to someone who is not the sender (staff, an owner): their choice, else
+    /// Indonesian.
+    func replyLanguage(of userID: Int64) throws -> Language {
+        try preferences.language(of: userID).flatMap(Language.init(rawValue:)) ?? .indonesian
+    }
+
+    /// Asks the question of the dialog `state` again (whichever feature owns it).
+    func askAgain(_ state: DialogState) throws {
+        try routes.askAgain(state, self)
+    }
+
+    /// This context answering in `language` from now on.
+    func switchLanguage(to language: Language) {
+        self.language = language
+    }
+}
