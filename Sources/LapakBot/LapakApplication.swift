@@ -41,6 +41,9 @@ public struct LapakApplication: Sendable {
         }
         registry = Registry(database: database, taxonomy: taxonomy, timeZone: configuration.timeZone)
         let matcher = try IntentMatcher.load(from: configuration.intentsDirectory, taxonomy: taxonomy)
+        if let problem = LapakUpdateHandler.routingProblems(texts: texts, matcher: matcher, taxonomy: taxonomy).first {
+            throw ConfigurationError(setting: "intents.path", message: "commands.yml: \(problem)")
+        }
         transport = CurlTransport(configuration: .init(maxConcurrentRequests: configuration.maxConnections,
                                                        connectTimeout: .seconds(configuration.connectTimeout)))
         pacer = MessagePacer(rate: Double(configuration.broadcastRate), clock: clock)

@@ -65,6 +65,12 @@ public struct LapakUpdateHandler: UpdateHandler {
         self.now = now
     }
 
+    /// What is wrong between the command menu and the routes (empty when they agree).
+    static func routingProblems(texts: LanguagePack, matcher: IntentMatcher, taxonomy: CategoryTaxonomy) -> [String] {
+        Bot(texts: texts, matcher: matcher, taxonomy: taxonomy, settings: ConversationSettings(), logger: Logger(label: "lapak"))
+            .router().problems(with: texts)
+    }
+
     /// The handler marks each update handled in its own transaction.
     public var marksHandled: Bool { true }
 

@@ -15,6 +15,8 @@ struct BotHarness {
     let logs: InMemoryLogHandler
 
     var state: EmulatorState { emulator.state }
+    /// The bot's SQLite file.
+    var databasePath: String { databaseFolder.appendingPathComponent("lapak.sqlite").path }
 
     /// Starts an emulator, runs `body`, then stops everything and removes the database.
     static func with(_ body: (BotHarness) async throws -> Void) async throws {
@@ -40,15 +42,16 @@ struct BotHarness {
     /// - Parameters:
     ///   - staff: user ids given as LAPAK_STAFF_IDS.
     ///   - clock: the bot's wall clock ("today", expiry); the real time when nil.
+    ///   - environment: more LAPAK_* settings.
     func runBot(registry seed: [Business] = [], checkIns: [(registryID: String, position: GeoPoint)] = [], staff: [Int64] = [],
-                clock: WallClock? = nil, _ body: () async throws -> Void) async throws {
-        let settings = try await LapakConfiguration.load(environment: [
+                clock: WallClock? = nil, environment: [String: String] = [:], _ body: () async throws -> Void) async throws {
+        let settings = try await LapakConfiguration.load(environment: environment.merging([
             "LAPAK_TELEGRAM_TOKEN": emulator.token,
             "LAPAK_TELEGRAM_API_URL": emulator.apiURL,
             "LAPAK_DATABASE_PATH": databaseFolder.appendingPathComponent("lapak.sqlite").path,
             "LAPAK_TELEGRAM_POLL_TIMEOUT": "2",
             "LAPAK_STAFF_IDS": staff.map(String.init).joined(separator: ","),
-        ])
+        ]) { mine, _ in mine })
         let handler = logs
         let logger = Logger(label: "lapak", factory: { _ in handler })
         let now: @Sendable () -> Date

@@ -123,3 +123,24 @@ protocol BotFeature {
 /// Thrown by a button handler when the press no longer applies (forged data, another user's
 /// business, a finished dialog): the router answers "this button has expired".
 struct StaleButton: Error {}
+
+extension BotRouter {
+    /// Disagreements between the command menu in `intents/commands.yml` and the registered routes: a
+    /// command with no route, or one marked `staff:` there whose route is open to everyone. Checked at
+    /// start, so an edited menu cannot open a staff command to citizens.
+    func problems(with texts: LanguagePack) -> [String] {
+        var problems: [String] = []
+        for (language, definitions) in texts.commands.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            for definition in definitions {
+                guard let route = commands[definition.action] else {
+                    problems.append("/\(definition.command) (\(language.rawValue)) runs \(definition.action.rawValue), which no feature answers")
+                    continue
+                }
+                if definition.staffOnly && route.access != .staff {
+                    problems.append("/\(definition.command) (\(language.rawValue)) is marked staff in commands.yml but its route is open to everyone")
+                }
+            }
+        }
+        return problems
+    }
+}
