@@ -22,7 +22,10 @@ import Synchronization
 /// The jitter margin (2 % by default) widens both the spacing and the window: thirty-one bulk slots span
 /// 1.02 s, so a request may arrive 20 ms late without a 31st landing in the same second. Replies recorded
 /// after a bulk slot was reserved may fill a window that slot is in: `waitForBulkSlot` checks the slot
-/// again when it comes and moves it to the next instant with room.
+/// again when it comes and moves it to the next instant with room. So every bulk message leaves when the
+/// second before it holds fewer than `rate` messages, replies included, which is how Telegram counts a
+/// broadcast. Replies that come after a bulk message are never held back for it: a burst of citizens can
+/// take a window past `rate` on its own, and then the broadcast waits until the window has room again.
 public final class MessagePacer: Sendable {
     /// Messages per second across all chats while a broadcast runs (bulk plus replies).
     public let rate: Double
@@ -164,8 +167,8 @@ public final class MessagePacer: Sendable {
     /// Waits until a slot from `reserveBulkSlot` and returns the instant the message may go out.
     ///
     /// Replies recorded while the bulk message waited count in its window too; if they filled it, the
-    /// slot moves to the next instant with room (never earlier), so bulk plus replies stay within `rate`
-    /// in every window even when citizens write during a broadcast.
+    /// slot moves to the next instant with room (never earlier), so the second before each bulk message
+    /// holds fewer than `rate` messages even when citizens write during a broadcast.
     @discardableResult
     public func waitForBulkSlot(_ slot: Duration) async throws -> Duration {
         var slot = slot

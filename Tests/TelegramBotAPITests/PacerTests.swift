@@ -1,10 +1,11 @@
 import Testing
 @testable import TelegramBotAPI
 
-/// The most sends in any window of `length` that ends at a send (the count only rises at a send).
-private func busiestWindow(_ sends: [Duration], length: Duration = .seconds(1)) -> Int {
+/// The most sends in any window of `length` that ends at a send (the count only rises at a send); with
+/// `endingAt`, only windows ending at those instants.
+private func busiestWindow(_ sends: [Duration], length: Duration = .seconds(1), endingAt ends: [Duration]? = nil) -> Int {
     let sorted = sends.sorted()
-    return sorted.map { end in sorted.filter { $0 > end - length && $0 <= end }.count }.max() ?? 0
+    return (ends ?? sorted).map { end in sorted.filter { $0 > end - length && $0 <= end }.count }.max() ?? 0
 }
 
 @Suite("The message pacer: replies never wait for broadcasts, bulk uses what is left")
@@ -38,21 +39,21 @@ struct PacerTests {
         // The broadcast is what waits: its next slot comes only once the replies have left the window.
         guard case .at(let bulk) = pacer.reserveBulkSlot(chatID: 2_000) else { Issue.record("no slot"); return }
         #expect(bulk >= clock.now + pacer.window)
-        #expect(pacer.sendsInWindow(endingAt: bulk) < 30)
+        #expect(pacer.sendsInWindow(endingAt: bulk) <= 30)  // the 29 bulk sends still in its window, and itself
     }
 
     @Test("With no broadcast running, replies are not throttled at all except per chat")
     func repliesUnthrottledWithoutBulk() {
         let clock = ManualClock()
         let pacer = MessagePacer(rate: 30, clock: clock)
-        for _ in 0..<5 {
-            #expect((0..<100).allSatisfy { pacer.reserveReplySlot(chatID: Int64($0)) == clock.now })
+        for round in 0..<5 {
+            #expect((0..<100).allSatisfy { pacer.reserveReplySlot(chatID: Int64(round * 100 + $0)) == clock.now })
             clock.advance(by: .milliseconds(300))
         }
         #expect(pacer.reserveReplySlot(chatID: nil) == clock.now)  // an inline message edit has no chat
     }
 
-    @Test("Bulk takes only what replies leave: bulk plus replies stay within the rate in every one-second window")
+    @Test("Bulk takes only what replies leave: every bulk send finds bulk plus replies within the rate in its one-second window")
     func bulkPlusRepliesWithinRate() throws {
         let clock = ManualClock()
         let pacer = MessagePacer(rate: 30, clock: clock)
@@ -62,10 +63,11 @@ struct PacerTests {
         var nextChat: Int64 = 1_000_000
         let step = Duration.milliseconds(5)
         // Four seconds of a broadcast sender (one slot reserved at a time, as BroadcastSender does) while
-        // citizens write: a burst of 12 every half second and one more every 50 ms (about 44/s at peak).
+        // citizens write: a burst of 10 every second and one more every 100 ms (20 a second, below the rate
+        // on their own: replies are never throttled, so only then can the sum stay within it).
         for tick in 0..<800 {
-            if tick % 100 == 0 { replies += (0..<12).map { pacer.reserveReplySlot(chatID: Int64(tick * 100 + $0)) } }
-            if tick % 10 == 5 { replies.append(pacer.reserveReplySlot(chatID: 5_000 + Int64(tick))) }
+            if tick % 200 == 0 { replies += (0..<10).map { pacer.reserveReplySlot(chatID: Int64(tick * 100 + $0)) } }
+            if tick % 20 == 7 { replies.append(pacer.reserveReplySlot(chatID: 500_000 + Int64(tick))) }
             if pending == nil {
                 guard case .at(let slot) = pacer.reserveBulkSlot(chatID: nextChat) else { Issue.record("distinct chats are free"); return }
                 nextChat += 1
@@ -83,8 +85,11 @@ struct PacerTests {
         }
         #expect(replies.allSatisfy { $0 <= clock.now })  // no reply was ever scheduled later than asked
         #expect(bulk.count > 20)  // the broadcast still moves
-        #expect(busiestWindow(replies + bulk) <= 30)
-        #expect(busiestWindow(bulk, length: .seconds(1)) <= 30)
+        // Telegram's check (and the emulator's): when a bulk message arrives, the last second holds fewer
+        // than `rate` messages, replies included. Replies themselves are never held, so a window ending at a
+        // reply burst may hold more: that is the point, citizens are not queued behind broadcasts.
+        #expect(busiestWindow(replies + bulk, endingAt: bulk) <= 30)
+        #expect(busiestWindow(bulk) <= 30)
     }
 
     @Test("A bulk slot whose window citizens filled while it waited moves past them; one that still fits stays")
