@@ -40,6 +40,7 @@ extension BotAPIEmulator {
                 var object: [String: JSONValue] = [
                     "method": .string(record.method), "status": .int(Int64(record.status)),
                     "at_ms": .int(Int64(record.at / .milliseconds(1))), "violated_retry_after": .bool(record.violatedRetryAfter),
+                    "bulk": .bool(record.bulk),
                 ]
                 if let chat = record.chatID { object["chat_id"] = .int(chat) }
                 return .object(object)
@@ -128,14 +129,17 @@ extension BotAPIEmulator {
     }
 
     /// `{"preset": "telegram"}`, `{"on": false}`, or explicit `global_per_second`, `per_chat_per_second`,
-    /// `per_chat_burst`, `retry_after` (missing fields switch that limit off or take the default).
+    /// `per_chat_burst`, `per_group_per_minute`, `reply_window`, `retry_after` (missing fields switch that
+    /// limit off or take the default).
     private static func limits(_ json: JSONValue) -> EmulatorLimits {
         if json["on"]?.boolValue == false || json["preset"]?.stringValue == "off" { return .off }
-        let explicit = ["global_per_second", "per_chat_per_second", "per_chat_burst", "retry_after"].contains { json[$0] != nil }
-        guard explicit else { return .telegram }
+        let fields = ["global_per_second", "per_chat_per_second", "per_chat_burst", "per_group_per_minute", "reply_window", "retry_after"]
+        guard fields.contains(where: { json[$0] != nil }) else { return .telegram }
         return EmulatorLimits(globalPerSecond: json["global_per_second"]?.doubleValue,
                               perChatPerSecond: json["per_chat_per_second"]?.doubleValue,
                               perChatBurst: Int(json["per_chat_burst"]?.int64Value ?? 3),
-                              retryAfterSeconds: Int(json["retry_after"]?.int64Value ?? 1))
+                              retryAfterSeconds: Int(json["retry_after"]?.int64Value ?? 1),
+                              perGroupPerMinute: json["per_group_per_minute"]?.int64Value.map { Int($0) },
+                              replyWindowSeconds: json["reply_window"]?.doubleValue ?? 60)
     }
 }

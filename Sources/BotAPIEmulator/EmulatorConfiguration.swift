@@ -29,28 +29,53 @@ public struct EmulatorConfiguration: Sendable {
 }
 
 /// Telegram's flood limits as the emulator applies them to sending and editing methods.
+///
+/// The model, each limit answered with a 429 scoped to what it enforces (`FloodScope`):
+/// - **Bulk budget** (`globalPerSecond`, scope `.bulk`): a new message (`send*`) to a chat that has not
+///   sent the bot an update in the last `replyWindowSeconds` is a bulk notification. It is refused when
+///   the messages of the last second (bulk and replies alike) already reached `globalPerSecond`. Replies
+///   are counted in that window but never refused by it, as Telegram lets bots answer far more than 30
+///   users a second.
+/// - **Per chat** (`perChatPerSecond`, `perChatBurst`, scope `.chat`): a token bucket per chat, for
+///   replies and bulk alike.
+/// - **Per group** (`perGroupPerMinute`, scope `.chat`): messages in the last minute to a group or
+///   channel (a negative chat id).
+///
+/// After a 429 the refused request's scope is under penalty for retry_after: a request of that scope
+/// (the same chat; any bulk send; for chat-less methods the same method) arriving before it ends is
+/// refused again and recorded as a flood violation. Requests of other scopes are not affected.
 public struct EmulatorLimits: Sendable, Hashable {
-    /// Messages per second over all chats (a sliding one-second window); nil for no limit.
+    /// Messages per second across chats once bulk sends are involved (a sliding one-second window of bulk
+    /// plus replies; only bulk sends are refused); nil for no limit.
     public var globalPerSecond: Double?
     /// Sustained messages per second to one chat; nil for no limit.
     public var perChatPerSecond: Double?
     /// Messages one chat may receive in a burst before the per-chat rate applies.
     public var perChatBurst: Int
+    /// Messages a group (negative chat id) may receive in a sliding minute; nil for no limit.
+    public var perGroupPerMinute: Int?
+    /// A message to a chat that sent an update within this many seconds is a reply, not bulk.
+    public var replyWindowSeconds: Double
     /// The retry_after announced with a 429.
     public var retryAfterSeconds: Int
 
     /// Limits; nil rates are not enforced.
-    public init(globalPerSecond: Double? = nil, perChatPerSecond: Double? = nil, perChatBurst: Int = 3, retryAfterSeconds: Int = 1) {
+    public init(globalPerSecond: Double? = nil, perChatPerSecond: Double? = nil, perChatBurst: Int = 3, retryAfterSeconds: Int = 1,
+                perGroupPerMinute: Int? = nil, replyWindowSeconds: Double = 60) {
         self.globalPerSecond = globalPerSecond
         self.perChatPerSecond = perChatPerSecond
         self.perChatBurst = perChatBurst
+        self.perGroupPerMinute = perGroupPerMinute
+        self.replyWindowSeconds = replyWindowSeconds
         self.retryAfterSeconds = retryAfterSeconds
     }
 
     /// No limits.
     public static let off = EmulatorLimits()
-    /// About what Telegram enforces: 30 messages/s overall, 1/s per chat after a burst of 3.
-    public static let telegram = EmulatorLimits(globalPerSecond: 30, perChatPerSecond: 1, perChatBurst: 3, retryAfterSeconds: 1)
+    /// About what Telegram enforces: bulk within 30 messages/s counting replies, 1/s per chat after a burst
+    /// of 3, 20 a minute per group.
+    public static let telegram = EmulatorLimits(globalPerSecond: 30, perChatPerSecond: 1, perChatBurst: 3, retryAfterSeconds: 1,
+                                                perGroupPerMinute: 20)
 }
 
 /// A fault the emulator injects into the next requests, for reliability tests.
@@ -87,8 +112,11 @@ public struct EmulatorRequestRecord: Sendable, Hashable {
     public var at: Duration
     /// The HTTP status answered.
     public var status: Int
-    /// It arrived while a retry_after announced earlier was still running.
+    /// It arrived while a retry_after announced earlier for its scope (its chat, bulk, or its method)
+    /// was still running.
     public var violatedRetryAfter: Bool
+    /// It was a new message to a chat that had not written to the bot lately: a bulk notification.
+    public var bulk: Bool = false
 }
 
 /// A control action that cannot be done.

@@ -28,57 +28,55 @@ let sendingMethods: Set<String> = ["sendMessage", "sendLocation", "sendVenue", "
 
 extension EmulatorState {
     /// Answers one Bot API call as Telegram would, applying injected faults and flood limits first.
+    ///
+    /// A request whose scope (its chat, bulk for a bulk send, or its method when it has no chat) is under
+    /// a retry_after penalty is refused again; an injected 429 penalizes the request's scopes.
     func answer(method: String, parameters: JSONValue) async -> EmulatorAnswer {
         let chatID = parameters["chat_id"]?.int64Value
         let now = clock.now
-        if now < floodDeadline {
-            // A request inside an announced window is refused again and counted as a violation, unless it
-            // arrived so soon after the 429 that it was already on the wire when the client learned of it.
-            let remaining = Int(((floodDeadline - now) / .seconds(1)).rounded(.up))
-            record(method, chatID: chatID, status: 429, violated: now - floodAnnouncedAt > Self.inFlightGrace)
-            return .error(429, "Too Many Requests: retry after \(max(remaining, 1))", retryAfter: max(remaining, 1))
+        let bulk = isBulk(method: method, chatID: chatID)
+        let scopes = floodScopes(method: method, chatID: chatID, bulk: bulk)
+        if let penalty = activePenalty(scopes) {
+            // A request inside its scope's announced window is refused again and counted as a violation,
+            // unless it arrived so soon after the 429 that it was already on the wire when the client learned of it.
+            let remaining = max(Int(((penalty.until - now) / .seconds(1)).rounded(.up)), 1)
+            record(method, chatID: chatID, status: 429, violated: penalty.violated, bulk: bulk)
+            return .error(429, "Too Many Requests: retry after \(remaining)", retryAfter: remaining)
         }
         if let fault = takeFault(for: method) {
             switch fault {
             case .latency(let delay):
                 try? await clock.sleep(for: delay)
             case .serverError(let status):
-                record(method, chatID: chatID, status: status, violated: false)
+                record(method, chatID: chatID, status: status, violated: false, bulk: bulk)
                 return .error(status, Self.reasonPhrase(status))
             case .dropConnection:
-                record(method, chatID: chatID, status: 0, violated: false)
+                record(method, chatID: chatID, status: 0, violated: false, bulk: bulk)
                 return EmulatorAnswer(status: 200, body: .dropConnection)
             case .malformedJSON:
-                record(method, chatID: chatID, status: 200, violated: false)
+                record(method, chatID: chatID, status: 200, violated: false, bulk: bulk)
                 return EmulatorAnswer(status: 200, body: .raw(Array(#"{"ok":true,"result":[{"update_id":"#.utf8)))
             case .conflictOtherInstance:
-                record(method, chatID: chatID, status: 409, violated: false)
+                record(method, chatID: chatID, status: 409, violated: false, bulk: bulk)
                 return .error(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
             case .tooManyRequests(let retryAfter):
-                announceFlood(until: now + .seconds(retryAfter))
-                record(method, chatID: chatID, status: 429, violated: false)
+                announceFlood(scopes, until: now + .seconds(retryAfter))
+                record(method, chatID: chatID, status: 429, violated: false, bulk: bulk)
                 return .error(429, "Too Many Requests: retry after \(retryAfter)", retryAfter: retryAfter)
             }
         }
-        if sendingMethods.contains(method), let retryAfter = floodCheck(chatID: chatID) {
-            announceFlood(until: clock.now + .seconds(retryAfter))
-            record(method, chatID: chatID, status: 429, violated: false)
-            return .error(429, "Too Many Requests: retry after \(retryAfter)", retryAfter: retryAfter)
+        if sendingMethods.contains(method), let refusal = floodCheck(chatID: chatID, bulk: bulk) {
+            announceFlood([refusal.scope], until: clock.now + .seconds(refusal.retryAfter))
+            record(method, chatID: chatID, status: 429, violated: false, bulk: bulk)
+            return .error(429, "Too Many Requests: retry after \(refusal.retryAfter)", retryAfter: refusal.retryAfter)
         }
         let answer = await perform(method, parameters)
-        record(method, chatID: chatID, status: answer.status, violated: false)
+        record(method, chatID: chatID, status: answer.status, violated: false, bulk: bulk)
         return answer
     }
 
     /// How long after a 429 a request still counts as sent before the client could have known of it.
     static let inFlightGrace: Duration = .milliseconds(100)
-
-    private func announceFlood(until deadline: Duration) {
-        if deadline > floodDeadline {
-            floodDeadline = deadline
-            floodAnnouncedAt = clock.now
-        }
-    }
 
     private func perform(_ method: String, _ parameters: JSONValue) async -> EmulatorAnswer {
         do {

@@ -26,10 +26,15 @@ public actor EmulatorState {
     var faults: [(fault: EmulatorFault, method: String?, remaining: Int)] = []
     var blockedUsers: Set<Int64> = []
     var webhookURL: String?
-    var floodDeadline: Duration = .zero
-    var floodAnnouncedAt: Duration = .zero
+    /// Scopes under a retry_after penalty: until when, and when it was announced (for the in-flight grace).
+    var penalties: [FloodScope: (until: Duration, announcedAt: Duration)] = [:]
+    /// Messages of the last second across chats (bulk and replies).
     var recentSends: [Duration] = []
     var chatBuckets: [Int64: (tokens: Double, updated: Duration)] = [:]
+    /// Messages of the last minute per group.
+    var groupSends: [Int64: [Duration]] = [:]
+    /// When each user or chat last sent the bot an update: messages to it within the reply window are replies.
+    var lastInbound: [Int64: Duration] = [:]
 
     /// Every request answered, in order of arrival.
     public private(set) var requests: [EmulatorRequestRecord] = []
@@ -79,7 +84,7 @@ public actor EmulatorState {
     /// Updates waiting to be fetched or confirmed.
     public var pendingUpdateCount: Int { pending.count }
 
-    /// Requests that arrived while an announced retry_after was still running.
+    /// Requests that arrived while a retry_after announced for their scope was still running.
     public var floodViolations: Int { requests.filter(\.violatedRetryAfter).count }
 
     /// Queues an update built by a simulated user and wakes a waiting long poll.
@@ -87,6 +92,7 @@ public actor EmulatorState {
         let id = nextUpdateID
         nextUpdateID += 1
         let json: JSONValue = .object(["update_id": .int(id), kind: payload])
+        noteInbound(payload)
         pending.append((id, kind, json))
         wakePoll()
         // Our own payloads always decode; the fallback keeps the signature total.
@@ -100,6 +106,7 @@ public actor EmulatorState {
         object["update_id"] = object["update_id"] ?? .int(id)
         nextUpdateID = max(nextUpdateID, id + 1)
         let kind = object.keys.first { $0 != "update_id" } ?? "unknown"
+        if let payload = object[kind] { noteInbound(payload) }
         pending.append((id, kind, .object(object)))
         pending.sort { $0.id < $1.id }
         wakePoll()
@@ -201,8 +208,9 @@ public actor EmulatorState {
     /// The server is (again) accepting requests.
     func serving() { stopping = false }
 
-    func record(_ method: String, chatID: Int64?, status: Int, violated: Bool) {
-        requests.append(EmulatorRequestRecord(method: method, chatID: chatID, at: clock.now, status: status, violatedRetryAfter: violated))
+    func record(_ method: String, chatID: Int64?, status: Int, violated: Bool, bulk: Bool = false) {
+        requests.append(EmulatorRequestRecord(method: method, chatID: chatID, at: clock.now, status: status, violatedRetryAfter: violated,
+                                              bulk: bulk))
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }

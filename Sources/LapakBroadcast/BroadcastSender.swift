@@ -13,12 +13,13 @@ public protocol BroadcastObserver: Sendable {
 
 /// Sends broadcasts from the outbox within Telegram's limits, and survives crashes.
 ///
-/// Every send gets a slot from the shared `MessagePacer` (global rate, a second per chat, interactive
-/// replies first) in this loop, before its request starts, so requests leave evenly spaced. Each row
-/// is marked 'sending' before its request and gets its outcome after; at start, rows left in
-/// 'sending' by a crash are sent again (and counted), so nothing is lost and only in-flight sends can
-/// repeat. A 429 shifts the pacing past retry_after (the client's flood gate holds every other
-/// request meanwhile); 403 marks the recipient unreachable; 5xx and network errors retry with backoff.
+/// Every send gets a bulk slot from the shared `MessagePacer` in this loop, before its request starts, so
+/// requests leave evenly spaced and bulk plus the bot's replies stay within the broadcast rate (replies
+/// never wait for broadcasts; broadcasts use what replies leave). Each row is marked 'sending' before its
+/// request and gets its outcome after; at start, rows left in 'sending' by a crash are sent again (and
+/// counted), so nothing is lost and only in-flight sends can repeat. A 429 holds bulk sending and the
+/// recipient's chat for retry_after and shifts the pacing past it (citizens' replies keep going);
+/// 403 marks the recipient unreachable; 5xx and network errors retry with backoff.
 public struct BroadcastSender: Service {
     /// How the sender behaves.
     public struct Configuration: Sendable {
@@ -53,7 +54,7 @@ public struct BroadcastSender: Service {
     let now: @Sendable () -> Date
     let logger: Logger
 
-    /// - Parameter client: the bot's client; the sender uses its bulk copy with the same connections and flood gate.
+    /// - Parameter client: the bot's client; the sender uses its bulk copy with the same connections and flood holds.
     public init(outbox: Outbox, client: BotAPIClient, pacer: MessagePacer, configuration: Configuration = Configuration(),
                 observer: any BroadcastObserver, clock: any MonotonicClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() },
                 logger: Logger) {
@@ -116,7 +117,7 @@ public struct BroadcastSender: Service {
                     guard case .at(let slot) = pacer.reserveBulkSlot(chatID: entry.chatID) else { continue }  // chat busy: later
                     // A long retry_after must not hold up a graceful shutdown: the row is still pending.
                     do {
-                        try await cancelWhenGracefulShutdown { try await pacer.wait(until: slot) }
+                        _ = try await cancelWhenGracefulShutdown { try await pacer.waitForBulkSlot(slot) }
                     } catch is CancellationError where Task.isShuttingDownGracefully {
                         break
                     }
@@ -154,7 +155,7 @@ public struct BroadcastSender: Service {
         let keyboard = announcement.rsvpLabel.map { label in
             ReplyMarkup.inlineKeyboard(InlineKeyboardMarkup(rows: [[InlineKeyboardButton(text: label, callbackData: "r:\(broadcast.id)")]]))
         }
-        // Behind a closed flood gate nothing has been sent yet: a shutdown may take the row back to pending.
+        // While bulk is held by a 429 nothing has been sent yet: a shutdown may take the row back to pending.
         do {
             try await cancelWhenGracefulShutdown { try await client.waitUntilFloodGateOpens() }
         } catch {
@@ -173,7 +174,7 @@ public struct BroadcastSender: Service {
     private func record(_ error: BotAPIError, for entry: OutboxEntry) async throws {
         switch error {
         case .rejected(let telegram) where telegram.errorCode == 429:
-            // The client has closed its flood gate and shifted the pacer past retry_after already.
+            // The client holds bulk and this chat, and has shifted the pacer past retry_after already.
             try await outbox.reschedule(entry, at: now(), error: telegram.description, countsAsAttempt: false, now: now())
         case .rejected(let telegram) where telegram.errorCode == 403:
             try await outbox.markUnreachable(entry, reason: telegram.errorDescription, now: now())

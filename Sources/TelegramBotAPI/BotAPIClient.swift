@@ -4,12 +4,19 @@ import Synchronization
 /// A Telegram Bot API client: one async method per Bot API method Lapak uses.
 ///
 /// The token lives only inside the request URL, which is never logged; errors carry the method name
-/// and Telegram's description instead. A 429 answer closes a flood gate shared by every call of this
-/// client, so no request of any kind goes out before `retry_after` has passed.
+/// and Telegram's description instead.
+///
+/// A 429 holds only what it concerns (`FloodScope`): a message's 429 holds its chat and the bulk sender,
+/// a chat-less method's 429 holds that method. Other citizens' replies keep going. Holds are shared by
+/// every copy of the client (`forBulkSending()`), and no request of a held scope goes out before its
+/// `retry_after` has passed, retries included.
+///
+/// Message methods of the interactive client never wait for a global slot: with a pacer they are
+/// recorded in it (so broadcasts leave room for them) and wait only for their own chat's spacing.
 public struct BotAPIClient: Sendable {
     /// How calls are retried before an error reaches the caller.
     public struct RetryPolicy: Sendable {
-        /// How often one call may be retried after 429 Too Many Requests.
+        /// How often one call may be retried after 429 Too Many Requests (each retry waits out the hold).
         public var maxFloodRetries: Int
         /// How often one call may be retried when no connection could be made (nothing was sent).
         public var maxConnectRetries: Int
@@ -31,15 +38,16 @@ public struct BotAPIClient: Sendable {
     public let apiURL: String
     private let transport: any HTTPTransport
     private let clock: any MonotonicClock
-    private let floodGate: FloodGate
+    private let holds: FloodHolds
     private let logger: Logger
     /// The limit for ordinary (not long-polling) calls.
     public let requestTimeout: Duration
     public private(set) var retryPolicy: RetryPolicy
-    /// Paces outgoing messages: every message this client sends takes an interactive slot, unless this is
-    /// the bulk copy (`forBulkSending()`), whose caller reserves bulk slots itself.
+    /// Paces outgoing messages: every message of the interactive client is recorded as a reply (per-chat
+    /// spacing only); the bulk copy (`forBulkSending()`) sends at the bulk slots its caller reserved.
     public let pacer: MessagePacer?
-    private var recordsInteractiveSends = true
+    /// True for the bulk copy: its messages were paced by the caller and wait for the bulk hold.
+    public private(set) var isBulkSender = false
 
     /// The methods that put a message in a chat and count against Telegram's message limits.
     static let messageMethods: Set<String> = ["sendMessage", "sendLocation", "sendVenue", "sendPhoto", "sendDocument", "copyMessage",
@@ -56,20 +64,20 @@ public struct BotAPIClient: Sendable {
         self.methodPrefix = "\(base)/bot\(token)/"
         self.transport = transport
         self.clock = clock
-        self.floodGate = FloodGate()
+        self.holds = FloodHolds()
         self.requestTimeout = requestTimeout
         self.retryPolicy = retryPolicy
         self.logger = logger
     }
 
-    /// The same client (same connection pool, same flood gate) for a bulk sender that reserves its own
-    /// pacer slots: its sends are not recorded again as interactive.
+    /// The same client (same connection pool, same flood holds) for a bulk sender that reserves its own
+    /// pacer slots: its sends are not recorded again as replies, and they wait while bulk is held.
     ///
     /// It does not retry a 429 by itself either: the bulk sender reschedules the message and shifts its
-    /// pacing past `retry_after`, so the sends waiting behind the gate do not leave in one burst.
+    /// pacing past `retry_after`, so the sends waiting behind the hold do not leave in one burst.
     public func forBulkSending() -> BotAPIClient {
         var copy = self
-        copy.recordsInteractiveSends = false
+        copy.isBulkSender = true
         copy.retryPolicy.maxFloodRetries = 0
         return copy
     }
@@ -82,28 +90,53 @@ public struct BotAPIClient: Sendable {
         return copy
     }
 
-    /// Until when (on the client's clock) every request waits because of a 429; nil when open.
-    public var floodWaitDeadline: Duration? {
-        let deadline = floodGate.deadline
+    /// Until when (on the client's clock) requests of `scope` wait because of a 429; nil when not held.
+    public func floodHoldDeadline(_ scope: FloodScope) -> Duration? {
+        let deadline = holds.deadline(scope)
         return deadline > clock.now ? deadline : nil
     }
 
+    /// Until when (on the client's clock) bulk sending waits because of a 429; nil when not held.
+    ///
+    /// Kept from the single flood gate this client used to have: only bulk is held by every message's 429.
+    public var floodWaitDeadline: Duration? { floodHoldDeadline(.bulk) }
+
+    /// The scope a request is held by and holds after a 429: its chat, or its method when it has none.
+    public static func floodScope(method: String, parameters: JSONValue) -> FloodScope {
+        if let chatID = parameters["chat_id"]?.int64Value { return .chat(chatID) }
+        return .method(method)
+    }
+
     /// Calls `method` with `parameters` (a JSON object) and returns Telegram's `result`.
+    ///
+    /// Waits while the request's scope (its `chat_id`, or the method) is held by a 429; a message of the
+    /// interactive client then waits only for its chat's spacing in the pacer, never for a global slot.
+    /// A 429 holds the scope (and bulk, for messages) and is retried up to `maxFloodRetries` times after
+    /// the hold; after that it surfaces as `BotAPIError.rejected` with `retryAfter`.
     public func call(_ method: String, parameters: JSONValue = .object([:]), timeout: Duration? = nil) async throws(BotAPIError) -> JSONValue {
         var floodRetries = 0
         var connectRetries = 0
         let body = parameters.serialized()
+        let isMessage = Self.messageMethods.contains(method)
+        let scope = Self.floodScope(method: method, parameters: parameters)
+        // The bulk copy's messages also wait for bulk: a broadcast 429 may be the broadcasting budget.
+        let waitsFor: [FloodScope] = isBulkSender && isMessage ? [scope, .bulk] : [scope]
         while true {
             do {
-                try await waitForFloodGate()
-                if recordsInteractiveSends, let pacer, Self.messageMethods.contains(method) {
-                    try await waitForInteractiveSlot(pacer, chatID: parameters["chat_id"]?.int64Value)
+                try await waitForHolds(waitsFor)
+                if !isBulkSender, isMessage, let pacer {
+                    try await waitForReplySlot(pacer, chatID: parameters["chat_id"]?.int64Value)
+                    // A 429 to this chat may have arrived while it waited for its spacing.
+                    try await waitForHolds(waitsFor)
                 }
                 return try await callOnce(method, body: body, timeout: timeout ?? requestTimeout)
             } catch let error {
+                if error.errorCode == 429 { hold(after: error, scope: scope, isMessage: isMessage) }
                 if let retryAfter = error.retryAfter, floodRetries < retryPolicy.maxFloodRetries {
                     floodRetries += 1
-                    logger.warning("Telegram asked to slow down", metadata: ["method": "\(method)", "retry_after": "\(retryAfter)"])
+                    logger.warning("Telegram asked to slow down", metadata: [
+                        "method": "\(method)", "scope": "\(scope)", "retry_after": "\(retryAfter)",
+                    ])
                     continue
                 }
                 if case .transport(let transportError) = error, transportError.kind == .connectionFailed,
@@ -119,21 +152,41 @@ public struct BotAPIClient: Sendable {
         }
     }
 
-    /// Replies take the next slot, ahead of broadcasts: usually now, at most a few slots away.
-    private func waitForInteractiveSlot(_ pacer: MessagePacer, chatID: Int64?) async throws(BotAPIError) {
-        let slot = pacer.reserveInteractiveSlot(chatID: chatID)
+    /// Waits for the reply's own chat spacing (usually none); the pacer records it so broadcasts leave room.
+    private func waitForReplySlot(_ pacer: MessagePacer, chatID: Int64?) async throws(BotAPIError) {
+        let slot = pacer.reserveReplySlot(chatID: chatID)
         do { try await pacer.wait(until: slot) } catch { throw .transport(.cancelledByTask) }
     }
 
-    /// Waits until no 429 holds requests back (returns at once when none does); cancellable.
-    public func waitUntilFloodGateOpens() async throws(BotAPIError) {
-        try await waitForFloodGate()
+    /// Holds what a 429 concerns: the request's scope and, for a message, bulk sending too (the answer does
+    /// not say whether the broadcasting budget was hit). The pacer stops handing out slots meanwhile.
+    private func hold(after error: BotAPIError, scope: FloodScope, isMessage: Bool) {
+        let now = clock.now
+        let wait = Duration.seconds(max(1, error.retryAfter ?? 1))
+        holds.hold(isMessage ? [scope, .bulk] : [scope], until: now + wait, now: now)
+        if case .chat(let chatID) = scope { pacer?.holdChat(chatID, for: wait) }
+        if isMessage { pacer?.holdBulk(for: wait) }
     }
 
-    private func waitForFloodGate() async throws(BotAPIError) {
+    /// Waits until no 429 holds bulk sending (returns at once when none does); cancellable.
+    ///
+    /// The bulk sender calls it before each send. Replies do not hold bulk unless they earned a 429.
+    public func waitUntilFloodGateOpens() async throws(BotAPIError) {
+        try await waitForHolds([.bulk])
+    }
+
+    /// Waits until no 429 holds requests to `chatID` (returns at once when none does); cancellable.
+    ///
+    /// For a reply sender that wants to keep a chat's queue parked during its retry_after rather than
+    /// inside `call`. Other chats are never held by this chat's 429.
+    public func waitUntilChatIsFree(_ chatID: Int64) async throws(BotAPIError) {
+        try await waitForHolds([.chat(chatID)])
+    }
+
+    private func waitForHolds(_ scopes: [FloodScope]) async throws(BotAPIError) {
         // Loop: another call's 429 may push the deadline further while we sleep.
         while true {
-            let deadline = floodGate.deadline
+            let deadline = holds.deadline(scopes)
             guard deadline > clock.now else { return }
             do { try await clock.sleep(until: deadline) } catch { throw .transport(.cancelledByTask) }
         }
@@ -169,11 +222,6 @@ public struct BotAPIClient: Sendable {
             retryAfter: parameters?.retryAfter,
             migrateToChatID: parameters?.migrateToChatID
         )
-        if error.errorCode == 429 {
-            let wait = Duration.seconds(max(1, error.retryAfter ?? 1))
-            floodGate.close(until: clock.now + wait)
-            pacer?.holdBulk(for: wait)
-        }
         logger.debug("Bot API call rejected", metadata: ["method": "\(method)", "error_code": "\(error.errorCode)", "description": "\(error.errorDescription)"])
         throw .rejected(error)
     }
@@ -184,18 +232,6 @@ public struct BotAPIClient: Sendable {
         do { return try T(json: result) } catch {
             throw .invalidResponse(method: method, httpStatus: 200, reason: "result: \(error.description)")
         }
-    }
-}
-
-/// The deadline before which no request may go out, shared by all copies of one client.
-final class FloodGate: Sendable {
-    private let state = Mutex<Duration>(.zero)
-
-    var deadline: Duration { state.withLock { $0 } }
-
-    /// Moves the deadline later, never earlier: a 429 extends a penalty, it does not shorten one.
-    func close(until deadline: Duration) {
-        state.withLock { $0 = max($0, deadline) }
     }
 }
 

@@ -24,7 +24,34 @@ struct BroadcastDeliveryTests {
         }
     }
 
-    @Test("A 429 storm: every 429 pauses all sending for retry_after; nothing is lost or repeated")
+    @Test("A burst of citizens during a broadcast is answered at once: it slows the broadcast, never the replies")
+    func citizensDuringBroadcast() async throws {
+        try await DeliveryRig.with(vendors: 150) { rig in
+            let citizens = (0..<60).map { User(id: 700_000 + Int64($0), firstName: "Warga \($0)") }
+            for citizen in citizens { await rig.state.sendText(from: citizen, "halo") }
+            _ = try await rig.announce("Festival kuliner")
+            let sending = Task { try await rig.runUntilFinished(rig.sender()) }
+            try await waitUntil { await rig.state.deliveries(containing: "Festival kuliner").count >= 20 }
+            // Every citizen is answered while the broadcast still runs; none waits for a broadcast slot.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for citizen in citizens {
+                    group.addTask { _ = try await rig.client.sendMessage(chatID: citizen.id, text: "Jawaban untuk \(citizen.firstName)") }
+                }
+                try await group.waitForAll()
+            }
+            #expect(await rig.state.deliveries(containing: "Festival kuliner").count < 150)
+            #expect(await rig.state.deliveries(containing: "Jawaban untuk").count == 60)
+            try await sending.value
+            let deliveries = await rig.state.deliveries(containing: "Festival kuliner")
+            #expect(deliveries.count == 150 && deliveries.values.allSatisfy { $0 == 1 })
+            // The replies were never refused by the bulk budget, and nothing went out inside a retry_after.
+            let replies = await rig.state.requests.filter { $0.chatID.map { $0 >= 700_000 } ?? false }
+            #expect(replies.allSatisfy { $0.status == 200 && !$0.bulk })
+            #expect(await rig.state.floodViolations == 0)
+        }
+    }
+
+    @Test("A 429 storm: every 429 pauses bulk sending for retry_after; nothing is lost or repeated")
     func tooManyRequestsStorm() async throws {
         try await DeliveryRig.with(vendors: 90) { rig in
             await rig.state.injectFault(.tooManyRequests(retryAfter: 1), method: "sendMessage", count: 3)

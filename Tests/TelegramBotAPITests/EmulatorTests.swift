@@ -10,10 +10,10 @@ private struct EmulatorBench {
     let client: BotAPIClient
     var state: EmulatorState { emulator.state }
 
-    static func run(limits: EmulatorLimits = .off, _ body: (EmulatorBench) async throws -> Void) async throws {
+    static func run(limits: EmulatorLimits = .off, clock: any MonotonicClock = SystemClock(), _ body: (EmulatorBench) async throws -> Void) async throws {
         var configuration = EmulatorConfiguration()
         configuration.limits = limits
-        let emulator = BotAPIEmulator(configuration: configuration, logger: Logger(label: "test"))
+        let emulator = BotAPIEmulator(configuration: configuration, clock: clock, logger: Logger(label: "test"))
         try await emulator.start()
         let transport = CurlTransport()
         let client = BotAPIClient(token: emulator.token, apiURL: emulator.apiURL, transport: transport,
@@ -30,7 +30,7 @@ private struct EmulatorBench {
         await emulator.stop()
     }
 
-    /// A second client with its own flood gate, as another bot process would have.
+    /// A second client with its own flood holds, as another bot process would have: it never saw a 429.
     func otherClient() -> BotAPIClient {
         BotAPIClient(token: emulator.token, apiURL: emulator.apiURL, transport: transport, requestTimeout: .seconds(5),
                      retryPolicy: .none, logger: Logger(label: "test"))
@@ -58,6 +58,7 @@ private func telegramError(_ operation: () async throws -> Void, sourceLocation:
 }
 
 private let ani = User(id: 7_001, firstName: "Ani", username: "ani_bontang", languageCode: "id")
+private let budi = User(id: 7_002, firstName: "Budi", languageCode: "id")
 
 @Suite("Bot API emulator over loopback HTTP with the real client")
 struct EmulatorTests {
@@ -272,21 +273,95 @@ struct EmulatorTests {
         }
     }
 
-    @Test("With limits on, a burst gets 429 with retry_after, and a request inside the window counts as a violation")
+    @Test("With limits on, a burst to one chat gets 429; a request to that chat inside the window is a violation, others are not")
     func floodLimits() async throws {
-        try await EmulatorBench.run(limits: .telegram) { bench in
+        let clock = ManualClock()
+        try await EmulatorBench.run(limits: .telegram, clock: clock) { bench in
             await bench.state.sendText(from: ani, "mulai")
+            await bench.state.sendText(from: budi, "mulai")
             for index in 0..<3 { try await bench.client.sendMessage(chatID: ani.id, text: "pesan \(index)") }
             let refused = await telegramError { try await bench.client.sendMessage(chatID: ani.id, text: "pesan 3") }
             #expect(refused?.errorCode == 429 && refused?.retryAfter == 1)
             #expect(await bench.state.floodViolations == 0)
 
-            // A client that ignores the announcement (here: one that never saw it) is caught.
-            try await Task.sleep(for: .milliseconds(200))
-            let ignored = await telegramError { _ = try await bench.otherClient().getMe() }
+            // A client that ignores the announcement (here: one that never saw it) is caught, for that chat only.
+            clock.advance(by: .milliseconds(200))
+            let other = bench.otherClient()
+            try await other.sendMessage(chatID: budi.id, text: "untuk Budi")
+            _ = try await other.getMe()
+            #expect(await bench.state.floodViolations == 0)
+            let ignored = await telegramError { try await other.sendMessage(chatID: ani.id, text: "lagi") }
             #expect(ignored?.errorCode == 429 && ignored?.retryAfter == 1)
             #expect(await bench.state.floodViolations == 1)
             #expect(await bench.state.requests.last?.violatedRetryAfter == true)
+
+            clock.advance(by: .seconds(1))  // the penalty is over and the bucket has a token again
+            try await other.sendMessage(chatID: ani.id, text: "akhirnya")
+            #expect(await bench.state.floodViolations == 1)
+        }
+    }
+
+    @Test("The bulk budget: messages to chats that have not written are refused past the rate, counting replies; replies never are")
+    func bulkBudget() async throws {
+        let clock = ManualClock()
+        let limits = EmulatorLimits(globalPerSecond: 5, retryAfterSeconds: 1)
+        try await EmulatorBench.run(limits: limits, clock: clock) { bench in
+            let vendors = (0..<8).map { User(id: 400_000 + Int64($0), firstName: "Vendor \($0)") }
+            await bench.state.registerUsers(vendors)
+            await bench.state.sendText(from: ani, "halo")
+            for vendor in vendors[0..<5] { try await bench.client.sendMessage(chatID: vendor.id, text: "Pengumuman") }
+            let refused = await telegramError { try await bench.client.sendMessage(chatID: vendors[5].id, text: "Pengumuman") }
+            #expect(refused?.errorCode == 429)
+            // Replies are over the budget too, yet pass: the budget is for broadcasting.
+            for index in 0..<6 { try await bench.client.sendMessage(chatID: ani.id, text: "jawaban \(index)") }
+            clock.advance(by: .milliseconds(200))
+            let ignored = await telegramError { try await bench.otherClient().sendMessage(chatID: vendors[6].id, text: "Pengumuman") }
+            #expect(ignored?.errorCode == 429)
+            #expect(await bench.state.floodViolations == 1)  // only the bulk send inside the bulk penalty
+
+            // After the penalty, replies still fill the window the bulk budget is counted in.
+            clock.advance(by: .seconds(1))
+            for index in 0..<5 { try await bench.client.sendMessage(chatID: ani.id, text: "lagi \(index)") }
+            let crowded = await telegramError { try await bench.client.sendMessage(chatID: vendors[7].id, text: "Pengumuman") }
+            #expect(crowded?.errorCode == 429)
+            clock.advance(by: .seconds(1))
+            try await bench.client.sendMessage(chatID: vendors[7].id, text: "Pengumuman")
+            let records = await bench.state.requests.filter { $0.method == "sendMessage" }
+            #expect(records.filter { $0.chatID == ani.id }.allSatisfy { !$0.bulk && $0.status == 200 })
+            #expect(records.filter { $0.chatID != ani.id }.allSatisfy { $0.bulk })
+        }
+    }
+
+    @Test("A chat that wrote more than the reply window ago is bulk again; a group gets 20 messages a minute")
+    func replyWindowAndGroups() async throws {
+        let clock = ManualClock()
+        let limits = EmulatorLimits(globalPerSecond: 1, perGroupPerMinute: 20, replyWindowSeconds: 60)
+        try await EmulatorBench.run(limits: limits, clock: clock) { bench in
+            await bench.state.sendText(from: ani, "halo")
+            try await bench.client.sendMessage(chatID: ani.id, text: "satu")
+            try await bench.client.sendMessage(chatID: ani.id, text: "dua")  // a reply: over the budget of 1/s, still fine
+            clock.advance(by: .seconds(61))
+            try await bench.client.sendMessage(chatID: ani.id, text: "tiga")  // bulk now, the only one this second
+            let refused = await telegramError { try await bench.client.sendMessage(chatID: ani.id, text: "empat") }
+            #expect(refused?.errorCode == 429)
+            #expect(await bench.state.requests.last?.bulk == true)
+
+            // A group chat: known to the emulator as a chat with a negative id.
+            clock.advance(by: .seconds(2))  // past the bulk penalty: a group that never wrote is bulk too
+            let group = User(id: -100_500, firstName: "Grup UMKM")
+            await bench.state.registerUsers([group])
+            await bench.state.setLimits(EmulatorLimits(perGroupPerMinute: 20))
+            for index in 0..<20 {
+                try await bench.client.sendMessage(chatID: group.id, text: "grup \(index)")
+                clock.advance(by: .seconds(1))
+            }
+            let full = await telegramError { try await bench.client.sendMessage(chatID: group.id, text: "grup 20") }
+            #expect(full?.errorCode == 429 && (full?.retryAfter ?? 0) >= 30)
+            try await bench.client.sendMessage(chatID: ani.id, text: "bukan grup")  // other chats are not held
+            clock.advance(by: .seconds(Int64(full?.retryAfter ?? 60)))
+            // (The first client holds the group for retry_after in real time; the emulator's clock is manual.)
+            try await bench.otherClient().sendMessage(chatID: group.id, text: "grup 20")
+            #expect(await bench.state.floodViolations == 0)
         }
     }
 

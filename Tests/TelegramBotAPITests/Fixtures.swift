@@ -14,7 +14,7 @@ struct EmulatorFixture {
     let client: BotAPIClient
 
     /// Starts an emulator on a free loopback port, runs `body`, and stops everything.
-    static func with<T>(limits: EmulatorLimits = .off, retryPolicy: BotAPIClient.RetryPolicy = .none,
+    static func with<T>(limits: EmulatorLimits = .off, retryPolicy: BotAPIClient.RetryPolicy = .none, pacer: MessagePacer? = nil,
                         _ body: (EmulatorFixture) async throws -> T) async throws -> T {
         let logger = Logger(label: "test")
         var configuration = EmulatorConfiguration()
@@ -23,7 +23,7 @@ struct EmulatorFixture {
         try await emulator.start()
         let transport = CurlTransport(configuration: .init(maxConcurrentRequests: 8, connectTimeout: .seconds(2)))
         let client = BotAPIClient(token: emulator.token, apiURL: emulator.apiURL, transport: transport,
-                                  requestTimeout: .seconds(5), retryPolicy: retryPolicy, logger: logger)
+                                  requestTimeout: .seconds(5), retryPolicy: retryPolicy, pacer: pacer, logger: logger)
         let fixture = EmulatorFixture(emulator: emulator, transport: transport, client: client)
         do {
             let result = try await body(fixture)
