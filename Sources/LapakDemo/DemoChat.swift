@@ -97,8 +97,17 @@ struct DemoChat: Service {
             try? await Task.sleep(for: .milliseconds(50))
             changed = Self.changes(from: before, to: await state.botMessages(chatID: chatID))
         }
-        // Let a reply made of several messages arrive before printing.
-        try? await Task.sleep(for: .milliseconds(250))
+        // Let a reply made of several messages arrive before printing: wait until the chat has been quiet a
+        // while. A script types faster than a person, so its chat soon meets the per-chat spacing (about a
+        // message a second after a short burst) and waits longer for quiet.
+        let quiet: Duration = strict ? .milliseconds(1_200) : .milliseconds(300)
+        var seen = changed.count
+        var quietSince = ContinuousClock.now
+        while ContinuousClock.now - quietSince < quiet, ContinuousClock.now < deadline + .seconds(5) {
+            try? await Task.sleep(for: .milliseconds(50))
+            let count = Self.changes(from: before, to: await state.botMessages(chatID: chatID)).count
+            if count != seen { (seen, quietSince) = (count, ContinuousClock.now) }
+        }
         for change in Self.changes(from: before, to: await state.botMessages(chatID: chatID)) {
             output((change.edited ? "‹ Lapak (edited): " : "‹ Lapak: ") + render(change.message))
         }
