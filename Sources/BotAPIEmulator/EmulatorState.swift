@@ -30,6 +30,8 @@ public actor EmulatorState {
     var floodAnnouncedAt: Duration = .zero
     var recentSends: [Duration] = []
     var chatBuckets: [Int64: (tokens: Double, updated: Duration)] = [:]
+    /// Faults drawn at random for every request (EmulatorState+RandomFaults.swift).
+    var randomFaults = RandomFaultState()
 
     /// Every request answered, in order of arrival.
     public private(set) var requests: [EmulatorRequestRecord] = []
