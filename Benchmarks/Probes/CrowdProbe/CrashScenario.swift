@@ -59,9 +59,8 @@ struct CrashScenario {
                 + "; \(lab.botStarts) bot starts; wait ended: \(end.rawValue)",
             "answers: \(summary.line)",
             "repeated messages first sent within \(Format.fixed(options.inFlightMilliseconds, 0)) ms before a kill (in flight): \(inFlight); others: \(unexplained)",
-            "first reply: \(summary.firstReply.summary)",
-            "results:     \(summary.answer.summary)",
-        ]
+        ] + summary.latencyLines
+        report.lines += summary.examples()
         report.metrics = [("wait_end", .string(end.rawValue)), ("kills", .number(kills.count)), ("bot_starts", .number(lab.botStarts)),
                           ("kill_points", .array(kills.map { .number($0.share) })),
                           ("in_flight_window_ms", .number(options.inFlightMilliseconds, places: 0)),

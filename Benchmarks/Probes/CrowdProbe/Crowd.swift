@@ -46,10 +46,12 @@ struct Crowd: Sendable {
     }
 
     /// Waits until every citizen has the right answer and no further answer came for `settle`, or no new
-    /// answer came for `idle`, or `timeout` passed. `alive` is checked on each round (a dead bot ends the wait).
+    /// answer came for `idle`, or `timeout` passed; polls every `interval` (the figures come from the
+    /// emulator's clock, so the interval only decides when the wait ends). `alive` is checked on each
+    /// round: a dead bot ends the wait.
     @MainActor
     func waitForAnswers(_ client: EmulatorClient, settle: Duration = .seconds(2), idle: Duration, timeout: Duration,
-                        alive: @MainActor () throws -> Void) async throws -> WaitEnd {
+                        interval: Duration = .milliseconds(50), alive: @MainActor () throws -> Void) async throws -> WaitEnd {
         let start = ContinuousClock.now
         var lastCount = -1, lastChange = start
         while true {
@@ -63,7 +65,7 @@ struct Crowd: Sendable {
             if delivered.chats >= citizens.count && now - lastChange >= settle { return .complete }
             if now - lastChange >= idle { return .stalled }
             if now - start >= timeout { return .timedOut }
-            try await Task.sleep(for: .milliseconds(25))
+            try await Task.sleep(for: interval)
         }
     }
 
@@ -98,6 +100,9 @@ struct Crowd: Sendable {
         /// First question → first bot message, and location → the katering results (ms, emulator clock).
         let firstReplyMs: Double?
         let answerMs: Double?
+        /// Each update → the first bot message answering it: the question's is the chat's first bot
+        /// message, the location's the next one (the bot answers one chat's updates in order).
+        let updateReplyMs: [Double]
         /// When the first update was created and when the last bot message arrived.
         let askedAtMs: Int64?
         let lastReplyAtMs: Int64?
@@ -122,6 +127,7 @@ struct Crowd: Sendable {
             lastReplyAtMs = bots.last?.atMs
             firstReplyMs = zip(mine.first?.atMs, bots.first?.atMs).map { Double($1 - $0) }
             answerMs = zip(mine.dropFirst().first?.atMs, right.first?.atMs).map { Double($1 - $0) }
+            updateReplyMs = zip(mine.prefix(2), bots.prefix(2)).map { Double($1.atMs - $0.atMs) }
         }
 
         /// Right answer, exactly once, and nothing else repeated.
@@ -153,11 +159,32 @@ struct CrowdSummary: Sendable {
     var repeatedMessages: Int { outcomes.reduce(0) { $0 + $1.repeatedMessages } }
     var firstReply: Percentiles { Percentiles(outcomes.compactMap(\.firstReplyMs)) }
     var answer: Percentiles { Percentiles(outcomes.compactMap(\.answerMs)) }
+    /// Every update → its first reply (two per citizen when both were answered).
+    var updateReply: Percentiles { Percentiles(outcomes.flatMap(\.updateReplyMs)) }
 
     /// Seconds from the first update to the last bot message to a citizen (emulator clock).
     var spanSeconds: Double? {
         guard let first = outcomes.compactMap(\.askedAtMs).min(), let last = outcomes.compactMap(\.lastReplyAtMs).max(), last > first else { return nil }
         return Double(last - first) / 1000
+    }
+
+    /// The three delays, one line each (emulator clock: update created → bot message accepted).
+    var latencyLines: [String] {
+        ["update → its first reply:           \(updateReply.summary)",
+         "citizen's question → first reply:   \(firstReply.summary)",
+         "location → katering results:        \(answer.summary)"]
+    }
+
+    /// What a few citizens without the right answer, or with repeats, got: the start of each bot message.
+    func examples(limit: Int = 3) -> [String] {
+        let odd = outcomes.filter { !$0.isCorrectOnce }.prefix(limit)
+        return odd.map { outcome in
+            let messages = outcome.botMessages.map { message in
+                let line = message.text.split(separator: "\n").first.map(String.init) ?? ""
+                return "“" + String(line.prefix(40)) + (line.count > 40 ? "…" : "") + "”"
+            }
+            return "citizen \(outcome.citizen) (\(outcome.verdict.rawValue)): " + (messages.isEmpty ? "nothing" : messages.joined(separator: " · "))
+        }
     }
 
     /// "correct 198, wrong 1, missing 1; katering results twice 0; repeated messages 0 in 0 chats".
@@ -171,6 +198,8 @@ struct CrowdSummary: Sendable {
         [("citizens", .number(outcomes.count)), ("correct", .number(correct)), ("wrong", .number(wrong)), ("missing", .number(missing)),
          ("results_duplicated_chats", .number(duplicatedAnswers)), ("repeated_messages", .number(repeatedMessages)),
          ("chats_with_repeats", .number(chatsWithRepeats)),
+         ("update_reply_p50_ms", .number(updateReply.value(50))), ("update_reply_p99_ms", .number(updateReply.value(99))),
+         ("update_replies", .number(updateReply.count)),
          ("first_reply_p50_ms", .number(firstReply.value(50))), ("first_reply_p99_ms", .number(firstReply.value(99))),
          ("answer_p50_ms", .number(answer.value(50))), ("answer_p99_ms", .number(answer.value(99)))]
     }

@@ -43,9 +43,8 @@ struct FaultsScenario {
             "faults injected: \(faults.serverErrors) × 502, \(faults.droppedBeforeProcessing) dropped before and \(faults.droppedAfterProcessing) after processing, of \(stats.requests) requests; \(faults.acceptedAnswersDropped) messages accepted with their answer dropped",
             "answers: \(summary.line)",
             "repeated messages explained by an accepted-but-dropped answer: \(explained); unexplained: \(unexplained) (in \(unexplainedChats) chats)",
-            "first reply: \(summary.firstReply.summary)",
-            "results:     \(summary.answer.summary)",
-        ]
+        ] + summary.latencyLines
+        report.lines += summary.examples()
         report.metrics = [("wait_end", .string(end.rawValue)), ("server_error_rate", .double(options.serverErrorRate)),
                           ("drop_rate", .double(options.dropRate)), ("fault_seed", .int(Int64(clamping: options.faultSeed))),
                           ("requests", .number(stats.requests)), ("injected_502", .number(faults.serverErrors)),
