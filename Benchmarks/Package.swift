@@ -43,6 +43,13 @@ let package = Package(
             ],
             path: "Probes/BroadcastProbe"
         ),
+        // Process-level probe for issue 10: `lapak run` and `lapak emulator` as separate processes; no Lapak
+        // library dependency, so it keeps working while the bot's internals change.
+        .executableTarget(
+            name: "CrowdProbe",
+            path: "Probes/CrowdProbe",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility")]
+        ),
         .executableTarget(
             name: "SearchProbe",
             dependencies: [

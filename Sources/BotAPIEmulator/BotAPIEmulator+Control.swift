@@ -31,7 +31,7 @@ extension BotAPIEmulator {
                 return Self.respond(.error(400, "Bad Request: chat_id is required"))
             }
             let entries = await state.transcript(chatID: chat).map { entry -> JSONValue in
-                ["from_bot": .bool(entry.fromBot), "message": entry.message.json]
+                ["from_bot": .bool(entry.fromBot), "message": entry.message.json, "at_ms": .int(Int64(entry.at / .milliseconds(1)))]
             }
             return Self.respond(.ok(.array(entries)))
         }
@@ -47,9 +47,10 @@ extension BotAPIEmulator {
             }
             return Self.respond(.ok(["requests": .array(records), "flood_violations": .int(Int64(await state.floodViolations))]))
         }
+        addProbeRoutes(to: router)
     }
 
-    private static func control(_ action: String, _ json: JSONValue, state: EmulatorState) async throws -> JSONValue {
+    static func control(_ action: String, _ json: JSONValue, state: EmulatorState) async throws -> JSONValue {
         func user() throws -> User {
             guard let value = json["user"] else { throw JSONDecodingError(path: "user", reason: "missing") }
             return try User(json: value)
@@ -108,7 +109,7 @@ extension BotAPIEmulator {
             await state.setWebhook(json["url"]?.stringValue)
             return true
         default:
-            throw JSONDecodingError(path: "action", reason: "unknown control action \(action)")
+            return try await probeControl(action, json, state: state)
         }
     }
 

@@ -100,6 +100,8 @@ public struct TranscriptEntry: Sendable, Hashable {
     public var fromBot: Bool
     /// The message as it is now (edits applied).
     public var message: Message
+    /// When the user sent it or the emulator accepted the bot's request, on the emulator's clock.
+    public var at: Duration = .zero
 }
 
 /// A Bot API request the emulator answered.

@@ -173,7 +173,7 @@ extension EmulatorState {
         case nil: break
         }
         record.nextMessageID += 1
-        record.transcript.append(TranscriptEntry(fromBot: true, message: message))
+        record.transcript.append(TranscriptEntry(fromBot: true, message: message, at: clock.now))
         chats[chatID] = record
         notifyMessageWaiters(chatID: chatID)
         return .ok(message.json)

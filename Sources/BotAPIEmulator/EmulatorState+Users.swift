@@ -195,7 +195,7 @@ extension EmulatorState {
         let message = make(record.nextMessageID, Chat(id: user.id, kind: .privateChat, username: user.username,
                                                       firstName: user.firstName, lastName: user.lastName), Self.now())
         record.nextMessageID += 1
-        record.transcript.append(TranscriptEntry(fromBot: false, message: message))
+        record.transcript.append(TranscriptEntry(fromBot: false, message: message, at: clock.now))
         chats[user.id] = record
         return enqueue(kind: "message", payload: message.json)
     }

@@ -35,6 +35,8 @@ public actor EmulatorState {
     var groupSends: [Int64: [Duration]] = [:]
     /// When each user or chat last sent the bot an update: messages to it within the reply window are replies.
     var lastInbound: [Int64: Duration] = [:]
+    /// Faults drawn at random for every request (EmulatorState+RandomFaults.swift).
+    var randomFaults = RandomFaultState()
 
     /// Every request answered, in order of arrival.
     public private(set) var requests: [EmulatorRequestRecord] = []

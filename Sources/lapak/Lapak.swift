@@ -116,14 +116,33 @@ extension Lapak {
         @Flag(name: .long, help: "Apply Telegram's flood limits (about 30 messages/s, 1/s per chat) with 429 answers.")
         var limits = false
 
+        @Option(name: .customLong("fault-502"), help: "Share of requests (every method) answered 502 Bad Gateway at random, 0..1.")
+        var fault502: Double = 0
+
+        @Option(name: .customLong("fault-drop"), help: "Share of requests (every method) whose connection is dropped at random, 0..1; half of them after the request was processed.")
+        var faultDrop: Double = 0
+
+        @Option(name: .customLong("fault-seed"), help: "Seed of the random faults.")
+        var faultSeed: UInt64 = 1
+
+        func validate() throws {
+            guard (0...1).contains(fault502), (0...1).contains(faultDrop), fault502 + faultDrop <= 1 else {
+                throw ValidationError("--fault-502 and --fault-drop must be between 0 and 1, together at most 1")
+            }
+        }
+
         func run() async throws {
             let logger = bootstrapLogging(.info)
             var configuration = EmulatorConfiguration()
             configuration.port = port
             configuration.limits = limits ? .telegram : .off
             let emulator = BotAPIEmulator(configuration: configuration, logger: logger)
+            await emulator.state.setRandomFaults(serverErrorRate: fault502, dropRate: faultDrop, seed: faultSeed)
             try await emulator.start()
             print("Bot API emulator on \(emulator.apiURL) (token \(emulator.token)); control API under \(emulator.apiURL)/control/. Ctrl-C stops it.")
+            // A tool reading this line through a pipe or a file must not wait for the buffer to fill
+            // (nil flushes every stream; `stdout` itself is not concurrency-safe to name).
+            fflush(nil)
             await waitForInterrupt()
             await emulator.stop()
         }
