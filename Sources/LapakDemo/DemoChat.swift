@@ -97,8 +97,19 @@ struct DemoChat: Service {
             try? await Task.sleep(for: .milliseconds(50))
             changed = Self.changes(from: before, to: await state.botMessages(chatID: chatID))
         }
-        // Let a reply made of several messages arrive before printing.
-        try? await Task.sleep(for: .milliseconds(250))
+        // Let a reply made of several messages arrive before printing. The bot paces a run of messages to
+        // one chat (a short burst, then about one a second, as Telegram requires), so wait until nothing
+        // new has come for a little over a second; else the next answer would show this one's tail.
+        var seen = changed.map(\.message)
+        var quietSince = ContinuousClock.now
+        while ContinuousClock.now - quietSince < .milliseconds(1_300) && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+            let now = Self.changes(from: before, to: await state.botMessages(chatID: chatID)).map(\.message)
+            if now != seen {
+                seen = now
+                quietSince = ContinuousClock.now
+            }
+        }
         for change in Self.changes(from: before, to: await state.botMessages(chatID: chatID)) {
             output((change.edited ? "‹ Lapak (edited): " : "‹ Lapak: ") + render(change.message))
         }
