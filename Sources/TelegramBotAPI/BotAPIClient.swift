@@ -101,7 +101,8 @@ public struct BotAPIClient: Sendable {
     /// Kept from the single flood gate this client used to have: only bulk is held by every message's 429.
     public var floodWaitDeadline: Duration? { floodHoldDeadline(.bulk) }
 
-    /// The scope a request is held by and holds after a 429: its chat, or its method when it has none.
+    /// The scope a request is held by and holds after a 429: its chat, or its method when it has none
+    /// (a `chat_id` given as an `@username` string counts as none).
     public static func floodScope(method: String, parameters: JSONValue) -> FloodScope {
         if let chatID = parameters["chat_id"]?.int64Value { return .chat(chatID) }
         return .method(method)

@@ -70,6 +70,9 @@ public final class MessagePacer: Sendable {
         /// Bulk slots handed out and not yet confirmed by `waitForBulkSlot`, with their chat.
         var pendingBulk: [Duration: Int64] = [:]
         var chats: [Int64: ChatState] = [:]
+        /// Idle chats are swept once this many are known; doubled when most are still busy, so a burst of
+        /// thousands of citizens does not make every reservation sweep them all.
+        var chatSweepThreshold = 4096
     }
 
     private let clock: any MonotonicClock
@@ -247,7 +250,8 @@ public final class MessagePacer: Sendable {
         if stale > 0 { state.sends.removeFirst(stale) }
         // Bulk slots whose sender never came back (cancelled): nothing left to confirm.
         if state.pendingBulk.count > 64 { state.pendingBulk = state.pendingBulk.filter { $0.key + window > now } }
-        guard state.chats.count > 4096 else { return }
+        guard state.chats.count > state.chatSweepThreshold else { return }
+        defer { state.chatSweepThreshold = max(4096, state.chats.count * 2) }
         state.chats = state.chats.filter { _, chat in
             chat.heldUntil > now || chat.theoreticalArrival > now || (chat.lastSend.map { $0 + perChatInterval > now } ?? false)
                 || (chat.groupSends.last.map { $0 + groupWindow > now } ?? false)
