@@ -215,7 +215,7 @@ extension Outbox.Session {
     /// `recipientCount(_:)` inside the caller's transaction.
     public func recipientCount(_ audience: Audience) throws -> Int {
         let query = audience.recipientsQuery()
-        return try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(query.sql))", arguments: query.arguments) ?? 0
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(query.sql))"), arguments: query.arguments) ?? 0
     }
 
     /// `start(_:now:clearingDialogOf:handling:)` inside the caller's transaction (marks `updateID` handled in it too).
@@ -223,17 +223,16 @@ extension Outbox.Session {
                       handling updateID: Int64? = nil) throws -> BroadcastRecord {
         let query = announcement.audience.recipientsQuery()
         let timestamp = Int64(now.timeIntervalSince1970)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO broadcast (staff_id, staff_chat_id, text, audience, rsvp_label, status, recipients, created_at)
             VALUES (?, ?, ?, ?, ?, 'sending', 0, ?)
-            """, arguments: [announcement.staffID, announcement.staffChatID, announcement.text,
+            """).execute(arguments: [announcement.staffID, announcement.staffChatID, announcement.text,
                              announcement.audience.json.serializedString(), announcement.rsvpLabel, timestamp])
         let id = db.lastInsertedRowID
-        try db.execute(sql: "INSERT INTO outbox (broadcast_id, chat_id, state, updated_at) SELECT ?, owner_telegram_id, 'pending', ? FROM (\(query.sql))",
-                       arguments: [id, timestamp] + query.arguments)
+        try db.cachedStatement(sql: "INSERT INTO outbox (broadcast_id, chat_id, state, updated_at) SELECT ?, owner_telegram_id, 'pending', ? FROM (\(query.sql))").execute(arguments: [id, timestamp] + query.arguments)
         let recipients = db.changesCount
-        try db.execute(sql: "UPDATE broadcast SET recipients = ? WHERE id = ?", arguments: [recipients, id])
-        if let userID { try db.execute(sql: "DELETE FROM conversation WHERE user_id = ?", arguments: [userID]) }
+        try db.cachedStatement(sql: "UPDATE broadcast SET recipients = ? WHERE id = ?").execute(arguments: [recipients, id])
+        if let userID { try db.cachedStatement(sql: "DELETE FROM conversation WHERE user_id = ?").execute(arguments: [userID]) }
         if let updateID { try SQLiteUpdateInbox.markHandled(updateID, in: db) }
         return BroadcastRecord(id: id, announcement: announcement, progressMessageID: nil, status: .sending, recipients: recipients,
                                repeatedAfterCrash: 0, createdAt: Date(timeIntervalSince1970: TimeInterval(timestamp)), finishedAt: nil)
@@ -242,17 +241,17 @@ extension Outbox.Session {
     /// Remembers that the reply `replyID` (in the reply outbox) shows the broadcast's progress; its message
     /// id is read from the outbox once the reply is sent.
     public func setProgressReply(_ replyID: Int64, of broadcastID: Int64) throws {
-        try db.execute(sql: "UPDATE broadcast SET progress_reply_id = ? WHERE id = ?", arguments: [replyID, broadcastID])
+        try db.cachedStatement(sql: "UPDATE broadcast SET progress_reply_id = ? WHERE id = ?").execute(arguments: [replyID, broadcastID])
     }
 
     /// `setProgressMessage(_:of:)` inside the caller's transaction.
     public func setProgressMessage(_ messageID: Int, of broadcastID: Int64) throws {
-        try db.execute(sql: "UPDATE broadcast SET progress_message_id = ? WHERE id = ?", arguments: [messageID, broadcastID])
+        try db.cachedStatement(sql: "UPDATE broadcast SET progress_message_id = ? WHERE id = ?").execute(arguments: [messageID, broadcastID])
     }
 
     /// `recoverInterrupted(now:)` inside the caller's transaction.
     public func recoverInterrupted(now: Date = Date()) throws -> Int {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE broadcast SET repeated_after_crash = repeated_after_crash
                 + (SELECT count(*) FROM outbox o WHERE o.broadcast_id = broadcast.id AND o.state = 'sending')
             WHERE status = 'sending'
@@ -264,33 +263,33 @@ extension Outbox.Session {
 
     /// `activeBroadcasts()` inside the caller's transaction.
     public func activeBroadcasts() throws -> [BroadcastRecord] {
-        try Row.fetchAll(db, sql: "SELECT \(Outbox.broadcastColumns) FROM broadcast WHERE status = 'sending' ORDER BY id").map(Outbox.record(from:))
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Outbox.broadcastColumns) FROM broadcast WHERE status = 'sending' ORDER BY id")).map(Outbox.record(from:))
     }
 
     /// `broadcast(_:)` inside the caller's transaction.
     public func broadcast(_ id: Int64) throws -> BroadcastRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(Outbox.broadcastColumns) FROM broadcast WHERE id = ?", arguments: [id]).map(Outbox.record(from:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Outbox.broadcastColumns) FROM broadcast WHERE id = ?"), arguments: [id]).map(Outbox.record(from:))
     }
 
     /// `dueEntries(of:now:limit:)` inside the caller's transaction.
     public func dueEntries(of broadcastID: Int64, now: Date = Date(), limit: Int) throws -> [OutboxEntry] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
             SELECT id, broadcast_id, chat_id, attempts FROM outbox
             WHERE broadcast_id = ? AND state = 'pending' AND due_at <= ? ORDER BY id LIMIT ?
-            """, arguments: [broadcastID, Outbox.milliseconds(now), limit])
+            """), arguments: [broadcastID, Outbox.milliseconds(now), limit])
             .map { OutboxEntry(id: $0[0], broadcastID: $0[1], chatID: $0[2], attempts: $0[3]) }
     }
 
     /// `nextDue(of:)` inside the caller's transaction.
     public func nextDue(of broadcastID: Int64) throws -> Date? {
-        try Int64.fetchOne(db, sql: "SELECT min(due_at) FROM outbox WHERE broadcast_id = ? AND state = 'pending'", arguments: [broadcastID])
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(due_at) FROM outbox WHERE broadcast_id = ? AND state = 'pending'"), arguments: [broadcastID])
             .map { Date(timeIntervalSince1970: TimeInterval($0) / 1000) }
     }
 
     /// `markSending(_:now:)` inside the caller's transaction.
     public func markSending(_ entry: OutboxEntry, now: Date = Date()) throws -> Bool {
         let timestamp = Int64(now.timeIntervalSince1970)
-        let wanted = try Row.fetchOne(db, sql: "SELECT subscribed, unreachable_at FROM subscription WHERE user_id = ?", arguments: [entry.chatID])
+        let wanted = try Row.fetchOne(db.cachedStatement(sql: "SELECT subscribed, unreachable_at FROM subscription WHERE user_id = ?"), arguments: [entry.chatID])
             .map { ($0[0] as Bool) && ($0[1] as Int64?) == nil } ?? true
         if !wanted {
             try db.execute(sql: "UPDATE outbox SET state = 'skipped', updated_at = ? WHERE id = ? AND state = 'pending'",
@@ -315,31 +314,30 @@ extension Outbox.Session {
     /// `markUnreachable(_:reason:now:)` inside the caller's transaction.
     public func markUnreachable(_ entry: OutboxEntry, reason: String, now: Date = Date()) throws {
         let timestamp = Int64(now.timeIntervalSince1970)
-        try db.execute(sql: "UPDATE outbox SET state = 'unreachable', error = ?, updated_at = ? WHERE id = ?",
-                       arguments: [reason, timestamp, entry.id])
-        try db.execute(sql: """
+        try db.cachedStatement(sql: "UPDATE outbox SET state = 'unreachable', error = ?, updated_at = ? WHERE id = ?")
+            .execute(arguments: [reason, timestamp, entry.id])
+        try db.cachedStatement(sql: """
             INSERT INTO subscription (user_id, subscribed, unreachable_at, unreachable_reason, updated_at) VALUES (?, 1, ?, ?, ?)
             ON CONFLICT(user_id) DO UPDATE SET unreachable_at = excluded.unreachable_at,
                 unreachable_reason = excluded.unreachable_reason, updated_at = excluded.updated_at
-            """, arguments: [entry.chatID, timestamp, reason, timestamp])
+            """).execute(arguments: [entry.chatID, timestamp, reason, timestamp])
     }
 
     /// `reschedule(_:at:error:countsAsAttempt:now:)` inside the caller's transaction.
     public func reschedule(_ entry: OutboxEntry, at dueAt: Date, error: String, countsAsAttempt: Bool, now: Date = Date()) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE outbox SET state = 'pending', due_at = ?, error = ?, attempts = attempts - ?, updated_at = ? WHERE id = ?
-            """, arguments: [Outbox.milliseconds(dueAt), error, countsAsAttempt ? 0 : 1, Int64(now.timeIntervalSince1970), entry.id])
+            """).execute(arguments: [Outbox.milliseconds(dueAt), error, countsAsAttempt ? 0 : 1, Int64(now.timeIntervalSince1970), entry.id])
     }
 
     private func finish(_ entry: OutboxEntry, state: String, messageID: Int?, error: String?, now: Date) throws {
-        try db.execute(sql: "UPDATE outbox SET state = ?, message_id = ?, error = ?, updated_at = ? WHERE id = ?",
-                       arguments: [state, messageID, error, Int64(now.timeIntervalSince1970), entry.id])
+        try db.cachedStatement(sql: "UPDATE outbox SET state = ?, message_id = ?, error = ?, updated_at = ? WHERE id = ?").execute(arguments: [state, messageID, error, Int64(now.timeIntervalSince1970), entry.id])
     }
 
     /// `counts(of:)` inside the caller's transaction.
     public func counts(of broadcastID: Int64) throws -> DeliveryCounts {
         var counts = DeliveryCounts()
-        for row in try Row.fetchAll(db, sql: "SELECT state, count(*) FROM outbox WHERE broadcast_id = ? GROUP BY state", arguments: [broadcastID]) {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT state, count(*) FROM outbox WHERE broadcast_id = ? GROUP BY state"), arguments: [broadcastID]) {
             let count: Int = row[1]
             switch row[0] as String {
             case "pending": counts.pending = count
@@ -357,17 +355,15 @@ extension Outbox.Session {
     public func close(_ broadcastID: Int64, as status: BroadcastStatus, now: Date = Date()) throws {
         let timestamp = Int64(now.timeIntervalSince1970)
         if status == .stopped {
-            try db.execute(sql: "UPDATE outbox SET state = 'skipped', error = 'stopped by staff', updated_at = ? WHERE broadcast_id = ? AND state = 'pending'",
-                           arguments: [timestamp, broadcastID])
+            try db.cachedStatement(sql: "UPDATE outbox SET state = 'skipped', error = 'stopped by staff', updated_at = ? WHERE broadcast_id = ? AND state = 'pending'").execute(arguments: [timestamp, broadcastID])
         }
-        try db.execute(sql: "UPDATE broadcast SET status = ?, finished_at = ? WHERE id = ? AND status = 'sending'",
-                       arguments: [status.rawValue, timestamp, broadcastID])
+        try db.cachedStatement(sql: "UPDATE broadcast SET status = ?, finished_at = ? WHERE id = ? AND status = 'sending'").execute(arguments: [status.rawValue, timestamp, broadcastID])
     }
 
     /// `failureReasons(of:limit:)` inside the caller's transaction.
     public func failureReasons(of broadcastID: Int64, limit: Int = 3) throws -> [(reason: String, count: Int)] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
             SELECT error, count(*) AS n FROM outbox WHERE broadcast_id = ? AND state = 'failed' GROUP BY error ORDER BY n DESC LIMIT ?
-            """, arguments: [broadcastID, limit]).map { (($0[0] as String?) ?? "?", $0[1]) }
+            """), arguments: [broadcastID, limit]).map { (($0[0] as String?) ?? "?", $0[1]) }
     }
 }

@@ -97,18 +97,18 @@ public struct ConversationStore: Sendable {
 extension ConversationStore.Session {
     /// `state(of:)` inside the caller's transaction.
     public func state(of userID: Int64) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT state FROM conversation WHERE user_id = ?", arguments: [userID])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM conversation WHERE user_id = ?"), arguments: [userID])
     }
 
     /// `setState(_:of:handling:now:)` inside the caller's transaction (marks `updateID` handled in it too).
     public func setState(_ state: String?, of userID: Int64, handling updateID: Int64?, now: Date = Date()) throws {
         if let state {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO conversation (user_id, state, updated_at) VALUES (?, ?, ?)
                 ON CONFLICT(user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
-                """, arguments: [userID, state, Int64(now.timeIntervalSince1970)])
+                """).execute(arguments: [userID, state, Int64(now.timeIntervalSince1970)])
         } else {
-            try db.execute(sql: "DELETE FROM conversation WHERE user_id = ?", arguments: [userID])
+            try db.cachedStatement(sql: "DELETE FROM conversation WHERE user_id = ?").execute(arguments: [userID])
         }
         if let updateID { try SQLiteUpdateInbox.markHandled(updateID, in: db) }
     }
@@ -116,16 +116,16 @@ extension ConversationStore.Session {
     /// `rememberLocation(of:latitude:longitude:now:window:)` inside the caller's transaction.
     public func rememberLocation(of userID: Int64, latitude: Double, longitude: Double, now: Date = Date(), window: TimeInterval) throws {
         let timestamp = Int64(now.timeIntervalSince1970)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO user_location (user_id, latitude, longitude, recorded_at) VALUES (?, ?, ?, ?)
             ON CONFLICT(user_id) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude, recorded_at = excluded.recorded_at
-            """, arguments: [userID, latitude, longitude, timestamp])
+            """).execute(arguments: [userID, latitude, longitude, timestamp])
         try forgetOldLocations(now: now, window: window)
     }
 
     /// `recentLocation(of:now:window:)` inside the caller's transaction.
     public func recentLocation(of userID: Int64, now: Date = Date(), window: TimeInterval) throws -> (latitude: Double, longitude: Double)? {
-        try Row.fetchOne(db, sql: "SELECT latitude, longitude FROM user_location WHERE user_id = ? AND recorded_at >= ?",
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT latitude, longitude FROM user_location WHERE user_id = ? AND recorded_at >= ?"),
                          arguments: [userID, Int64(now.timeIntervalSince1970) - Int64(window)])
             .map { ($0["latitude"], $0["longitude"]) }
     }
@@ -133,18 +133,18 @@ extension ConversationStore.Session {
     /// `forgetOldLocations(now:window:)` inside the caller's transaction.
     @discardableResult
     public func forgetOldLocations(now: Date = Date(), window: TimeInterval) throws -> Int {
-        try db.execute(sql: "DELETE FROM user_location WHERE recorded_at < ?", arguments: [Int64(now.timeIntervalSince1970) - Int64(window)])
+        try db.cachedStatement(sql: "DELETE FROM user_location WHERE recorded_at < ?").execute(arguments: [Int64(now.timeIntervalSince1970) - Int64(window)])
         return db.changesCount
     }
 
     /// `saveSearch(_:keep:handling:)` inside the caller's transaction (marks `updateID` handled in it too).
     public func saveSearch(_ session: ConversationStore.SearchSession, keep: TimeInterval, handling updateID: Int64?) throws -> Int64 {
         let created = Int64(session.createdAt.timeIntervalSince1970)
-        try db.execute(sql: "DELETE FROM search_session WHERE created_at < ?", arguments: [created - Int64(keep)])
-        try db.execute(sql: """
+        try db.cachedStatement(sql: "DELETE FROM search_session WHERE created_at < ?").execute(arguments: [created - Int64(keep)])
+        try db.cachedStatement(sql: """
             INSERT INTO search_session (user_id, latitude, longitude, category, halal, page_offset, result_ids, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [session.userID, session.latitude, session.longitude, session.category, session.halalOnly, session.offset,
+            """).execute(arguments: [session.userID, session.latitude, session.longitude, session.category, session.halalOnly, session.offset,
                              session.resultIDs.map(String.init).joined(separator: ","), created])
         let id = db.lastInsertedRowID
         if let updateID { try SQLiteUpdateInbox.markHandled(updateID, in: db) }
@@ -153,7 +153,7 @@ extension ConversationStore.Session {
 
     /// `search(_:of:now:maxAge:)` inside the caller's transaction.
     public func search(_ id: Int64, of userID: Int64, now: Date = Date(), maxAge: TimeInterval) throws -> ConversationStore.SearchSession? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM search_session WHERE id = ? AND user_id = ? AND created_at >= ?",
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM search_session WHERE id = ? AND user_id = ? AND created_at >= ?"),
                                          arguments: [id, userID, Int64(now.timeIntervalSince1970) - Int64(maxAge)]) else { return nil }
         let ids = (row["result_ids"] as String).split(separator: ",").compactMap { Int64($0) }
         return ConversationStore.SearchSession(

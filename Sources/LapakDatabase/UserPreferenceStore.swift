@@ -39,18 +39,16 @@ public struct UserPreferenceStore: Sendable {
 extension UserPreferenceStore.Session {
     /// `language(of:)` inside the caller's transaction.
     public func language(of userID: Int64) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT language FROM user_preference WHERE user_id = ?", arguments: [userID])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT language FROM user_preference WHERE user_id = ?"), arguments: [userID])
     }
 
     /// `setLanguage(_:of:handling:)` inside the caller's transaction (marks `updateID` handled in it too).
     public func setLanguage(_ language: String, of userID: Int64, handling updateID: Int64?) throws {
         let now = Int64(Date().timeIntervalSince1970)
-        try db.execute(
-            sql: """
+        try db.cachedStatement(sql: """
                 INSERT INTO user_preference (user_id, language, updated_at) VALUES (?, ?, ?)
                 ON CONFLICT(user_id) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at
-                """,
-            arguments: [userID, language, now])
+                """).execute(arguments: [userID, language, now])
         if let updateID { try SQLiteUpdateInbox.markHandled(updateID, at: now, in: db) }
     }
 }

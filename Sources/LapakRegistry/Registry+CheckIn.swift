@@ -128,7 +128,7 @@ extension Registry {
 
     @discardableResult
     static func purgeExpiredPlaces(now: Date, in db: Database) throws -> Int {
-        let ids = try Int64.fetchAll(db, sql: "SELECT business_id FROM place WHERE expires_at IS NOT NULL AND expires_at <= ?",
+        let ids = try Int64.fetchAll(db.cachedStatement(sql: "SELECT business_id FROM place WHERE expires_at IS NOT NULL AND expires_at <= ?"),
                                      arguments: [Int64(now.timeIntervalSince1970)])
         for id in ids { try removePlace(id, in: db) }
         return ids.count
@@ -172,10 +172,10 @@ extension Registry.Session {
     @discardableResult
     public func moveCheckIn(businessID: Int64, to position: GeoPoint, accuracy: Double? = nil, now: Date = Date()) throws -> Bool {
         let timestamp = Int64(now.timeIntervalSince1970)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE checkin SET latitude = ?, longitude = ?, accuracy = ?, updated_at = ?
             WHERE business_id = ? AND ended_at IS NULL AND ends_at > ?
-            """, arguments: [position.latitude, position.longitude, accuracy, timestamp, businessID, timestamp])
+            """).execute(arguments: [position.latitude, position.longitude, accuracy, timestamp, businessID, timestamp])
         guard db.changesCount > 0 else { return false }
         var codes = CategoryCodes()
         try Registry.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
@@ -186,8 +186,7 @@ extension Registry.Session {
     @discardableResult
     public func checkOut(businessID: Int64, now: Date = Date()) throws -> Bool {
         let timestamp = Int64(now.timeIntervalSince1970)
-        try db.execute(sql: "UPDATE checkin SET ended_at = ? WHERE business_id = ? AND ended_at IS NULL AND ends_at > ?",
-                       arguments: [timestamp, businessID, timestamp])
+        try db.cachedStatement(sql: "UPDATE checkin SET ended_at = ? WHERE business_id = ? AND ended_at IS NULL AND ends_at > ?").execute(arguments: [timestamp, businessID, timestamp])
         let ended = db.changesCount > 0
         var codes = CategoryCodes()
         try Registry.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
@@ -196,9 +195,9 @@ extension Registry.Session {
 
     /// `activeCheckIn(businessID:now:)` inside the caller's transaction.
     public func activeCheckIn(businessID: Int64, now: Date = Date()) throws -> CheckIn? {
-        try Row.fetchOne(db, sql: """
+        try Row.fetchOne(db.cachedStatement(sql: """
             SELECT * FROM checkin WHERE business_id = ? AND ended_at IS NULL AND ends_at > ? ORDER BY started_at DESC LIMIT 1
-            """, arguments: [businessID, Int64(now.timeIntervalSince1970)]).map { row in
+            """), arguments: [businessID, Int64(now.timeIntervalSince1970)]).map { row in
             let ended: Int64? = row["ended_at"]
             return CheckIn(id: row["id"], businessID: row["business_id"], position: GeoPoint(latitude: row["latitude"], longitude: row["longitude"]),
                            accuracy: row["accuracy"], source: CheckIn.Source(rawValue: row["source"]) ?? .location,

@@ -165,7 +165,7 @@ extension Registry.Session {
         }
         hits.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
         return try hits.dropFirst(query.offset).prefix(query.limit).map { hit in
-            let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [hit.id])!
+            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM business WHERE id = ?"), arguments: [hit.id])!
             return SearchResult(business: Registry.business(from: row), position: hit.position, distance: hit.distance)
         }
     }

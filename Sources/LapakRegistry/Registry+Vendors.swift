@@ -99,9 +99,9 @@ extension Registry {
     }
 
     fileprivate static func activeLiveCheckIn(following message: LiveMessage, at timestamp: Int64, in db: Database) throws -> Int64? {
-        try Int64.fetchOne(db, sql: """
+        try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT business_id FROM checkin WHERE live_chat_id = ? AND live_message_id = ? AND ended_at IS NULL AND ends_at > ?
-            """, arguments: [message.chatID, message.messageID, timestamp])
+            """), arguments: [message.chatID, message.messageID, timestamp])
     }
 }
 
@@ -113,7 +113,7 @@ extension Registry.Session {
         record.verified = false
         record.status = .active
         record.halal = false
-        var number = (try Int.fetchOne(db, sql: "SELECT count(*) FROM business WHERE registry_id LIKE 'TG-%'") ?? 0) + 1
+        var number = (try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM business WHERE registry_id LIKE 'TG-%'")) ?? 0) + 1
         repeat {
             record.registryID = String(format: "TG-%06d", number)
             number += 1
@@ -121,22 +121,21 @@ extension Registry.Session {
         var codes = CategoryCodes()
         let stored = try Registry.upsert(record, existing: nil, now: now, codes: &codes, in: db).0
         if halalClaimed {
-            try db.execute(sql: "INSERT INTO halal_claim (business_id, claimed_at) VALUES (?, ?)",
-                           arguments: [stored.id, Int64(now.timeIntervalSince1970)])
+            try db.cachedStatement(sql: "INSERT INTO halal_claim (business_id, claimed_at) VALUES (?, ?)").execute(arguments: [stored.id, Int64(now.timeIntervalSince1970)])
         }
         return stored
     }
 
     /// `businesses(ownedBy:)` inside the caller's transaction.
     public func businesses(ownedBy owner: Int64) throws -> [Business] {
-        try Row.fetchAll(db, sql: "SELECT * FROM business WHERE owner_telegram_id = ? AND status <> 'inactive' ORDER BY id",
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM business WHERE owner_telegram_id = ? AND status <> 'inactive' ORDER BY id"),
                          arguments: [owner]).map(Registry.business(from:))
     }
 
     /// `businesses(phone:)` inside the caller's transaction.
     public func businesses(phone: String) throws -> [Business] {
         guard !phone.isEmpty else { return [] }
-        return try Row.fetchAll(db, sql: "SELECT * FROM business WHERE phone = ? AND status <> 'inactive' ORDER BY id",
+        return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM business WHERE phone = ? AND status <> 'inactive' ORDER BY id"),
                                 arguments: [phone]).map(Registry.business(from:))
     }
 
@@ -144,11 +143,11 @@ extension Registry.Session {
     public func link(_ ids: [Int64], phone: String, to owner: Int64, now: Date = Date()) throws -> [Business] {
         var linked: [Business] = []
         for id in ids {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE business SET owner_telegram_id = ?, updated_at = ?
                 WHERE id = ? AND phone = ? AND owner_telegram_id IS NULL AND status <> 'inactive'
-                """, arguments: [owner, Int64(now.timeIntervalSince1970), id, phone])
-            if db.changesCount > 0, let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [id]) {
+                """).execute(arguments: [owner, Int64(now.timeIntervalSince1970), id, phone])
+            if db.changesCount > 0, let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM business WHERE id = ?"), arguments: [id]) {
                 linked.append(Registry.business(from: row))
             }
         }
@@ -158,7 +157,7 @@ extension Registry.Session {
     /// `update(_:now:)` inside the caller's transaction.
     @discardableResult
     public func update(_ business: Business, now: Date = Date()) throws -> Business {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [business.id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM business WHERE id = ?"), arguments: [business.id]) else {
             throw RegistryError.noSuchBusiness(business.id)
         }
         var record = business
@@ -170,10 +169,10 @@ extension Registry.Session {
     /// `setVerified(_:ofBusiness:now:)` inside the caller's transaction.
     public func setVerified(_ verified: Bool, ofBusiness id: Int64, now: Date = Date()) throws {
         let timestamp = Int64(now.timeIntervalSince1970)
-        try db.execute(sql: "UPDATE business SET verified = ?, updated_at = ? WHERE id = ?", arguments: [verified, timestamp, id])
+        try db.cachedStatement(sql: "UPDATE business SET verified = ?, updated_at = ? WHERE id = ?").execute(arguments: [verified, timestamp, id])
         guard verified, try hasHalalClaim(id) else { return }
-        try db.execute(sql: "UPDATE business SET halal = 1, updated_at = ? WHERE id = ?", arguments: [timestamp, id])
-        try db.execute(sql: "DELETE FROM halal_claim WHERE business_id = ?", arguments: [id])
+        try db.cachedStatement(sql: "UPDATE business SET halal = 1, updated_at = ? WHERE id = ?").execute(arguments: [timestamp, id])
+        try db.cachedStatement(sql: "DELETE FROM halal_claim WHERE business_id = ?").execute(arguments: [id])
         var codes = CategoryCodes()
         try Registry.syncPlace(businessID: id, now: now, codes: &codes, in: db)
     }
@@ -181,23 +180,22 @@ extension Registry.Session {
     /// `setHalalClaim(_:ofBusiness:now:)` inside the caller's transaction.
     public func setHalalClaim(_ claimed: Bool, ofBusiness id: Int64, now: Date = Date()) throws {
         if claimed {
-            try db.execute(sql: "INSERT OR IGNORE INTO halal_claim (business_id, claimed_at) VALUES (?, ?)",
-                           arguments: [id, Int64(now.timeIntervalSince1970)])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO halal_claim (business_id, claimed_at) VALUES (?, ?)").execute(arguments: [id, Int64(now.timeIntervalSince1970)])
         } else {
-            try db.execute(sql: "DELETE FROM halal_claim WHERE business_id = ?", arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM halal_claim WHERE business_id = ?").execute(arguments: [id])
         }
     }
 
     /// `hasHalalClaim(_:)` inside the caller's transaction.
     public func hasHalalClaim(_ id: Int64) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM halal_claim WHERE business_id = ?)", arguments: [id]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM halal_claim WHERE business_id = ?)"), arguments: [id]) ?? false
     }
 
     /// `certifyHalal(_:ofBusiness:now:)` inside the caller's transaction.
     @discardableResult
     public func certifyHalal(_ certified: Bool, ofBusiness id: Int64, now: Date = Date()) throws -> Business {
-        try db.execute(sql: "UPDATE business SET halal = ?, updated_at = ? WHERE id = ?", arguments: [certified, Int64(now.timeIntervalSince1970), id])
-        try db.execute(sql: "DELETE FROM halal_claim WHERE business_id = ?", arguments: [id])
+        try db.cachedStatement(sql: "UPDATE business SET halal = ?, updated_at = ? WHERE id = ?").execute(arguments: [certified, Int64(now.timeIntervalSince1970), id])
+        try db.cachedStatement(sql: "DELETE FROM halal_claim WHERE business_id = ?").execute(arguments: [id])
         var codes = CategoryCodes()
         try Registry.syncPlace(businessID: id, now: now, codes: &codes, in: db)
         guard let business = try self.business(id: id) else { throw RegistryError.noSuchBusiness(id) }
@@ -206,8 +204,8 @@ extension Registry.Session {
 
     /// `unverified(limit:)` inside the caller's transaction.
     public func unverified(limit: Int) throws -> (businesses: [Business], total: Int) {
-        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM business WHERE verified = 0 AND status = 'active'") ?? 0
-        let page = try Row.fetchAll(db, sql: "SELECT * FROM business WHERE verified = 0 AND status = 'active' ORDER BY id LIMIT ?",
+        let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM business WHERE verified = 0 AND status = 'active'")) ?? 0
+        let page = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM business WHERE verified = 0 AND status = 'active' ORDER BY id LIMIT ?"),
                                     arguments: [limit]).map(Registry.business(from:))
         return (page, total)
     }
@@ -216,8 +214,7 @@ extension Registry.Session {
     @discardableResult
     public func closeToday(businessID: Int64, now: Date = Date()) throws -> Date {
         let until = endOfDay(after: now)
-        try db.execute(sql: "INSERT OR REPLACE INTO closure (business_id, until) VALUES (?, ?)",
-                       arguments: [businessID, Int64(until.timeIntervalSince1970)])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO closure (business_id, until) VALUES (?, ?)").execute(arguments: [businessID, Int64(until.timeIntervalSince1970)])
         var codes = CategoryCodes()
         try Registry.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
         return until
@@ -225,14 +222,14 @@ extension Registry.Session {
 
     /// `reopen(businessID:now:)` inside the caller's transaction.
     public func reopen(businessID: Int64, now: Date = Date()) throws {
-        try db.execute(sql: "DELETE FROM closure WHERE business_id = ?", arguments: [businessID])
+        try db.cachedStatement(sql: "DELETE FROM closure WHERE business_id = ?").execute(arguments: [businessID])
         var codes = CategoryCodes()
         try Registry.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
     }
 
     /// `closedUntil(businessID:now:)` inside the caller's transaction.
     public func closedUntil(businessID: Int64, now: Date = Date()) throws -> Date? {
-        try Int64.fetchOne(db, sql: "SELECT until FROM closure WHERE business_id = ? AND until > ?",
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT until FROM closure WHERE business_id = ? AND until > ?"),
                            arguments: [businessID, Int64(now.timeIntervalSince1970)])
             .map { Date(timeIntervalSince1970: TimeInterval($0)) }
     }
@@ -242,10 +239,10 @@ extension Registry.Session {
                                 now: Date = Date()) throws -> Business? {
         let timestamp = Int64(now.timeIntervalSince1970)
         guard let businessID = try Registry.activeLiveCheckIn(following: message, at: timestamp, in: db) else { return nil }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE checkin SET latitude = ?, longitude = ?, accuracy = ?, updated_at = ?
             WHERE live_chat_id = ? AND live_message_id = ? AND ended_at IS NULL AND ends_at > ?
-            """, arguments: [position.latitude, position.longitude, accuracy, timestamp, message.chatID, message.messageID, timestamp])
+            """).execute(arguments: [position.latitude, position.longitude, accuracy, timestamp, message.chatID, message.messageID, timestamp])
         var codes = CategoryCodes()
         try Registry.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
         return try business(id: businessID)
@@ -255,8 +252,7 @@ extension Registry.Session {
     public func endLiveCheckIn(following message: LiveMessage, now: Date = Date()) throws -> Business? {
         let timestamp = Int64(now.timeIntervalSince1970)
         guard let businessID = try Registry.activeLiveCheckIn(following: message, at: timestamp, in: db) else { return nil }
-        try db.execute(sql: "UPDATE checkin SET ended_at = ? WHERE live_chat_id = ? AND live_message_id = ? AND ended_at IS NULL",
-                       arguments: [timestamp, message.chatID, message.messageID])
+        try db.cachedStatement(sql: "UPDATE checkin SET ended_at = ? WHERE live_chat_id = ? AND live_message_id = ? AND ended_at IS NULL").execute(arguments: [timestamp, message.chatID, message.messageID])
         var codes = CategoryCodes()
         try Registry.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
         return try business(id: businessID)

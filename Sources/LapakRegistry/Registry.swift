@@ -135,7 +135,7 @@ public struct Registry: Sendable {
     }
 
     static func fetchBusiness(registryID: String, in db: Database) throws -> Business? {
-        try Row.fetchOne(db, sql: "SELECT * FROM business WHERE registry_id = ?", arguments: [registryID]).map(business(from:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM business WHERE registry_id = ?"), arguments: [registryID]).map(business(from:))
     }
 
     /// Decodes a row that starts with the business table's columns (`SELECT *` or `SELECT b.*, …`).
@@ -155,7 +155,7 @@ public struct Registry: Sendable {
 
     /// Re-derives where a business can be found now.
     static func syncPlace(businessID: Int64, now: Date, codes: inout CategoryCodes, in db: Database) throws {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [businessID]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM business WHERE id = ?"), arguments: [businessID]) else {
             try removePlace(businessID, in: db)
             return
         }
@@ -225,7 +225,7 @@ extension Registry.Session {
     /// `upsertAll(_:now:progress:)` inside the caller's transaction.
     public func upsertAll(_ businesses: [Business], now: Date = Date(), progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportSummary {
         var existing: [String: Business] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM business") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM business")) {
             let business = Registry.business(from: row)
             existing[business.registryID] = business
         }
@@ -250,29 +250,28 @@ extension Registry.Session {
 
     /// `business(id:)` inside the caller's transaction.
     public func business(id: Int64) throws -> Business? {
-        try Row.fetchOne(db, sql: "SELECT * FROM business WHERE id = ?", arguments: [id]).map(Registry.business(from:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM business WHERE id = ?"), arguments: [id]).map(Registry.business(from:))
     }
 
     /// `currentPosition(ofBusiness:)` inside the caller's transaction.
     public func currentPosition(ofBusiness id: Int64) throws -> GeoPoint? {
-        try Row.fetchOne(db, sql: "SELECT latitude, longitude FROM place WHERE business_id = ?", arguments: [id])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT latitude, longitude FROM place WHERE business_id = ?"), arguments: [id])
             .map { GeoPoint(latitude: $0["latitude"], longitude: $0["longitude"]) }
     }
 
     /// `allBusinesses()` inside the caller's transaction.
     public func allBusinesses() throws -> [Business] {
-        try Row.fetchAll(db, sql: "SELECT * FROM business ORDER BY registry_id").map(Registry.business(from:))
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM business ORDER BY registry_id")).map(Registry.business(from:))
     }
 
     /// `count()` inside the caller's transaction.
     public func count() throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM business") ?? 0
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM business")) ?? 0
     }
 
     /// `setStatus(_:ofBusiness:at:)` inside the caller's transaction.
     public func setStatus(_ status: BusinessStatus, ofBusiness id: Int64, at now: Date = Date()) throws {
-        try db.execute(sql: "UPDATE business SET status = ?, updated_at = ? WHERE id = ?",
-                       arguments: [status.rawValue, Int64(now.timeIntervalSince1970), id])
+        try db.cachedStatement(sql: "UPDATE business SET status = ?, updated_at = ? WHERE id = ?").execute(arguments: [status.rawValue, Int64(now.timeIntervalSince1970), id])
         var codes = CategoryCodes()
         try Registry.syncPlace(businessID: id, now: now, codes: &codes, in: db)
     }
@@ -285,11 +284,11 @@ struct CategoryCodes {
     mutating func code(for slug: String, in db: Database) throws -> Int64 {
         if let code = cache[slug] { return code }
         let code: Int64
-        if let existing = try Int64.fetchOne(db, sql: "SELECT code FROM category_code WHERE slug = ?", arguments: [slug]) {
+        if let existing = try Int64.fetchOne(db.cachedStatement(sql: "SELECT code FROM category_code WHERE slug = ?"), arguments: [slug]) {
             code = existing
         } else {
-            code = (try Int64.fetchOne(db, sql: "SELECT max(code) FROM category_code") ?? 0) + 1
-            try db.execute(sql: "INSERT INTO category_code (slug, code) VALUES (?, ?)", arguments: [slug, code])
+            code = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(code) FROM category_code")) ?? 0) + 1
+            try db.cachedStatement(sql: "INSERT INTO category_code (slug, code) VALUES (?, ?)").execute(arguments: [slug, code])
         }
         cache[slug] = code
         return code
