@@ -61,6 +61,7 @@ public struct LapakService: Service {
             do {
                 return try await cancelWhenGracefulShutdown { try await client.getMe() }
             } catch let error as BotAPIError {
+                if Task.isShuttingDownGracefully { return nil }  // SIGTERM while still starting: stop quietly
                 if let code = error.errorCode, code == 401 || code == 404 {
                     throw LapakStartupError.tokenRejected(code: code)
                 }

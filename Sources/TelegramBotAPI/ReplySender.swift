@@ -177,7 +177,9 @@ public struct ReplySender: Sendable {
             do {
                 // A chat held by a 429 may wait long: a SIGTERM ends that wait at once, with the reply still in
                 // the outbox. The request itself is not cut short once it leaves.
-                try await cancelWhenGracefulShutdown { [client] in try await client.waitUntilChatIsFree(reply.chatID) }
+                if client.floodHoldDeadline(.chat(reply.chatID)) != nil {
+                    try await cancelWhenGracefulShutdown { [client] in try await client.waitUntilChatIsFree(reply.chatID) }
+                }
                 let result = try await client.call(reply.method, parameters: reply.parameters)
                 let messageID = result["message_id"]?.int64Value.map { Int($0) }
                 return ReplyOutcome(id: reply.id, status: .sent, messageID: messageID, attempts: attempts)
