@@ -53,7 +53,11 @@ public struct CommandDefinition: Sendable, Hashable {
 /// The language data from `intents/`: reply texts and commands, validated at load.
 public struct LanguagePack: Sendable {
     /// Reply texts by key and language.
-    public private(set) var replies: [String: [Language: String]]
+    public private(set) var replies: [String: [Language: String]] {
+        didSet { templates = Self.compile(replies) }
+    }
+    /// The replies split into text and `{placeholders}` once, so a reply is written without searching.
+    private var templates: [String: [Language: ReplyTemplate]] = [:]
     /// The command menu per language.
     public private(set) var commands: [Language: [CommandDefinition]]
 
@@ -98,7 +102,8 @@ public struct LanguagePack: Sendable {
     public static func load(from directory: URL) throws(LanguageDataError) -> LanguagePack {
         let repliesFile = directory.appendingPathComponent("replies.yml")
         let commandsFile = directory.appendingPathComponent("commands.yml")
-        let pack = LanguagePack(replies: try loadReplies(repliesFile), commands: try loadCommands(commandsFile))
+        var pack = LanguagePack(replies: try loadReplies(repliesFile), commands: try loadCommands(commandsFile))
+        pack.templates = compile(pack.replies)
         for key in requiredReplies where pack.replies[key] == nil {
             throw LanguageDataError(file: repliesFile.path, line: nil, reason: "the reply '\(key)' is missing")
         }
@@ -107,13 +112,12 @@ public struct LanguagePack: Sendable {
 
     /// The text of reply `key` in `language`, with `{placeholders}` replaced by the given (already safe) values.
     public func text(_ key: String, _ language: Language, _ values: [String: String] = [:]) -> String {
-        var text = replies[key]?[language] ?? replies[key]?[.indonesian] ?? key
-        for (name, value) in values {
-            text = text.replacingOccurrences(of: "{\(name)}", with: value)
-        }
-        // Only line breaks: YAML block texts end with one, while a quoted fragment such as " (halal saja)"
-        // keeps its leading space.
-        return text.trimmingCharacters(in: .newlines)
+        guard let template = templates[key]?[language] ?? templates[key]?[.indonesian] else { return key }
+        return template.render(values)
+    }
+
+    private static func compile(_ replies: [String: [Language: String]]) -> [String: [Language: ReplyTemplate]] {
+        replies.mapValues { $0.mapValues(ReplyTemplate.init) }
     }
 
     /// The action of `/command` in any language (users may type the other language's commands).
@@ -201,5 +205,60 @@ public struct LanguagePack: Sendable {
             rest = rest[rest.index(after: close)...]
         }
         return names
+    }
+}
+
+/// A reply text split once into literal runs and `{name}` placeholders.
+///
+/// Filling a template is one pass over its parts: no search and replace per value (which also means a
+/// value that itself contains `{name}`, typed by a user, is never filled in again).
+struct ReplyTemplate: Sendable {
+    enum Part: Sendable {
+        case literal(String)
+        case placeholder(String)
+    }
+
+    let parts: [Part]
+    private let literalLength: Int
+
+    init(_ text: String) {
+        var parts: [Part] = []
+        var literal = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{") {
+            literal += rest[..<open]
+            let afterOpen = rest.index(after: open)
+            if let close = rest[afterOpen...].firstIndex(of: "}"),
+               rest[afterOpen..<close].allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }), afterOpen < close {
+                if !literal.isEmpty { parts.append(.literal(literal)) }
+                literal = ""
+                parts.append(.placeholder(String(rest[afterOpen..<close])))
+                rest = rest[rest.index(after: close)...]
+            } else {
+                literal += "{"
+                rest = rest[afterOpen...]
+            }
+        }
+        literal += rest
+        if !literal.isEmpty { parts.append(.literal(literal)) }
+        self.parts = parts
+        literalLength = parts.reduce(0) { if case .literal(let text) = $1 { return $0 + text.utf8.count } else { return $0 } }
+    }
+
+    /// The text with each placeholder filled from `values`; an unknown placeholder stays as written.
+    /// Line breaks at either end are dropped: YAML block texts end with one, while a quoted fragment such
+    /// as " (halal saja)" keeps its leading space.
+    func render(_ values: [String: String]) -> String {
+        var text = ""
+        text.reserveCapacity(literalLength + 32 * values.count)
+        for part in parts {
+            switch part {
+            case .literal(let literal): text += literal
+            case .placeholder(let name): text += values[name] ?? "{\(name)}"
+            }
+        }
+        while let last = text.last, last.isNewline { text.removeLast() }
+        while let first = text.first, first.isNewline { text.removeFirst() }
+        return text
     }
 }

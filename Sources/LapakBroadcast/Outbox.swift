@@ -255,7 +255,7 @@ extension Outbox.Session {
             UPDATE broadcast SET repeated_after_crash = repeated_after_crash
                 + (SELECT count(*) FROM outbox o WHERE o.broadcast_id = broadcast.id AND o.state = 'sending')
             WHERE status = 'sending'
-            """)
+            """).execute()
         try db.execute(sql: "UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'sending'",
                        arguments: [Int64(now.timeIntervalSince1970)])
         return db.changesCount

@@ -28,7 +28,7 @@ public struct ReplyOutbox: ReplyStore {
     }
 
     public func undeliveredReplies() async throws -> [OutgoingReply] {
-        let rows = try await database.writer.read { db in
+        let rows = try database.writer.read { db in
             try Row.fetchAll(db, sql: "SELECT id, chat_id, method, parameters, message_of FROM reply_outbox WHERE state = 'pending' ORDER BY id")
         }
         return rows.compactMap { row in
@@ -41,7 +41,8 @@ public struct ReplyOutbox: ReplyStore {
     public func record(_ outcomes: [ReplyOutcome]) async throws {
         guard !outcomes.isEmpty else { return }
         let finishedAt = Int64(now().timeIntervalSince1970)
-        try await database.writer.write { db in
+        // On the calling thread (see LapakUpdateHandler): a few cached updates cost less than a queue hop.
+        try database.writeOnCallingThread { db in
             let statement = try db.cachedStatement(sql: """
                 UPDATE reply_outbox SET state = ?, message_id = ?, error = ?, attempts = attempts + ?, finished_at = ? WHERE id = ?
                 """)

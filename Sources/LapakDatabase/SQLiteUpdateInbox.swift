@@ -33,7 +33,8 @@ public struct SQLiteUpdateInbox: UpdateInbox {
     public func accept(_ updates: [Update], nextOffset: Int64) async throws -> [Update] {
         let receivedAt = Int64(now().timeIntervalSince1970)
         let forgetBefore = receivedAt - Int64(retention)
-        return try await database.writer.write { db in
+        // On the calling thread: one short transaction a batch, cheaper than a hop to the writer queue.
+        return try database.writeOnCallingThread { db in
             var fresh: [Update] = []
             for update in updates {
                 try db.cachedStatement(sql: "INSERT OR IGNORE INTO update_inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)")

@@ -130,7 +130,7 @@ struct BroadcastFeature: BotFeature, BotFeatureServices {
             [button("everyone_button", "all"), button("preview_button", "preview")],
             [button("cancel_inline_button", "cancel")],
         ])
-        if let message {
+        if message != nil {
             try context.editPressedMessage(text, keyboard: keyboard)
         } else {
             try send(text, to: context, keyboard: .inlineKeyboard(keyboard))
