@@ -109,14 +109,17 @@ struct BroadcastScenario {
         throw ProbeError("the bot showed staff no \(name) button within 30 s")
     }
 
+    /// The vendors' chat ids (the staff's preview carries the announcement's text too).
+    private var vendorIDs: ClosedRange<Int64> { Self.firstVendorID...(Self.firstVendorID + Int64(lab.options.recipients) - 1) }
+
     /// Polls the announcement's deliveries until `count` vendors have it (and it stays so), or no progress for a minute.
     private func waitForDeliveries(_ client: EmulatorClient, atLeast count: Int, timeout: Duration) async throws -> Deliveries {
         let start = ContinuousClock.now
-        var last = try await client.deliveries(containing: Self.marker), lastChange = start
+        var last = try await client.deliveries(containing: Self.marker, chats: vendorIDs), lastChange = start
         while last.chats < count, ContinuousClock.now - start < timeout, ContinuousClock.now - lastChange < .seconds(60) {
             try lab.checkBotRunning()
             try await Task.sleep(for: .milliseconds(250))
-            let now = try await client.deliveries(containing: Self.marker)
+            let now = try await client.deliveries(containing: Self.marker, chats: vendorIDs)
             if now.messages != last.messages { lastChange = ContinuousClock.now }
             last = now
         }
