@@ -22,12 +22,12 @@ final class Lab {
 
     /// A new folder under the system's temporary directory.
     init(options: ProbeOptions) throws {
-        self.options = options
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-crowd-\(options.scenario.rawValue)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         guard FileManager.default.isExecutableFile(atPath: options.lapakPath) else {
             throw ProbeError("no lapak binary at \(options.lapakPath): build it with `swift build -c release --product lapak` at the top level, or pass --lapak")
         }
+        self.options = options
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-crowd-\(options.scenario.rawValue)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 
     var databasePath: String { folder.appendingPathComponent("lapak.sqlite").path }
