@@ -34,12 +34,16 @@ struct BroadcastScenario {
 
         let expected = Double(options.recipients + 3 * options.citizenCount) / Self.messagesPerSecond
         let timeout = Duration.seconds(expected * 2 + 120)
+        lab.note("announcement sent off; waiting until half the vendors have it")
         let half = try await waitForDeliveries(client, atLeast: (options.recipients + 1) / 2, timeout: timeout)
         let crowd = Crowd(count: options.citizenCount)
         try await crowd.ask(client)
+        lab.note("\(crowd.citizens.count) citizens asked (\(crowd.updateCount) updates)")
         let end = try await crowd.waitForAnswers(client, idle: .seconds(options.idleLimit), timeout: .seconds(options.answerTimeout),
                                                  interval: .milliseconds(200), alive: lab.checkBotRunning)
+        lab.note("answers: wait ended \(end.rawValue)")
         let delivered = try await waitForDeliveries(client, atLeast: options.recipients, timeout: timeout)
+        lab.note("broadcast delivered to \(delivered.chats) vendors")
         let summary = CrowdSummary(outcomes: try await crowd.outcomes(client))
         let log = try await client.requests()
 
