@@ -7,8 +7,9 @@ import TelegramBotAPI
 ///
 /// - `GET /control/stats`: counters that are cheap to poll (bot messages, chats answered, requests per
 ///   method and status, flood violations, random faults, the emulator's clock in `now_ms`).
-/// - `GET /control/deliveries?contains=TEXT`: how many chats got a bot message containing TEXT, how many
-///   got it more than once, and when the first and the last arrived.
+/// - `GET /control/deliveries?contains=TEXT[&from_chat_id=A&to_chat_id=B]`: how many chats (with ids in
+///   A...B when given) got a bot message containing TEXT, how many got it more than once, and when the
+///   first and the last arrived.
 /// - `POST /control/batch` `{"actions": [{"action": "sendText", ...}, ...]}`: several control actions in
 ///   one request, in order (a crowd writing at once).
 /// - `POST /control/registerUsers` `{"first_id": N, "count": M, "first_name": "Vendor"}` or
@@ -25,7 +26,10 @@ extension BotAPIEmulator {
             guard let text = request.uri.queryParameters["contains"].map({ String($0) }), !text.isEmpty else {
                 return Self.respond(.error(400, "Bad Request: contains is required"))
             }
-            return Self.respond(.ok(await state.deliverySummary(containing: text)))
+            let from = request.uri.queryParameters["from_chat_id"].flatMap { Int64(String($0)) } ?? .min
+            let to = request.uri.queryParameters["to_chat_id"].flatMap { Int64(String($0)) } ?? .max
+            guard from <= to else { return Self.respond(.error(400, "Bad Request: from_chat_id is above to_chat_id")) }
+            return Self.respond(.ok(await state.deliverySummary(containing: text, chats: from...to)))
         }
     }
 
@@ -99,11 +103,12 @@ extension EmulatorState {
         ])
     }
 
-    /// Bot messages containing `text`: chats reached, messages, chats reached twice or more, first and last arrival.
-    func deliverySummary(containing text: String) -> JSONValue {
+    /// Bot messages containing `text` to chats with ids in `range`: chats reached, messages, chats reached
+    /// twice or more, first and last arrival.
+    func deliverySummary(containing text: String, chats range: ClosedRange<Int64>) -> JSONValue {
         var reached = 0, messages = 0, repeated = 0
         var first: Duration?, last: Duration?
-        for record in chats.values {
+        for (id, record) in chats where range.contains(id) {
             var count = 0
             for entry in record.transcript where entry.fromBot && (entry.message.text?.contains(text) ?? false) {
                 count += 1

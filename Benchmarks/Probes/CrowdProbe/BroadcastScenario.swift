@@ -34,12 +34,16 @@ struct BroadcastScenario {
 
         let expected = Double(options.recipients + 3 * options.citizenCount) / Self.messagesPerSecond
         let timeout = Duration.seconds(expected * 2 + 120)
+        lab.note("announcement sent off; waiting until half the vendors have it")
         let half = try await waitForDeliveries(client, atLeast: (options.recipients + 1) / 2, timeout: timeout)
         let crowd = Crowd(count: options.citizenCount)
         try await crowd.ask(client)
+        lab.note("\(crowd.citizens.count) citizens asked (\(crowd.updateCount) updates)")
         let end = try await crowd.waitForAnswers(client, idle: .seconds(options.idleLimit), timeout: .seconds(options.answerTimeout),
                                                  interval: .milliseconds(200), alive: lab.checkBotRunning)
+        lab.note("answers: wait ended \(end.rawValue)")
         let delivered = try await waitForDeliveries(client, atLeast: options.recipients, timeout: timeout)
+        lab.note("broadcast delivered to \(delivered.chats) vendors")
         let summary = CrowdSummary(outcomes: try await crowd.outcomes(client))
         let log = try await client.requests()
 
@@ -109,14 +113,17 @@ struct BroadcastScenario {
         throw ProbeError("the bot showed staff no \(name) button within 30 s")
     }
 
+    /// The vendors' chat ids (the staff's preview carries the announcement's text too).
+    private var vendorIDs: ClosedRange<Int64> { Self.firstVendorID...(Self.firstVendorID + Int64(lab.options.recipients) - 1) }
+
     /// Polls the announcement's deliveries until `count` vendors have it (and it stays so), or no progress for a minute.
     private func waitForDeliveries(_ client: EmulatorClient, atLeast count: Int, timeout: Duration) async throws -> Deliveries {
         let start = ContinuousClock.now
-        var last = try await client.deliveries(containing: Self.marker), lastChange = start
+        var last = try await client.deliveries(containing: Self.marker, chats: vendorIDs), lastChange = start
         while last.chats < count, ContinuousClock.now - start < timeout, ContinuousClock.now - lastChange < .seconds(60) {
             try lab.checkBotRunning()
             try await Task.sleep(for: .milliseconds(250))
-            let now = try await client.deliveries(containing: Self.marker)
+            let now = try await client.deliveries(containing: Self.marker, chats: vendorIDs)
             if now.messages != last.messages { lastChange = ContinuousClock.now }
             last = now
         }

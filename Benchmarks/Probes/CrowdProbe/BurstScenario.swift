@@ -18,8 +18,10 @@ struct BurstScenario {
 
         guard let before = bot.sample() else { throw ProbeError("cannot read /proc/\(bot.pid)") }
         try await crowd.ask(client)
+        lab.note("\(crowd.citizens.count) citizens asked (\(crowd.updateCount) updates)")
         let end = try await crowd.waitForAnswers(client, idle: .seconds(options.idleLimit), timeout: .seconds(options.answerTimeout),
                                                  alive: lab.checkBotRunning)
+        lab.note("answers: wait ended \(end.rawValue)")
         guard let after = bot.sample() else { throw ProbeError("the bot ended during the burst:\n\(bot.stderrTail())") }
         let summary = CrowdSummary(outcomes: try await crowd.outcomes(client))
 

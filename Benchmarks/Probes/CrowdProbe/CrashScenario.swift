@@ -17,6 +17,7 @@ struct CrashScenario {
         let client = try lab.client
         let crowd = Crowd(count: options.citizenCount)
         try await crowd.ask(client)
+        lab.note("\(crowd.citizens.count) citizens asked (\(crowd.updateCount) updates)")
 
         var kills: [(share: Double, answered: Int, atMs: Int64)] = []
         for share in options.killPoints {
@@ -33,10 +34,12 @@ struct CrashScenario {
             lab.bot?.killHard()
             // The emulator's clock right after the bot died: duplicates accepted shortly before were in flight.
             kills.append((share, answered, try await client.stats().nowMs))
+            lab.note("kill -9 with \(answered) citizens answered; restarting the bot")
             try lab.startBot()
         }
         let end = try await crowd.waitForAnswers(client, idle: .seconds(options.idleLimit), timeout: .seconds(options.answerTimeout),
                                                  alive: lab.checkBotRunning)
+        lab.note("answers: wait ended \(end.rawValue)")
         let summary = CrowdSummary(outcomes: try await crowd.outcomes(client))
 
         // A repeated text counts as in flight when its first copy arrived within the window before a kill.

@@ -31,6 +31,12 @@ struct Crowd: Sendable {
         }
     }
 
+    /// The citizens' chat ids.
+    var chatIDs: ClosedRange<Int64> {
+        let ids = citizens.map(\.user.id)
+        return (ids.min() ?? 0)...(ids.max() ?? 0)
+    }
+
     /// Updates pushed: a question and a location per citizen.
     var updateCount: Int { citizens.count * 2 }
 
@@ -57,7 +63,7 @@ struct Crowd: Sendable {
         while true {
             try alive()
             let now = ContinuousClock.now
-            let delivered = try await client.deliveries(containing: Self.rightAnswerMarker)
+            let delivered = try await client.deliveries(containing: Self.rightAnswerMarker, chats: chatIDs)
             if delivered.messages != lastCount {
                 lastCount = delivered.messages
                 lastChange = now

@@ -42,8 +42,15 @@ struct EmulatorClient: Sendable {
     /// Counters that are cheap to poll.
     func stats() async throws -> EmulatorStats { try await get("stats") }
 
-    /// Chats that got a bot message containing `text`.
-    func deliveries(containing text: String) async throws -> Deliveries { try await get("deliveries", ["contains": text]) }
+    /// Chats (with ids in `chats` when given) that got a bot message containing `text`.
+    func deliveries(containing text: String, chats: ClosedRange<Int64>? = nil) async throws -> Deliveries {
+        var query = ["contains": text]
+        if let chats {
+            query["from_chat_id"] = String(chats.lowerBound)
+            query["to_chat_id"] = String(chats.upperBound)
+        }
+        return try await get("deliveries", query)
+    }
 
     /// A chat's messages, both sides, in order.
     func transcript(chatID: Int64) async throws -> [TranscriptEntry] { try await get("transcript", ["chat_id": String(chatID)]) }

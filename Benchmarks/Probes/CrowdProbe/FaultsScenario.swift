@@ -22,8 +22,10 @@ struct FaultsScenario {
         ])
         let crowd = Crowd(count: options.citizenCount)
         try await crowd.ask(client)
+        lab.note("\(crowd.citizens.count) citizens asked (\(crowd.updateCount) updates)")
         let end = try await crowd.waitForAnswers(client, settle: .seconds(5), idle: .seconds(options.idleLimit),
                                                  timeout: .seconds(options.answerTimeout), alive: lab.checkBotRunning)
+        lab.note("answers: wait ended \(end.rawValue)")
         let stats = try await client.stats()
         let _: Discard = try await client.action("randomFaults", ["server_error_rate": 0, "drop_rate": 0])
         let summary = CrowdSummary(outcomes: try await crowd.outcomes(client))

@@ -19,15 +19,16 @@ final class Lab {
     private(set) var botStarts = 0
     /// Extra environment for every bot start.
     var botEnvironment: [String: String] = [:]
+    private let started = ContinuousClock.now
 
     /// A new folder under the system's temporary directory.
     init(options: ProbeOptions) throws {
-        self.options = options
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-crowd-\(options.scenario.rawValue)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         guard FileManager.default.isExecutableFile(atPath: options.lapakPath) else {
             throw ProbeError("no lapak binary at \(options.lapakPath): build it with `swift build -c release --product lapak` at the top level, or pass --lapak")
         }
+        self.options = options
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-crowd-\(options.scenario.rawValue)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 
     var databasePath: String { folder.appendingPathComponent("lapak.sqlite").path }
@@ -47,6 +48,7 @@ final class Lab {
         for file in [sample] + extraCSV {
             try await runLapak(["import", file], name: "import-\(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)")
         }
+        note("registry ready: \(databasePath)")
     }
 
     /// Runs a short `lapak` command to its end; throws unless it exits 0.
@@ -78,6 +80,7 @@ final class Lab {
                 token = String(words[6].prefix { $0 != ")" })
                 guard let url = URL(string: apiURL) else { throw ProbeError("bad emulator URL \(apiURL)") }
                 control = try EmulatorClient(baseURL: url)
+                note("emulator on \(apiURL)")
                 return
             }
             guard !process.hasExited else { throw ProbeError("the emulator ended at start:\n\(process.stderrTail())") }
@@ -107,7 +110,11 @@ final class Lab {
         while ContinuousClock.now < deadline {
             if let bot, bot.hasExited { throw ProbeError("the bot ended at start:\n\(bot.stderrTail())") }
             let stats = try await client.stats()
-            if stats.pollWaiting, stats.pendingUpdates == 0, stats.methods["getUpdates", default: 0] > 0 { return }
+            // A request is recorded when answered, so the waiting long poll itself is seen only as pollWaiting.
+            if stats.pollWaiting, stats.pendingUpdates == 0 {
+                note("bot polling (pid \(bot?.pid ?? 0))")
+                return
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw ProbeError("the bot did not start polling within \(timeout)")
@@ -122,6 +129,7 @@ final class Lab {
 
     /// Stops the bot and the emulator, and removes the folder unless `--keep`.
     func shutdown() async {
+        note("stopping")
         await bot?.stop()
         await emulator?.stop()
         if options.keep {
@@ -129,6 +137,13 @@ final class Lab {
         } else {
             try? FileManager.default.removeItem(at: folder)
         }
+    }
+
+    /// A progress line on standard error ("[  12.3 s] bot idle"), so a long run shows where it is.
+    func note(_ message: String) {
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        FileHandle.standardError.write(Data("[\(Format.fixed(seconds, 1)) s] \(message)\n".utf8))
     }
 
     /// Only what a `lapak` process needs: no LAPAK_* settings of the caller leak into the run.

@@ -45,8 +45,8 @@ struct ProbeOptions: Sendable {
     /// The citizens of this run.
     var citizenCount: Int { citizens ?? (scenario == .faults ? 30 : 200) }
 
-    /// Seconds without a new answer after which the wait ends.
-    var idleLimit: Double { idleSeconds ?? (scenario == .faults ? 30 : 15) }
+    /// Seconds without a new answer after which the wait ends (faults: the bot's retry backoff reaches 30 s).
+    var idleLimit: Double { idleSeconds ?? (scenario == .faults ? 60 : 15) }
 
     /// Seconds the whole wait for answers may take.
     var answerTimeout: Double { timeoutSeconds ?? (scenario == .faults ? 300 : 180) }

@@ -25,10 +25,10 @@ struct Percentiles: Sendable {
 
 /// Number formatting for the human-readable report.
 enum Format {
-    /// "12.3 ms" below ten seconds, "12.34 s" from there on.
+    /// "12.3 ms" below a second, "6.43 s" from there on.
     static func ms(_ value: Double?) -> String {
         guard let value else { return "–" }
-        return value >= 10_000 ? "\(fixed(value / 1000, 2)) s" : "\(fixed(value, 1)) ms"
+        return value >= 1_000 ? "\(fixed(value / 1000, 2)) s" : "\(fixed(value, 1)) ms"
     }
 
     /// `value` with `places` decimals.
