@@ -114,7 +114,10 @@ public struct BotAPIClient: Sendable {
     /// interactive client then waits only for its chat's spacing in the pacer, never for a global slot.
     /// A 429 holds the scope (and bulk, for messages) and is retried up to `maxFloodRetries` times after
     /// the hold; after that it surfaces as `BotAPIError.rejected` with `retryAfter`.
-    public func call(_ method: String, parameters: JSONValue = .object([:]), timeout: Duration? = nil) async throws(BotAPIError) -> JSONValue {
+    /// - Parameter resultFields: when the caller needs only some fields of an object result (the reply
+    ///   sender needs a sent message's `message_id`), only those are converted from the answer.
+    public func call(_ method: String, parameters: JSONValue = .object([:]), timeout: Duration? = nil,
+                     resultFields: Set<String>? = nil) async throws(BotAPIError) -> JSONValue {
         var floodRetries = 0
         var connectRetries = 0
         let body = parameters.serialized()
@@ -130,7 +133,7 @@ public struct BotAPIClient: Sendable {
                     // A 429 to this chat may have arrived while it waited for its spacing.
                     try await waitForHolds(waitsFor)
                 }
-                return try await callOnce(method, body: body, timeout: timeout ?? requestTimeout)
+                return try await callOnce(method, body: body, timeout: timeout ?? requestTimeout, resultFields: resultFields)
             } catch let error {
                 if error.errorCode == 429 { hold(after: error, scope: scope, isMessage: isMessage) }
                 if let retryAfter = error.retryAfter, floodRetries < retryPolicy.maxFloodRetries {
@@ -193,7 +196,7 @@ public struct BotAPIClient: Sendable {
         }
     }
 
-    private func callOnce(_ method: String, body: [UInt8], timeout: Duration) async throws(BotAPIError) -> JSONValue {
+    private func callOnce(_ method: String, body: [UInt8], timeout: Duration, resultFields: Set<String>?) async throws(BotAPIError) -> JSONValue {
         if Task.isCancelled { throw .transport(.cancelledByTask) }
         let response: HTTPResponse
         do {
@@ -204,7 +207,7 @@ public struct BotAPIClient: Sendable {
         }
         let answer: JSONValue
         do {
-            answer = try JSONValue.parse(response.body)
+            answer = try JSONValue.parse(response.body, resultFields: resultFields)
         } catch {
             throw .invalidResponse(method: method, httpStatus: response.status, reason: error.description)
         }

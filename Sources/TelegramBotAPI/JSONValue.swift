@@ -30,6 +30,12 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
 extension JSONValue {
     /// Parses a complete JSON text (any value at top level) from UTF-8 bytes.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+        try parse(bytes, resultFields: nil)
+    }
+
+    /// Parses a Bot API answer, converting only `resultFields` of an object `result` (all of it when nil):
+    /// a sent message's echo is large, and a caller that needs its id should not pay for the rest.
+    static func parse(_ bytes: some Collection<UInt8>, resultFields: Set<String>?) throws(JSONParseError) -> JSONValue {
         var error = json_error_t()
         let root: UnsafeMutablePointer<json_t>? = bytes.withContiguousStorageIfAvailable { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
@@ -47,7 +53,24 @@ extension JSONValue {
             throw JSONParseError(reason: reason, line: Int(error.line), column: Int(error.column))
         }
         defer { json_decref(root) }
-        return JSONValue(borrowing: root)
+        guard let resultFields, root.pointee.type == JSON_OBJECT, let result = json_object_get(root, "result"),
+              result.pointee.type == JSON_OBJECT
+        else { return JSONValue(borrowing: root) }
+        var members: [String: JSONValue] = [:]
+        var iterator = json_object_iter(root)
+        while let current = iterator {
+            if let key = json_object_iter_key(current).map({ String(cString: $0) }), key != "result",
+               let value = json_object_iter_value(current) {
+                members[key] = JSONValue(borrowing: value)
+            }
+            iterator = json_object_iter_next(root, current)
+        }
+        var kept: [String: JSONValue] = [:]
+        for field in resultFields {
+            if let value = json_object_get(result, field) { kept[field] = JSONValue(borrowing: value) }
+        }
+        members["result"] = .object(kept)
+        return .object(members)
     }
 
     /// Parses a complete JSON text from a string.

@@ -180,7 +180,7 @@ public struct ReplySender: Sendable {
                 if client.floodHoldDeadline(.chat(reply.chatID)) != nil {
                     try await cancelWhenGracefulShutdown { [client] in try await client.waitUntilChatIsFree(reply.chatID) }
                 }
-                let result = try await client.call(reply.method, parameters: reply.parameters)
+                let result = try await client.call(reply.method, parameters: reply.parameters, resultFields: ["message_id"])
                 let messageID = result["message_id"]?.int64Value.map { Int($0) }
                 return ReplyOutcome(id: reply.id, status: .sent, messageID: messageID, attempts: attempts)
             } catch let failure as BotAPIError {
