@@ -42,7 +42,9 @@ extension BotAPIEmulator {
         } catch {
             return .error(400, "Bad Request: can't read the request: \(error)")
         }
-        return await state.answerWithRandomFaults(method: method, parameters: parameters)
+        return await EmulatorState.$arrival.withValue(state.clock.now) {
+            await state.answerWithRandomFaults(method: method, parameters: parameters)
+        }
     }
 
     /// The call's parameters from a JSON body, a form-encoded body or the query string, as Telegram accepts all three.

@@ -70,7 +70,7 @@ extension EmulatorState {
     /// The retry_after to announce and the scope it holds when this message would break a limit; nil when
     /// it may pass (it is then counted against every limit).
     func floodCheck(chatID: Int64?, bulk: Bool) -> (retryAfter: Int, scope: FloodScope)? {
-        let now = clock.now
+        let now = Self.arrival ?? clock.now
         recentSends.removeAll { now - $0 >= .seconds(1) }
         var bucket: (tokens: Double, updated: Duration)?
         if let chatID, let rate = limits.perChatPerSecond {

@@ -27,13 +27,18 @@ struct EmulatorAnswer: Sendable {
 let sendingMethods: Set<String> = ["sendMessage", "sendLocation", "sendVenue", "editMessageText", "editMessageReplyMarkup"]
 
 extension EmulatorState {
+    /// When the request being answered reached the server. Telegram counts its limits at arrival; a
+    /// request that waited for the emulator's state (behind a control call scanning every chat) must not
+    /// be counted later, closer to the next one, than it arrived.
+    @TaskLocal static var arrival: Duration?
+
     /// Answers one Bot API call as Telegram would, applying injected faults and flood limits first.
     ///
     /// A request whose scope (its chat, bulk for a bulk send, or its method when it has no chat) is under
     /// a retry_after penalty is refused again; an injected 429 penalizes the request's scopes.
     func answer(method: String, parameters: JSONValue) async -> EmulatorAnswer {
         let chatID = parameters["chat_id"]?.int64Value
-        let now = clock.now
+        let now = Self.arrival ?? clock.now
         let bulk = isBulk(method: method, chatID: chatID)
         let scopes = floodScopes(method: method, chatID: chatID, bulk: bulk)
         if let penalty = activePenalty(scopes) {

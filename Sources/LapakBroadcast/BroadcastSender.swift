@@ -89,11 +89,15 @@ public struct BroadcastSender: Service {
         logger.info("Broadcast sending", metadata: ["broadcast": "\(broadcast.id)", "recipients": "\(broadcast.recipients)"])
         var lastProgress = clock.now
         await observer.progress(of: broadcast, try await outbox.counts(of: broadcast.id))
+        var latest = broadcast
         try await withThrowingTaskGroup(of: Void.self) { group in
             var inFlight = 0
             while !Task.isShuttingDownGracefully {
                 try Task.checkCancellation()
-                guard try await outbox.broadcast(broadcast.id)?.status == .sending else { break }  // stopped by staff
+                // Read afresh each pass: staff may have stopped it, and its progress message (a reply delivered
+                // after the handler's commit) may have got its message id since the last pass.
+                guard let current = try await outbox.broadcast(broadcast.id), current.status == .sending else { break }  // stopped by staff
+                latest = current
                 let due = try await outbox.dueEntries(of: broadcast.id, now: now(), limit: 64)
                 if due.isEmpty {
                     if inFlight > 0 {
@@ -127,7 +131,7 @@ public struct BroadcastSender: Service {
                     sentThisPass += 1
                     if clock.now - lastProgress >= configuration.progressInterval {
                         lastProgress = clock.now
-                        await observer.progress(of: broadcast, try await outbox.counts(of: broadcast.id))
+                        await observer.progress(of: latest, try await outbox.counts(of: broadcast.id))
                     }
                 }
                 if sentThisPass == 0 { try await clock.sleep(for: .milliseconds(50)) }  // every due chat is busy right now

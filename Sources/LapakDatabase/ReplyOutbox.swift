@@ -23,8 +23,10 @@ public struct ReplyOutbox: ReplyStore {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO reply_outbox (update_id, chat_id, method, parameters, message_of, created_at) VALUES (?, ?, ?, ?, ?, ?)
             """)
-        try statement.execute(arguments: [updateID, chatID, request.method, request.parameters.serializedString(), messageOf, createdAt])
-        return OutgoingReply(id: db.lastInsertedRowID, chatID: chatID, method: request.method, parameters: request.parameters, messageOf: messageOf)
+        let json = request.parameters.serializedString()
+        try statement.execute(arguments: [updateID, chatID, request.method, json, messageOf, createdAt])
+        return OutgoingReply(id: db.lastInsertedRowID, chatID: chatID, method: request.method, parameters: request.parameters,
+                             messageOf: messageOf, body: Array(json.utf8))
     }
 
     public func undeliveredReplies() async throws -> [OutgoingReply] {

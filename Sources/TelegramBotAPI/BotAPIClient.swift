@@ -116,11 +116,13 @@ public struct BotAPIClient: Sendable {
     /// the hold; after that it surfaces as `BotAPIError.rejected` with `retryAfter`.
     /// - Parameter resultFields: when the caller needs only some fields of an object result (the reply
     ///   sender needs a sent message's `message_id`), only those are converted from the answer.
-    public func call(_ method: String, parameters: JSONValue = .object([:]), timeout: Duration? = nil,
+    /// - Parameter body: `parameters` already serialized, when the caller has them so (the reply outbox
+    ///   stores each reply's JSON once).
+    public func call(_ method: String, parameters: JSONValue = .object([:]), body serializedBody: [UInt8]? = nil, timeout: Duration? = nil,
                      resultFields: Set<String>? = nil) async throws(BotAPIError) -> JSONValue {
         var floodRetries = 0
         var connectRetries = 0
-        let body = parameters.serialized()
+        let body = serializedBody ?? parameters.serialized()
         let isMessage = Self.messageMethods.contains(method)
         let scope = Self.floodScope(method: method, parameters: parameters)
         // The bulk copy's messages also wait for bulk: a broadcast 429 may be the broadcasting budget.

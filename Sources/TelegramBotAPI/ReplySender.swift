@@ -18,13 +18,16 @@ public struct OutgoingReply: Sendable, Hashable {
     /// An earlier reply whose `message_id`, once sent, fills this request's `message_id` (an edit of a
     /// message produced by the same handler).
     public var messageOf: Int64?
+    /// `parameters` serialized, when the outbox already did it (so it is not done twice).
+    public var body: [UInt8]?
 
-    public init(id: Int64, chatID: Int64, method: String, parameters: JSONValue, messageOf: Int64? = nil) {
+    public init(id: Int64, chatID: Int64, method: String, parameters: JSONValue, messageOf: Int64? = nil, body: [UInt8]? = nil) {
         self.id = id
         self.chatID = chatID
         self.method = method
         self.parameters = parameters
         self.messageOf = messageOf
+        self.body = body
     }
 }
 
@@ -118,6 +121,7 @@ public struct ReplySender: Sendable {
                     continue
                 }
                 request.parameters = request.parameters.setting("message_id", to: .int(Int64(messageID)))
+                request.body = nil
             }
             guard let outcome = await deliver(request) else { break }  // shutting down: left for the next start
             if let messageID = outcome.messageID { sentMessages[reply.id] = messageID }
@@ -180,7 +184,7 @@ public struct ReplySender: Sendable {
                 if client.floodHoldDeadline(.chat(reply.chatID)) != nil {
                     try await cancelWhenGracefulShutdown { [client] in try await client.waitUntilChatIsFree(reply.chatID) }
                 }
-                let result = try await client.call(reply.method, parameters: reply.parameters, resultFields: ["message_id"])
+                let result = try await client.call(reply.method, parameters: reply.parameters, body: reply.body, resultFields: ["message_id"])
                 let messageID = result["message_id"]?.int64Value.map { Int($0) }
                 return ReplyOutcome(id: reply.id, status: .sent, messageID: messageID, attempts: attempts)
             } catch let failure as BotAPIError {

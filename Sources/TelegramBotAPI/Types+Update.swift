@@ -139,15 +139,28 @@ public struct Update: JSONCodable, Hashable {
         case unhandled(kind: String)
     }
 
-    public var updateID: Int64
-    public var content: Content
+    public var updateID: Int64 { didSet { source = nil } }
+    public var content: Content { didSet { source = nil } }
+    /// The JSON the update was read from: `json` returns it as received instead of building it again
+    /// (the update inbox stores every update). Not part of equality.
+    private var source: JSONValue?
 
     public init(updateID: Int64, content: Content) {
         self.updateID = updateID
         self.content = content
     }
 
+    public static func == (lhs: Update, rhs: Update) -> Bool {
+        lhs.updateID == rhs.updateID && lhs.content == rhs.content
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(updateID)
+        hasher.combine(content)
+    }
+
     public init(json: JSONValue) throws(JSONDecodingError) {
+        source = json
         let fields = try JSONFieldReader(json, type: "Update")
         updateID = try fields.int64("update_id")
         if fields.members["message"] != nil {
@@ -163,6 +176,7 @@ public struct Update: JSONCodable, Hashable {
     }
 
     public var json: JSONValue {
+        if let source { return source }
         var object = JSONObjectBuilder()
         object.set("update_id", updateID)
         switch content {
