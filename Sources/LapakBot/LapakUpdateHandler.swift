@@ -53,6 +53,7 @@ public struct LapakUpdateHandler: UpdateHandler {
     let sender: ReplySender
     let botUsername: String?
     let now: @Sendable () -> Date
+    let commits: GroupCommit
 
     public init(texts: LanguagePack, matcher: IntentMatcher, registry: Registry, settings: ConversationSettings, sender: ReplySender,
                 botUsername: String?, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
@@ -63,6 +64,7 @@ public struct LapakUpdateHandler: UpdateHandler {
         self.sender = sender
         self.botUsername = botUsername
         self.now = now
+        self.commits = GroupCommit(database: registry.database)
     }
 
     /// What is wrong between the command menu and the routes (empty when they agree).
@@ -76,18 +78,15 @@ public struct LapakUpdateHandler: UpdateHandler {
 
     public func handle(_ update: Update) async throws {
         let moment = now()
-        let replies: [OutgoingReply]
-        do {
-            // Written on the calling thread: the transaction takes a fraction of a millisecond, less than the
-            // hop to GRDB's writer queue and back would cost. A busy writer makes this thread wait that long.
-            replies = try registry.database.writeOnCallingThread { db in try self.run(update, at: moment, in: db) }
-        } catch {
-            // Nothing of the handler was committed. Say sorry rather than leave the user waiting, and mark the
+        // One transaction for the handler's changes, its replies and the handled mark, shared (group
+        // commit) with the updates of other chats handled at the same moment.
+        let replies = try await commits.run({ db in try self.run(update, at: moment, in: db) }, recover: { error, db in
+            // Nothing of the handler was kept. Say sorry rather than leave the user waiting, and mark the
             // update handled so that a handler bug cannot loop on it after every restart.
-            bot.logger.error("Handling an update failed; the user is told to try again",
-                             metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
-            replies = try registry.database.writeOnCallingThread { db in try self.apologise(for: update, at: moment, in: db) }
-        }
+            self.bot.logger.error("Handling an update failed; the user is told to try again",
+                                  metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
+            return try self.apologise(for: update, at: moment, in: db)
+        })
         await sender.deliver(replies)
     }
 
