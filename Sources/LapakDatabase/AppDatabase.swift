@@ -31,6 +31,9 @@ public struct AppDatabase: Sendable {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
+        // Handlers write on the calling thread and the search reads there too; few readers are ever busy at
+        // once, and each keeps its own page cache: two keep the resident memory of a crowd lower.
+        configuration.maximumReaderCount = 2
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try registerFunctions(db)
