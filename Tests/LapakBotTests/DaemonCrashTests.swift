@@ -65,6 +65,54 @@ struct DaemonCrashTests {
         await emulator.stop()
     }
 
+    @Test("kill -9 in the middle of a crowd of citizens, restart: everyone gets the katering answer; only requests in flight repeat")
+    func killNineDuringACrowd() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
+        let emulator = BotAPIEmulator(configuration: EmulatorConfiguration(), logger: Logger(label: "emulator"))
+        try await emulator.start()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-kill9-crowd-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("lapak.sqlite").path
+        let database = try AppDatabase.open(path: path)
+        let taxonomy = try CategoryTaxonomy.load(from: ResourceLocator.locate()!.intentsDirectory.appendingPathComponent("categories.yml"))
+        _ = try await Registry(database: database, taxonomy: taxonomy, timeZone: .gmt).upsertAll(BotSearchTests.registry)
+        let environment = [
+            "LAPAK_TELEGRAM_TOKEN": emulator.token, "LAPAK_TELEGRAM_API_URL": emulator.apiURL, "LAPAK_DATABASE_PATH": path,
+            "LAPAK_TELEGRAM_POLL_TIMEOUT": "2", "LAPAK_LOG_LEVEL": "warning",
+        ]
+        let citizens = (0..<60).map { User(id: 8_000 + Int64($0), firstName: "Warga \($0)", languageCode: "id") }
+        let here = BotSearchTests.here
+
+        let first = try Self.launch(environment)
+        for citizen in citizens { await emulator.state.sendText(from: citizen, "katering terdekat") }
+        for citizen in citizens { await emulator.state.sendLocation(from: citizen, latitude: here.latitude, longitude: here.longitude) }
+        try await Self.waitUntil(timeout: .seconds(30)) { await emulator.state.deliveries(containing: "Bagikan lokasi").count >= 10 }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal)
+        let answeredBeforeRestart = await emulator.state.deliveries(containing: "Katering terdekat").count
+
+        let second = try Self.launch(environment)
+        try await Self.waitUntil(timeout: .seconds(60)) { await emulator.state.deliveries(containing: "Katering terdekat").count == citizens.count }
+        try await Task.sleep(for: .milliseconds(500))
+        kill(second.processIdentifier, SIGTERM)
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 0)
+
+        #expect(answeredBeforeRestart < citizens.count, "the kill came too late to test anything")
+        var repeated = 0
+        for citizen in citizens {
+            let texts = await emulator.state.botMessages(chatID: citizen.id).compactMap(\.text)
+            #expect(texts.contains { $0.contains("Katering terdekat") }, "\(citizen.firstName) got no answer")
+            #expect(!texts.contains { $0.contains("Usaha terdekat") }, "\(citizen.firstName) got a search for any kind")
+            repeated += texts.count - 3  // the question's answer, "Lokasi diterima", the results
+        }
+        // Only a request in flight at the kill (sent, its outcome not yet recorded) can go out again:
+        // at most one per chat being answered at once (handlers.concurrency, 16).
+        #expect(repeated >= 0 && repeated <= 16, "\(repeated) messages repeated")
+        await emulator.stop()
+    }
+
     static func launch(_ environment: [String: String]) throws -> Process {
         let process = Process()
         process.executableURL = CommandLineTests.binary
