@@ -64,7 +64,7 @@ public struct LapakUpdateHandler: UpdateHandler {
         self.sender = sender
         self.botUsername = botUsername
         self.now = now
-        self.commits = GroupCommit(database: registry.database)
+        self.commits = registry.database.commits
     }
 
     /// What is wrong between the command menu and the routes (empty when they agree).

@@ -10,9 +10,13 @@ public struct AppDatabase: Sendable {
     /// The pool (a file in WAL mode) or queue (in memory) all reads and writes go through.
     public let writer: any DatabaseWriter
 
+    /// Short write transactions that arrive together share one commit (handlers, reply outcomes).
+    public let commits: GroupCommit
+
     /// Wraps `writer` and migrates it to the current schema.
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
+        self.commits = GroupCommit(writer: writer)
         try Self.migrator.migrate(writer)
     }
 

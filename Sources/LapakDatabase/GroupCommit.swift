@@ -29,13 +29,13 @@ public final class GroupCommit: Sendable {
         var nextID: UInt64 = 0
     }
 
-    private let database: AppDatabase
+    private let writer: any DatabaseWriter
     private let maxBatch: Int
     private let state = Mutex(State())
 
-    /// Group commits into `database`, at most `maxBatch` units a transaction.
-    public init(database: AppDatabase, maxBatch: Int = 64) {
-        self.database = database
+    /// Group commits into `writer`, at most `maxBatch` units a transaction.
+    public init(writer: any DatabaseWriter, maxBatch: Int = 64) {
+        self.writer = writer
         self.maxBatch = max(1, maxBatch)
     }
 
@@ -83,7 +83,7 @@ public final class GroupCommit: Sendable {
         var outcomes: [Result<any Sendable, any Error>] = []
         if !batch.isEmpty {
             do {
-                try database.writeOnCallingThread { db in
+                try writeOnCallingThread { db in
                     outcomes = batch.map { Self.run($0, in: db) }
                 }
             } catch {
@@ -105,6 +105,11 @@ public final class GroupCommit: Sendable {
             return wake
         }
         for (waker, signal) in wake { waker.resume(returning: signal) }
+    }
+
+    /// The batch's transaction on the leader's own thread (the synchronous `write`, not the async one).
+    private func writeOnCallingThread(_ updates: (Database) throws -> Void) throws {
+        try writer.write(updates)
     }
 
     private static func run(_ unit: Unit, in db: Database) -> Result<any Sendable, any Error> {
