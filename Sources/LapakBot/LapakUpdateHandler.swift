@@ -55,6 +55,7 @@ public struct LapakUpdateHandler: UpdateHandler {
     let now: @Sendable () -> Date
     let commits: GroupCommit
 
+    /// The handler with its routes built from every feature; replies leave through `sender`.
     public init(texts: LanguagePack, matcher: IntentMatcher, registry: Registry, settings: ConversationSettings, sender: ReplySender,
                 botUsername: String?, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.bot = Bot(texts: texts, matcher: matcher, taxonomy: registry.taxonomy, settings: settings, logger: logger)

@@ -12,6 +12,7 @@ public struct ReplyOutbox: ReplyStore {
     private let database: AppDatabase
     private let now: @Sendable () -> Date
 
+    /// The outbox in `database`; `now` stamps delivery times.
     public init(database: AppDatabase, now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.now = now

@@ -9,6 +9,7 @@ public struct BotRequest: Sendable, Hashable {
     /// Its parameters, a JSON object.
     public var parameters: JSONValue
 
+    /// A request of `method` with `parameters`.
     public init(method: String, parameters: JSONValue) {
         self.method = method
         self.parameters = parameters

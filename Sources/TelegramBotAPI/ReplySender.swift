@@ -21,6 +21,7 @@ public struct OutgoingReply: Sendable, Hashable {
     /// `parameters` serialized, when the outbox already did it (so it is not done twice).
     public var body: [UInt8]?
 
+    /// A reply as written to the outbox.
     public init(id: Int64, chatID: Int64, method: String, parameters: JSONValue, messageOf: Int64? = nil, body: [UInt8]? = nil) {
         self.id = id
         self.chatID = chatID
@@ -50,6 +51,7 @@ public struct ReplyOutcome: Sendable, Hashable {
     /// How many requests it took.
     public var attempts: Int
 
+    /// An outcome of the reply `id`.
     public init(id: Int64, status: Status, messageID: Int? = nil, error: String? = nil, attempts: Int) {
         self.id = id
         self.status = status
@@ -83,6 +85,7 @@ public struct ReplySender: Sendable {
         /// The waits between attempts.
         public var backoff: Backoff
 
+        /// Retries until `deadline` after the first attempt, waiting `backoff` between attempts.
         public init(deadline: Duration = .seconds(120), backoff: Backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(10))) {
             self.deadline = deadline
             self.backoff = backoff
