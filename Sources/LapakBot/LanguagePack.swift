@@ -14,6 +14,13 @@ public enum Language: String, Sendable, CaseIterable, Hashable {
     }
 }
 
+extension UserPreferenceStore.Session {
+    /// The language the user chose with /bahasa, if any, inside the caller's transaction.
+    func chosenLanguage(of userID: Int64) throws -> Language? {
+        try language(of: userID).flatMap(Language.init(rawValue:))
+    }
+}
+
 extension UserPreferenceStore {
     /// The language the user chose with /bahasa, if any.
     func chosenLanguage(of userID: Int64) async throws -> Language? {

@@ -128,7 +128,7 @@ public struct LapakUpdateHandler: UpdateHandler {
         case .unhandled:
             return nil
         }
-        let chosen = try UserPreferenceStore(database: registry.database).session(db).language(of: user.id).flatMap(Language.init(rawValue:))
+        let chosen = try UserPreferenceStore(database: registry.database).session(db).chosenLanguage(of: user.id)
         return BotContext(updateID: update.updateID, chatID: chatID, user: user, language: chosen ?? Language(telegramLanguageCode: user.languageCode),
                           message: message, callbackQuery: query, now: moment, isStaff: bot.settings.staffIDs.contains(user.id),
                           registry: registry, outbox: outbox, routes: router, db: db)

@@ -112,10 +112,6 @@ public struct Outbox: Sendable {
         try await database.writer.write { try session($0).start(announcement, now: now, clearingDialogOf: userID, handling: updateID) }
     }
 
-    /// Remembers the staff message that shows the broadcast's progress.
-    public func setProgressMessage(_ messageID: Int, of broadcastID: Int64) async throws {
-        try await database.writer.write { try session($0).setProgressMessage(messageID, of: broadcastID) }
-    }
 
     // MARK: - The sender's bookkeeping
 
@@ -244,10 +240,6 @@ extension Outbox.Session {
         try db.cachedStatement(sql: "UPDATE broadcast SET progress_reply_id = ? WHERE id = ?").execute(arguments: [replyID, broadcastID])
     }
 
-    /// `setProgressMessage(_:of:)` inside the caller's transaction.
-    public func setProgressMessage(_ messageID: Int, of broadcastID: Int64) throws {
-        try db.cachedStatement(sql: "UPDATE broadcast SET progress_message_id = ? WHERE id = ?").execute(arguments: [messageID, broadcastID])
-    }
 
     /// `recoverInterrupted(now:)` inside the caller's transaction.
     public func recoverInterrupted(now: Date = Date()) throws -> Int {

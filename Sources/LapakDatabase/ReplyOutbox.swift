@@ -65,15 +65,6 @@ public struct ReplyOutbox: ReplyStore {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT message_id FROM reply_outbox WHERE id = ? AND state = 'sent'"), arguments: [id])
     }
 
-    /// How many replies ended in each state (tests, diagnostics).
-    public func counts() async throws -> [String: Int] {
-        try await database.writer.read { db in
-            var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) FROM reply_outbox GROUP BY state") { counts[row[0]] = row[1] }
-            return counts
-        }
-    }
-
     /// Forgets delivered replies finished before `cutoff` (seconds since 1970), inside the caller's transaction.
     static func forgetFinished(before cutoff: Int64, in db: Database) throws {
         try db.cachedStatement(sql: "DELETE FROM reply_outbox WHERE finished_at < ?").execute(arguments: [cutoff])

@@ -53,24 +53,15 @@ extension JSONValue {
             throw JSONParseError(reason: reason, line: Int(error.line), column: Int(error.column))
         }
         defer { json_decref(root) }
-        guard let resultFields, root.pointee.type == JSON_OBJECT, let result = json_object_get(root, "result"),
-              result.pointee.type == JSON_OBJECT
-        else { return JSONValue(borrowing: root) }
-        var members: [String: JSONValue] = [:]
-        var iterator = json_object_iter(root)
-        while let current = iterator {
-            if let key = json_object_iter_key(current).map({ String(cString: $0) }), key != "result",
-               let value = json_object_iter_value(current) {
-                members[key] = JSONValue(borrowing: value)
+        // Prune the result in jansson's tree before it is converted: one conversion path for every answer.
+        if let resultFields, root.pointee.type == JSON_OBJECT, let result = json_object_get(root, "result"),
+           result.pointee.type == JSON_OBJECT, let pruned = json_object() {
+            for field in resultFields {
+                if let value = json_object_get(result, field) { json_object_set(pruned, field, value) }
             }
-            iterator = json_object_iter_next(root, current)
+            json_object_set_new(root, "result", pruned)
         }
-        var kept: [String: JSONValue] = [:]
-        for field in resultFields {
-            if let value = json_object_get(result, field) { kept[field] = JSONValue(borrowing: value) }
-        }
-        members["result"] = .object(kept)
-        return .object(members)
+        return JSONValue(borrowing: root)
     }
 
     /// Parses a complete JSON text from a string.

@@ -38,7 +38,7 @@ public final class BotContext {
     let preferences: UserPreferenceStore.Session
     /// Announcements inside this update's transaction.
     let outbox: Outbox.Session
-    /// The transaction itself, for stores without a session.
+    /// The transaction the replies are written into.
     let db: Database
     /// The bot's routes, so one feature can resume another's dialog.
     let routes: BotRouter
@@ -112,7 +112,7 @@ public final class BotContext {
     /// The language to write in to someone who is not the sender (staff, an owner): their choice, else
     /// Indonesian.
     func replyLanguage(of userID: Int64) throws -> Language {
-        try preferences.language(of: userID).flatMap(Language.init(rawValue:)) ?? .indonesian
+        try preferences.chosenLanguage(of: userID) ?? .indonesian
     }
 
     /// Asks the question of the dialog `state` again (whichever feature owns it).

@@ -103,7 +103,7 @@ struct BroadcastFeature: BotFeature, BotFeatureServices {
     }
 
     private func saveBroadcast(_ draft: BroadcastDraft, _ context: BotContext) throws {
-        try context.conversations.setState(DialogState.composingBroadcast(draft).json, of: context.user.id, handling: context.updateID)
+        try context.conversations.setState(DialogState.composingBroadcast(draft).json, of: context.user.id, handling: nil)
     }
 
     /// The audience panel: filters as buttons, the recipient count live; edited in place when `editing`.
@@ -200,7 +200,7 @@ struct BroadcastFeature: BotFeature, BotFeatureServices {
             return try sendBroadcast(draft, confirmation: message, context)
         case "cancel":
             try context.answer()
-            try context.conversations.setState(nil, of: context.user.id, handling: context.updateID)
+            try context.conversations.setState(nil, of: context.user.id, handling: nil)
             return try send(texts.text("broadcast_cancelled", language), to: context, keyboard: mainKeyboard(language))
         default:
             throw StaleButton()
@@ -233,7 +233,7 @@ struct BroadcastFeature: BotFeature, BotFeatureServices {
                                         text: renderAnnouncement(draft.text ?? "", html: draft.html), audience: draft.audience,
                                         rsvpLabel: draft.rsvp ? texts.text("rsvp_button", .indonesian) : nil)
         // The draft is cleared in the same transaction that writes the outbox: a redelivered "Kirim" cannot send twice.
-        let broadcast = try context.outbox.start(announcement, now: context.now, clearingDialogOf: context.user.id, handling: context.updateID)
+        let broadcast = try context.outbox.start(announcement, now: context.now, clearingDialogOf: context.user.id, handling: nil)
         logger.info("Broadcast created", metadata: ["broadcast": "\(broadcast.id)", "recipients": "\(broadcast.recipients)",
                                                      "staff_id": "\(context.user.id)"])
         if confirmation != nil { try context.editPressedKeyboard(nil) }
@@ -259,7 +259,7 @@ struct BroadcastFeature: BotFeature, BotFeatureServices {
             return
         }
         let name = [context.user.firstName, context.user.lastName].compactMap { $0 }.joined(separator: " ")
-        switch try context.outbox.rsvp(id, userID: context.user.id, name: name, now: context.now, handling: context.updateID) {
+        switch try context.outbox.rsvp(id, userID: context.user.id, name: name, now: context.now, handling: nil) {
         case .recorded: try context.answer(texts.text("rsvp_recorded", language), alert: true)
         case .alreadyRecorded: try context.answer(texts.text("rsvp_already", language))
         case .notInvited: throw StaleButton()

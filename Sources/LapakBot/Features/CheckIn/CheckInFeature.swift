@@ -84,7 +84,7 @@ struct CheckInFeature: BotFeature, BotFeatureServices {
     func askCheckInLocation(businessID: Int64, _ context: BotContext) throws {
         guard let business = try context.registry.business(id: businessID) else { return }
         try context.conversations.setState(DialogState.awaitingCheckInLocation(businessID: businessID).json, of: context.user.id,
-                                         handling: context.updateID)
+                                         handling: nil)
         let language = context.language
         try send(texts.text("ask_checkin_location", language, ["name": HTML.escape(business.name)]), to: context,
                        keyboard: .replyKeyboard(ReplyKeyboardMarkup(keyboard: [
@@ -109,7 +109,7 @@ struct CheckInFeature: BotFeature, BotFeatureServices {
                                                  liveUntil: live?.until,
                                                  liveMessage: live.map { LiveMessage(chatID: context.chatID, messageID: $0.messageID) }, now: moment)
         } catch let error as RegistryError {
-            try context.conversations.setState(nil, of: context.user.id, handling: context.updateID)
+            try context.conversations.setState(nil, of: context.user.id, handling: nil)
             let key: String
             switch error {
             case .notActive: key = "business_not_active"
@@ -118,7 +118,7 @@ struct CheckInFeature: BotFeature, BotFeatureServices {
             }
             return try send(texts.text(key, language, ["name": HTML.escape(business.name)]), to: context, keyboard: mainKeyboard(language))
         }
-        try context.conversations.setState(nil, of: context.user.id, handling: context.updateID)
+        try context.conversations.setState(nil, of: context.user.id, handling: nil)
         let view = resultsView(language, context)
         let midnight = context.registry.endOfDay(after: moment)
         let key = live == nil ? "checked_in" : checkIn.endsAt < midnight ? "checked_in_live" : "checked_in_live_all_day"

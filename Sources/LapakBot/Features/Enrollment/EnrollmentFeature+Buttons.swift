@@ -55,14 +55,14 @@ extension EnrollmentFeature {
             return try ask(draft, context)
         case ("cancel", _):
             try context.answer()
-            try context.conversations.setState(nil, of: context.user.id, handling: context.updateID)
+            try context.conversations.setState(nil, of: context.user.id, handling: nil)
             return try send(texts.text("enrollment_cancelled", language), to: context, keyboard: mainKeyboard(language))
         case ("l", .offeringLink):
             try context.answer()
             if let id = argument.flatMap(Int64.init), draft.linkCandidates.contains(id), let phone = draft.phone {
                 let linked = try context.registry.link([id], phone: phone, to: context.user.id, now: context.now)
                 guard !linked.isEmpty else { return try send(texts.text("link_failed", language), to: context) }
-                try context.conversations.setState(nil, of: context.user.id, handling: context.updateID)
+                try context.conversations.setState(nil, of: context.user.id, handling: nil)
                 return try send(bot.myBusiness.linkedText(linked, language), to: context, keyboard: mainKeyboard(language))
             }
             guard argument == "none" else { return }
@@ -88,7 +88,7 @@ extension EnrollmentFeature {
             Business(registryID: "", name: name, category: category, mode: mode, location: draft.location, kelurahan: kelurahan,
                      phone: phone),
             owner: context.user.id, halalClaimed: draft.halal == .yes, now: context.now)
-        try context.conversations.setState(nil, of: context.user.id, handling: context.updateID)
+        try context.conversations.setState(nil, of: context.user.id, handling: nil)
         logger.info("Business enrolled", metadata: ["business": "\(business.registryID)", "mode": "\(mode.rawValue)"])
         try context.editPressedKeyboard(nil)
         let key = mode == .menetap ? "enrolled_fixed" : "enrolled_mobile"

@@ -56,7 +56,7 @@ struct EnrollmentFeature: BotFeature, BotFeatureServices {
     // MARK: - Steps
 
     func save(_ draft: EnrollmentDraft, _ context: BotContext) throws {
-        try context.conversations.setState(DialogState.enrolling(draft).json, of: context.user.id, handling: context.updateID)
+        try context.conversations.setState(DialogState.enrolling(draft).json, of: context.user.id, handling: nil)
     }
 
     /// Asks the draft's current step with the keyboard that answers it.

@@ -179,7 +179,7 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
     func askEdit(businessID: Int64, field: EditableField, _ context: BotContext) throws {
         guard let business = try context.registry.business(id: businessID) else { return }
         try context.conversations.setState(DialogState.editing(businessID: businessID, field: field).json, of: context.user.id,
-                                         handling: context.updateID)
+                                         handling: nil)
         let language = context.language
         let cancelRow = [KeyboardButton(text: texts.text("cancel_button", language))]
         switch field {
@@ -246,7 +246,7 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
            business.ownerTelegramID == context.user.id || context.isStaff {
             return business
         }
-        try context.conversations.setState(nil, of: context.user.id, handling: context.updateID)
+        try context.conversations.setState(nil, of: context.user.id, handling: nil)
         try send(texts.text("button_expired", context.language), to: context, keyboard: mainKeyboard(context.language))
         return nil
     }
@@ -254,7 +254,7 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
     /// Stores a change, ends the edit dialog and shows the updated card.
     private func saved(_ business: Business, _ context: BotContext) throws {
         let stored = try context.registry.update(business, now: context.now)
-        try context.conversations.setState(nil, of: context.user.id, handling: context.updateID)
+        try context.conversations.setState(nil, of: context.user.id, handling: nil)
         try send(texts.text("saved", context.language), to: context, keyboard: mainKeyboard(context.language))
         try send(try card(of: stored, context.language, context), to: context, keyboard: .inlineKeyboard(cardKeyboard(stored, context.language)))
     }
@@ -271,7 +271,7 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
             return try send(texts.text(key, language, ["phone": HTML.escape(phone)]), to: context, keyboard: mainKeyboard(language))
         }
         try context.conversations.setState(DialogState.linking(phone: phone, candidates: unowned.prefix(5).map(\.id)).json, of: context.user.id,
-                                         handling: context.updateID)
+                                         handling: nil)
         try send(texts.text("phone_received", language), to: context, keyboard: mainKeyboard(language))
         try bot.enrollment.offerLink(Array(unowned.prefix(5)), prefix: "", context)
     }
@@ -282,14 +282,14 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
         let language = context.language
         try context.answer()
         if argument == "none" {
-            try context.conversations.setState(nil, of: context.user.id, handling: context.updateID)
+            try context.conversations.setState(nil, of: context.user.id, handling: nil)
             return try send(texts.text("not_linked", language), to: context, keyboard: mainKeyboard(language))
         }
         guard let id = Int64(argument), candidates.contains(id) else { throw StaleButton() }
         let linked = try context.registry.link([id], phone: phone, to: context.user.id, now: context.now)
         let remaining = candidates.filter { $0 != id }
         try context.conversations.setState(remaining.isEmpty ? nil : DialogState.linking(phone: phone, candidates: remaining).json,
-                                         of: context.user.id, handling: context.updateID)
+                                         of: context.user.id, handling: nil)
         guard !linked.isEmpty else { return try send(texts.text("link_failed", language), to: context) }
         try send(linkedText(linked, language), to: context, keyboard: mainKeyboard(language))
     }

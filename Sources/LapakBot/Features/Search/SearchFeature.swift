@@ -38,7 +38,7 @@ struct SearchFeature: BotFeature, BotFeatureServices {
             return try showResults(from: GeoPoint(latitude: remembered.latitude, longitude: remembered.longitude),
                                          category: category, halalOnly: halalOnly, context)
         }
-        try context.conversations.setState(DialogState.awaitingSearchLocation(PendingSearch(category: category, halalOnly: halalOnly)).json, of: context.user.id, handling: context.updateID)
+        try context.conversations.setState(DialogState.awaitingSearchLocation(PendingSearch(category: category, halalOnly: halalOnly)).json, of: context.user.id, handling: nil)
         let language = context.language
         let keyboard = ReplyKeyboardMarkup(keyboard: [
             [KeyboardButton(text: texts.text("share_location_button", language), requestLocation: true)],
@@ -104,6 +104,6 @@ struct SearchFeature: BotFeature, BotFeatureServices {
         try context.conversations.saveSearch(
             ConversationStore.SearchSession(userID: context.user.id, latitude: origin.latitude, longitude: origin.longitude, category: category,
                                             halalOnly: halalOnly, offset: offset, resultIDs: results.map(\.business.id), createdAt: context.now),
-            keep: settings.buttonLifetime, handling: context.updateID)
+            keep: settings.buttonLifetime, handling: nil)
     }
 }

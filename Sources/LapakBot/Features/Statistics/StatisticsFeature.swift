@@ -80,7 +80,7 @@ struct StatisticsFeature: BotFeature, BotFeatureServices {
 
     /// /berhenti (false) and /langganan (true).
     func setSubscription(_ subscribed: Bool, _ context: BotContext) throws {
-        try context.outbox.setSubscribed(subscribed, userID: context.user.id, now: context.now, handling: context.updateID)
+        try context.outbox.setSubscribed(subscribed, userID: context.user.id, now: context.now, handling: nil)
         try send(texts.text(subscribed ? "subscribed" : "unsubscribed", context.language), to: context, keyboard: mainKeyboard(context.language))
     }
 
