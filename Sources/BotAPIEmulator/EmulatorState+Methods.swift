@@ -155,8 +155,14 @@ extension EmulatorState {
         let chatID = try knownChat(parameters)
         guard var record = chats[chatID] else { throw MethodFailure(400, "Bad Request: chat not found") }
         let markup = try replyMarkup(parameters)
+        if record.group != nil, case .replyKeyboard(let keyboard) = markup,
+           keyboard.keyboard.joined().contains(where: { $0.requestContact || $0.requestLocation }) {
+            // Telegram asks for a phone number or a location only in private chats.
+            throw MethodFailure(400, "Bad Request: keyboard buttons requesting contact or location are allowed only in private chats")
+        }
         var message = Message(messageID: record.nextMessageID, from: configuration.bot,
-                              chat: Chat(id: chatID, kind: .privateChat, username: record.user.username, firstName: record.user.firstName),
+                              chat: record.group ?? Chat(id: chatID, kind: .privateChat, username: record.user.username,
+                                                         firstName: record.user.firstName),
                               date: Self.now())
         switch method {
         case "sendMessage":

@@ -4,10 +4,11 @@ import TelegramBotAPI
 /// Simulated users: what a person does in the Telegram app, turned into updates.
 extension EmulatorState {
     /// Sends a text; a leading `/command` (optionally `@BotName`) gets a bot_command entity as Telegram adds.
+    /// - Parameter group: the group it is written in (the bot is a member); nil for the user's private chat.
     @discardableResult
-    public func sendText(from user: User, _ text: String) -> Update {
+    public func sendText(from user: User, _ text: String, inGroup group: Chat? = nil) -> Update {
         let entities = Self.commandLength(text).map { [MessageEntity(type: "bot_command", offset: 0, length: $0)] }
-        return sendUserMessage(from: user) { id, chat, date in
+        return sendUserMessage(from: user, inGroup: group) { id, chat, date in
             Message(messageID: id, from: user, chat: chat, date: date, text: text, entities: entities)
         }
     }
@@ -189,14 +190,15 @@ extension EmulatorState {
         return end
     }
 
-    private func sendUserMessage(from user: User, _ make: (Int, Chat, Int64) -> Message) -> Update {
-        var record = chats[user.id] ?? ChatRecord(user: user)
+    private func sendUserMessage(from user: User, inGroup group: Chat? = nil, _ make: (Int, Chat, Int64) -> Message) -> Update {
+        let chatID = group?.id ?? user.id
+        var record = chats[chatID] ?? ChatRecord(user: user, group: group)
         record.user = user
-        let message = make(record.nextMessageID, Chat(id: user.id, kind: .privateChat, username: user.username,
-                                                      firstName: user.firstName, lastName: user.lastName), Self.now())
+        let chat = group ?? Chat(id: user.id, kind: .privateChat, username: user.username, firstName: user.firstName, lastName: user.lastName)
+        let message = make(record.nextMessageID, chat, Self.now())
         record.nextMessageID += 1
         record.transcript.append(TranscriptEntry(fromBot: false, message: message, at: clock.now))
-        chats[user.id] = record
+        chats[chatID] = record
         return enqueue(kind: "message", payload: message.json)
     }
 

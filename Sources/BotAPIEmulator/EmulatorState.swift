@@ -62,6 +62,8 @@ public actor EmulatorState {
 
     struct ChatRecord {
         var user: User
+        /// The group or supergroup, for a chat that is not a user's private chat.
+        var group: Chat?
         var transcript: [TranscriptEntry] = []
         var nextMessageID = 1
         var replyKeyboard: ReplyKeyboardMarkup?

@@ -146,7 +146,8 @@ struct EnrollmentDraft: Equatable {
         case choosingField = "choosing_field"
         /// A business with the same phone and a similar name exists: asked before saving.
         case confirmingDuplicate = "confirming_duplicate"
-        /// The phone matched imported businesses without an owner: "is this yours?"
+        /// The phone matched registered businesses without an owner: "is this yours?" after a shared contact,
+        /// or the two ways to link after a typed number.
         case offeringLink = "offering_link"
     }
 
@@ -161,6 +162,9 @@ struct EnrollmentDraft: Equatable {
     var returnToReview = false
     /// Imported businesses with the draft's phone and no owner (for `offeringLink`).
     var linkCandidates: [Int64] = []
+    /// Whether `phone` came from the user's own shared contact, the only number that may link a business.
+    /// A draft saved before this field existed reads false, so its candidates can never be linked.
+    var phoneFromContact = false
 
     /// The step after the current one has been answered.
     mutating func advance() {
@@ -191,6 +195,7 @@ struct EnrollmentDraft: Equatable {
             "latitude": location.map { .double($0.latitude) } ?? .null, "longitude": location.map { .double($0.longitude) } ?? .null,
             "phone": phone.map(JSONValue.string) ?? .null, "halal": halal.map { .string($0.rawValue) } ?? .null,
             "return_to_review": .bool(returnToReview), "link_candidates": .array(linkCandidates.map(JSONValue.int)),
+            "phone_from_contact": .bool(phoneFromContact),
         ]
     }
 
@@ -209,5 +214,6 @@ struct EnrollmentDraft: Equatable {
         halal = json["halal"]?.stringValue.flatMap { HalalAnswer(rawValue: $0) }
         returnToReview = json["return_to_review"]?.boolValue ?? false
         linkCandidates = json["link_candidates"]?.arrayValue?.compactMap(\.int64Value) ?? []
+        phoneFromContact = json["phone_from_contact"]?.boolValue ?? false
     }
 }

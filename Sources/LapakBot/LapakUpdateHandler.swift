@@ -116,12 +116,18 @@ public struct LapakUpdateHandler: UpdateHandler {
         switch update.content {
         case .message(let received):
             guard let sender = received.from, !sender.isBot else { return nil }
-            if let target = received.commandTarget, let botUsername, target.lowercased() != botUsername.lowercased() {
-                return nil  // a command for another bot in a group
+            if received.chat.kind == .privateChat {
+                if let target = received.commandTarget, let botUsername, target.lowercased() != botUsername.lowercased() {
+                    return nil  // a command for another bot
+                }
+            } else {
+                // In a group only `/command@ThisBot` is for Lapak: a bare command may be meant for any bot there.
+                guard received.command != nil, let target = received.commandTarget, let botUsername,
+                      target.lowercased() == botUsername.lowercased() else { return nil }
             }
             (user, chatID, message) = (sender, received.chat.id, received)
         case .editedMessage(let edited):
-            guard let sender = edited.from, !sender.isBot else { return nil }
+            guard let sender = edited.from, !sender.isBot, edited.chat.kind == .privateChat else { return nil }
             (user, chatID, message) = (sender, edited.chat.id, edited)
         case .callbackQuery(let pressed):
             (user, chatID, query) = (pressed.from, pressed.message?.chat.id ?? pressed.from.id, pressed)
@@ -131,6 +137,7 @@ public struct LapakUpdateHandler: UpdateHandler {
         let chosen = try UserPreferenceStore(database: registry.database).session(db).chosenLanguage(of: user.id)
         return BotContext(updateID: update.updateID, chatID: chatID, user: user, language: chosen ?? Language(telegramLanguageCode: user.languageCode),
                           message: message, callbackQuery: query, now: moment, isStaff: bot.settings.staffIDs.contains(user.id),
+                          botUsername: botUsername,
                           registry: registry, outbox: outbox, routes: router, db: db)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LapakRegistry
 
 /// Checks what vendors type before it reaches the registry.
 enum VendorInput {
@@ -49,5 +50,18 @@ enum VendorInput {
             previous = current
         }
         return previous[b.count]
+    }
+}
+
+extension PhoneNumber {
+    /// A shared contact's number in the registry's `+62…` form.
+    ///
+    /// Telegram usually sends the international digits without "+" (`6281234567890`), but a contact from
+    /// the phone book can keep its national form (`0812…`): a leading 0 is Indonesian, never a foreign
+    /// country code to prefix with "+".
+    static func normalise(sharedContact number: String) -> String? {
+        let trimmed = number.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("+") || trimmed.hasPrefix("0") { return normalise(trimmed) }
+        return normalise("+" + trimmed)
     }
 }

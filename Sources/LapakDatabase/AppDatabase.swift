@@ -290,6 +290,55 @@ public struct AppDatabase: Sendable {
                 ALTER TABLE broadcast ADD COLUMN progress_reply_id INTEGER;
                 """)
         }
+        migrator.registerMigration("2026-12-01 ownership audit") { db in
+            try db.execute(sql: """
+                -- Every time an account became the owner of a business: who, which, how and when. Only two
+                -- things link: the owner's own contact (Telegram vouches for the number) or staff approval.
+                -- Rows are only ever added.
+                CREATE TABLE ownership_link (
+                    id INTEGER PRIMARY KEY,
+                    business_id INTEGER NOT NULL REFERENCES business(id),
+                    owner_telegram_id INTEGER NOT NULL,
+                    method TEXT NOT NULL CHECK (method IN ('contact', 'staff')),
+                    phone TEXT NOT NULL,
+                    approved_by INTEGER,
+                    request_id INTEGER REFERENCES link_request(id),
+                    created_at INTEGER NOT NULL,
+                    CHECK ((method = 'staff') = (approved_by IS NOT NULL))
+                );
+                CREATE INDEX ownership_link_business ON ownership_link(business_id);
+
+                -- Someone typed the phone number of a registered business and asked staff to link it.
+                CREATE TABLE link_request (
+                    id INTEGER PRIMARY KEY,
+                    business_id INTEGER NOT NULL REFERENCES business(id),
+                    user_id INTEGER NOT NULL,
+                    user_name TEXT NOT NULL,
+                    phone TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
+                    decided_by INTEGER,
+                    decided_at INTEGER,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX link_request_pending ON link_request(business_id, user_id) WHERE status = 'pending';
+                """)
+        }
+        migrator.registerMigration("2026-12-01 dialogs per chat") { db in
+            try db.execute(sql: """
+                -- A dialog belongs to a user in one chat: a step answered in a group must never move the
+                -- user's private enrollment. Until now every dialog was private, where the chat id is the
+                -- user id.
+                CREATE TABLE dialog (
+                    user_id INTEGER NOT NULL,
+                    chat_id INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (user_id, chat_id)
+                ) WITHOUT ROWID;
+                INSERT INTO dialog (user_id, chat_id, state, updated_at) SELECT user_id, user_id, state, updated_at FROM conversation;
+                DROP TABLE conversation;
+                """)
+        }
         return migrator
     }
 }

@@ -24,14 +24,14 @@ public struct ConversationStore: Sendable {
 
     // MARK: - Dialog state
 
-    /// The user's pending dialog state (JSON written by the bot), if any.
-    public func state(of userID: Int64) async throws -> String? {
-        try await database.writer.read { try session($0).state(of: userID) }
+    /// The user's pending dialog state in `chatID` (JSON written by the bot), if any.
+    public func state(of userID: Int64, inChat chatID: Int64) async throws -> String? {
+        try await database.writer.read { try session($0).state(of: userID, inChat: chatID) }
     }
 
-    /// Sets (or with nil clears) the user's dialog state; marks `updateID` handled in the same transaction.
-    public func setState(_ state: String?, of userID: Int64, handling updateID: Int64?, now: Date = Date()) async throws {
-        try await database.writer.write { try session($0).setState(state, of: userID, handling: updateID, now: now) }
+    /// Sets (or with nil clears) the user's dialog state in `chatID`.
+    public func setState(_ state: String?, of userID: Int64, inChat chatID: Int64, now: Date = Date()) async throws {
+        try await database.writer.write { try session($0).setState(state, of: userID, inChat: chatID, now: now) }
     }
 
     // MARK: - Remembered locations
@@ -95,22 +95,21 @@ public struct ConversationStore: Sendable {
 }
 
 extension ConversationStore.Session {
-    /// `state(of:)` inside the caller's transaction.
-    public func state(of userID: Int64) throws -> String? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM conversation WHERE user_id = ?"), arguments: [userID])
+    /// `state(of:inChat:)` inside the caller's transaction.
+    public func state(of userID: Int64, inChat chatID: Int64) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM dialog WHERE user_id = ? AND chat_id = ?"), arguments: [userID, chatID])
     }
 
-    /// `setState(_:of:handling:now:)` inside the caller's transaction (marks `updateID` handled in it too).
-    public func setState(_ state: String?, of userID: Int64, handling updateID: Int64?, now: Date = Date()) throws {
+    /// `setState(_:of:inChat:now:)` inside the caller's transaction.
+    public func setState(_ state: String?, of userID: Int64, inChat chatID: Int64, now: Date = Date()) throws {
         if let state {
             try db.cachedStatement(sql: """
-                INSERT INTO conversation (user_id, state, updated_at) VALUES (?, ?, ?)
-                ON CONFLICT(user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
-                """).execute(arguments: [userID, state, Int64(now.timeIntervalSince1970)])
+                INSERT INTO dialog (user_id, chat_id, state, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(user_id, chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+                """).execute(arguments: [userID, chatID, state, Int64(now.timeIntervalSince1970)])
         } else {
-            try db.cachedStatement(sql: "DELETE FROM conversation WHERE user_id = ?").execute(arguments: [userID])
+            try db.cachedStatement(sql: "DELETE FROM dialog WHERE user_id = ? AND chat_id = ?").execute(arguments: [userID, chatID])
         }
-        if let updateID { try SQLiteUpdateInbox.markHandled(updateID, in: db) }
     }
 
     /// `rememberLocation(of:latitude:longitude:now:window:)` inside the caller's transaction.

@@ -23,14 +23,6 @@ extension Registry {
         try await database.writer.read { try session($0).businesses(phone: phone) }
     }
 
-    /// Links the businesses among `ids` that have `phone` and still no owner to `owner`; returns the linked ones.
-    ///
-    /// The phone is checked again inside the transaction: the ids come from a button, and the record may
-    /// have been claimed in the meantime.
-    public func link(_ ids: [Int64], phone: String, to owner: Int64, now: Date = Date()) async throws -> [Business] {
-        try await database.writer.write { try session($0).link(ids, phone: phone, to: owner, now: now) }
-    }
-
     /// Saves changed fields of an existing business (found by id); its status is kept.
     @discardableResult
     public func update(_ business: Business, now: Date = Date()) async throws -> Business {
@@ -137,21 +129,6 @@ extension Registry.Session {
         guard !phone.isEmpty else { return [] }
         return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM business WHERE phone = ? AND status <> 'inactive' ORDER BY id"),
                                 arguments: [phone]).map(Registry.business(from:))
-    }
-
-    /// `link(_:phone:to:now:)` inside the caller's transaction.
-    public func link(_ ids: [Int64], phone: String, to owner: Int64, now: Date = Date()) throws -> [Business] {
-        var linked: [Business] = []
-        for id in ids {
-            try db.cachedStatement(sql: """
-                UPDATE business SET owner_telegram_id = ?, updated_at = ?
-                WHERE id = ? AND phone = ? AND owner_telegram_id IS NULL AND status <> 'inactive'
-                """).execute(arguments: [owner, Int64(now.timeIntervalSince1970), id, phone])
-            if db.changesCount > 0, let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM business WHERE id = ?"), arguments: [id]) {
-                linked.append(Registry.business(from: row))
-            }
-        }
-        return linked
     }
 
     /// `update(_:now:)` inside the caller's transaction.

@@ -41,14 +41,19 @@ struct VendorRecordTests {
         #expect(try await fixture.registry.certifyHalal(true, ofBusiness: other.id).halal)
     }
 
-    @Test("Linking needs the same phone and no owner yet; a re-import never unlinks the vendor")
+    @Test("Linking by contact needs the same phone and no owner yet, is audited, and a re-import never unlinks the vendor")
     func linking() async throws {
         let fixture = try RegistryFixture()
         defer { fixture.remove() }
         let (shop, _) = try await fixture.registry.upsert(Self.shop)
-        #expect(try await fixture.registry.link([shop.id], phone: "+6289999999999", to: 11).isEmpty)
-        #expect(try await fixture.registry.link([shop.id], phone: Self.shop.phone, to: 11).map(\.id) == [shop.id])
-        #expect(try await fixture.registry.link([shop.id], phone: Self.shop.phone, to: 12).isEmpty)  // already claimed
+        let moment = Date(timeIntervalSince1970: 1_790_000_000)
+        #expect(try await fixture.registry.link(shop.id, to: 11, proof: .contact, phone: "+6289999999999") == nil)
+        #expect(try await fixture.registry.link(shop.id, to: 11, proof: .contact, phone: Self.shop.phone, now: moment)?.id == shop.id)
+        #expect(try await fixture.registry.link(shop.id, to: 12, proof: .contact, phone: Self.shop.phone) == nil)  // already claimed
+        #expect(try await fixture.registry.link(shop.id, to: 12, proof: .staff, phone: "", approvedBy: 900) == nil)  // staff neither
+        #expect(try await fixture.registry.ownershipHistory(of: shop.id)
+                == [OwnershipRecord(businessID: shop.id, ownerTelegramID: 11, proof: .contact, phone: Self.shop.phone, approvedBy: nil,
+                                    createdAt: moment)])
         var reimported = Self.shop
         reimported.name = "Warung Makan Bu Rina"  // the agency's sheet, without a Telegram column
         try await fixture.registry.upsert(reimported)

@@ -29,6 +29,8 @@ public final class BotContext {
     public let now: Date
     /// Whether the user is agency staff (from `staff.ids`).
     public let isStaff: Bool
+    /// The bot's username (from getMe), for `t.me` links; nil when unknown.
+    public let botUsername: String?
 
     /// The registry inside this update's transaction.
     let registry: Registry.Session
@@ -49,7 +51,8 @@ public final class BotContext {
     private(set) var answeredQuery = false
 
     init(updateID: Int64, chatID: Int64, user: User, language: Language, message: Message?, callbackQuery: CallbackQuery?,
-         now: Date, isStaff: Bool, registry: Registry, outbox: Outbox, routes: BotRouter, db: Database) {
+         now: Date, isStaff: Bool, botUsername: String?, registry: Registry, outbox: Outbox, routes: BotRouter, db: Database) {
+        self.botUsername = botUsername
         self.updateID = updateID
         self.chatID = chatID
         self.user = user
@@ -81,13 +84,25 @@ public final class BotContext {
     /// Sends an HTML text to this chat.
     @discardableResult
     func send(_ text: String, keyboard: ReplyMarkup? = nil) throws -> Int64 {
-        try request(.sendMessage(chatID: chatID, text: text, parseMode: .html, replyMarkup: keyboard))
+        try request(.sendMessage(chatID: chatID, text: text, parseMode: .html, replyMarkup: Self.keyboard(keyboard, forChat: chatID)))
     }
 
     /// Sends an HTML text to another chat (staff, an owner).
     @discardableResult
     func send(_ text: String, toChat chatID: Int64, keyboard: ReplyMarkup? = nil) throws -> Int64 {
-        try request(.sendMessage(chatID: chatID, text: text, parseMode: .html, replyMarkup: keyboard), chatID: chatID)
+        try request(.sendMessage(chatID: chatID, text: text, parseMode: .html, replyMarkup: Self.keyboard(keyboard, forChat: chatID)),
+                    chatID: chatID)
+    }
+
+    /// The keyboard as it may go to `chatID`: groups (negative ids) get no reply keyboard, since Telegram
+    /// refuses location and contact requests outside private chats and a keyboard there would pop up for
+    /// every member.
+    static func keyboard(_ keyboard: ReplyMarkup?, forChat chatID: Int64) -> ReplyMarkup? {
+        guard chatID < 0 else { return keyboard }
+        switch keyboard {
+        case .replyKeyboard, .removeKeyboard: return nil
+        default: return keyboard
+        }
     }
 
     /// Answers the button press being handled (stops its spinner), optionally with a notice; once only.
@@ -113,6 +128,18 @@ public final class BotContext {
     /// Indonesian.
     func replyLanguage(of userID: Int64) throws -> Language {
         try preferences.chosenLanguage(of: userID) ?? .indonesian
+    }
+
+    /// The sender's dialog in this chat, if one is waiting for an answer.
+    ///
+    /// Keyed by user and chat: what someone does in a group never moves their private enrollment.
+    func dialogState() throws -> DialogState? {
+        DialogState(json: try conversations.state(of: user.id, inChat: chatID))
+    }
+
+    /// Sets (or with nil ends) the sender's dialog in this chat.
+    func setDialogState(_ state: DialogState?) throws {
+        try conversations.setState(state?.json, of: user.id, inChat: chatID, now: now)
     }
 
     /// Asks the question of the dialog `state` again (whichever feature owns it).

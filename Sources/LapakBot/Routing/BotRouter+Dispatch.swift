@@ -7,11 +7,16 @@ import TelegramBotAPI
 extension BotRouter {
     /// Answers a message: a command, a dialog's answer, a location, a contact, or free text.
     func route(_ message: Message, _ context: BotContext, bot: Bot) throws {
-        let state = DialogState(json: try context.conversations.state(of: context.user.id))
+        guard message.chat.kind == .privateChat else {
+            // In groups Lapak speaks only when a command calls it (the handler drops the rest), and then
+            // points to the private chat.
+            if let command = message.command { try continueInPrivate(command: command, argument: message.commandArgument, context, bot: bot) }
+            return
+        }
+        let state = try context.dialogState()
         if let command = message.command {
             return try route(command: command, argument: message.commandArgument, state: state, context, bot: bot)
         }
-        guard message.chat.kind == .privateChat else { return }  // in groups Lapak speaks only when called by a command
 
         if let location = message.location ?? message.venue?.location {
             let point = GeoPoint(latitude: location.latitude, longitude: location.longitude)
@@ -35,6 +40,8 @@ extension BotRouter {
     /// Answers a button press: the route of its prefix, after checking its data and the user's rights.
     func route(_ query: CallbackQuery, _ context: BotContext, bot: Bot) throws {
         let expired = { try context.answer(bot.texts.text("button_expired", context.language)) }
+        // Lapak's messages in groups carry only links; a press there cannot be one of its buttons.
+        guard query.message.map({ $0.chat.kind == .privateChat }) ?? true else { return try expired() }
         guard let data = query.data, data.utf8.count <= 64 else { return try expired() }
         var parts = data.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         let prefix = parts.removeFirst()
@@ -83,6 +90,11 @@ extension BotRouter {
             try context.send(bot.texts.text("unknown_command", context.language, ["command": HTML.escape("/" + command)]))
             return
         }
+        try route(action: action, argument: argument, state: state, context, bot: bot)
+    }
+
+    /// Runs a command's action unless a dialog holding answers would lose them.
+    func route(action: CommandAction, argument: String?, state: DialogState?, _ context: BotContext, bot: Bot) throws {
         // A vendor in the middle of enrolling or editing is not thrown out by another command: nothing typed so far is lost.
         if let state, let dialog = dialogs[state.kind], dialog.holdsAnswers,
            ![.help, .language, .cancel].contains(action), !dialog.continuedBy.contains(action) {
@@ -120,7 +132,7 @@ extension BotRouter {
             try context.send(bot.texts.text("contact_not_yours", language))
             return
         }
-        guard let phone = PhoneNumber.normalise(contact.phoneNumber.hasPrefix("+") ? contact.phoneNumber : "+" + contact.phoneNumber) else {
+        guard let phone = PhoneNumber.normalise(sharedContact: contact.phoneNumber) else {
             try context.send(bot.texts.text("phone_invalid", language, ["text": HTML.escape(contact.phoneNumber)]))
             return
         }

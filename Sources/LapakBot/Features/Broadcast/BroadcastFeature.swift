@@ -12,7 +12,7 @@ struct BroadcastFeature: BotFeature, BotFeatureServices {
 
     func register(in router: inout BotRouter) {
         router.command(.broadcast, access: .staff) { context, argument in
-            try startBroadcast(text: argument, state: DialogState(json: try context.conversations.state(of: context.user.id)), context)
+            try startBroadcast(text: argument, state: try context.dialogState(), context)
         }
         router.intent(.broadcast, runs: .broadcast)
         router.dialog(.composingBroadcast, DialogRoute(
@@ -32,7 +32,7 @@ struct BroadcastFeature: BotFeature, BotFeatureServices {
             }))
         // b:OPERATION[:ARGUMENT]: the composing panel, for staff with a draft.
         router.button("b", access: .staff, arguments: 1...2) { context, press in
-            let state = DialogState(json: try context.conversations.state(of: context.user.id))
+            let state = try context.dialogState()
             try broadcastButton(press.arguments[0], press.argument(1), query: press.query, state: state, context)
         }
         // bs:ID: stop a broadcast in progress.
@@ -103,7 +103,7 @@ struct BroadcastFeature: BotFeature, BotFeatureServices {
     }
 
     private func saveBroadcast(_ draft: BroadcastDraft, _ context: BotContext) throws {
-        try context.conversations.setState(DialogState.composingBroadcast(draft).json, of: context.user.id, handling: nil)
+        try context.setDialogState(DialogState.composingBroadcast(draft))
     }
 
     /// The audience panel: filters as buttons, the recipient count live; edited in place when `editing`.
@@ -200,7 +200,7 @@ struct BroadcastFeature: BotFeature, BotFeatureServices {
             return try sendBroadcast(draft, confirmation: message, context)
         case "cancel":
             try context.answer()
-            try context.conversations.setState(nil, of: context.user.id, handling: nil)
+            try context.setDialogState(nil)
             return try send(texts.text("broadcast_cancelled", language), to: context, keyboard: mainKeyboard(language))
         default:
             throw StaleButton()

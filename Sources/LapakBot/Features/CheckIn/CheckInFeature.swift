@@ -38,7 +38,7 @@ struct CheckInFeature: BotFeature, BotFeatureServices {
         }
         // jl:ID: make the location just searched from today's selling spot.
         router.button("jl", access: .owner) { context, press in
-            guard case .offeredCheckIn(let latitude, let longitude, let messageID, let liveUntil) = DialogState(json: try context.conversations.state(of: context.user.id))
+            guard case .offeredCheckIn(let latitude, let longitude, let messageID, let liveUntil) = try context.dialogState()
             else { throw StaleButton() }
             let business = try usable(press, mode: .berkeliling)
             try context.answer()
@@ -83,8 +83,7 @@ struct CheckInFeature: BotFeature, BotFeatureServices {
     /// Waits for today's location of `businessID`, explaining the live location alternative.
     func askCheckInLocation(businessID: Int64, _ context: BotContext) throws {
         guard let business = try context.registry.business(id: businessID) else { return }
-        try context.conversations.setState(DialogState.awaitingCheckInLocation(businessID: businessID).json, of: context.user.id,
-                                         handling: nil)
+        try context.setDialogState(DialogState.awaitingCheckInLocation(businessID: businessID))
         let language = context.language
         try send(texts.text("ask_checkin_location", language, ["name": HTML.escape(business.name)]), to: context,
                        keyboard: .replyKeyboard(ReplyKeyboardMarkup(keyboard: [
@@ -109,7 +108,7 @@ struct CheckInFeature: BotFeature, BotFeatureServices {
                                                  liveUntil: live?.until,
                                                  liveMessage: live.map { LiveMessage(chatID: context.chatID, messageID: $0.messageID) }, now: moment)
         } catch let error as RegistryError {
-            try context.conversations.setState(nil, of: context.user.id, handling: nil)
+            try context.setDialogState(nil)
             let key: String
             switch error {
             case .notActive: key = "business_not_active"
@@ -118,7 +117,7 @@ struct CheckInFeature: BotFeature, BotFeatureServices {
             }
             return try send(texts.text(key, language, ["name": HTML.escape(business.name)]), to: context, keyboard: mainKeyboard(language))
         }
-        try context.conversations.setState(nil, of: context.user.id, handling: nil)
+        try context.setDialogState(nil)
         let view = resultsView(language, context)
         let midnight = context.registry.endOfDay(after: moment)
         let key = live == nil ? "checked_in" : checkIn.endsAt < midnight ? "checked_in_live" : "checked_in_live_all_day"

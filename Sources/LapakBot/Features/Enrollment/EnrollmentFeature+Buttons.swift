@@ -55,19 +55,34 @@ extension EnrollmentFeature {
             return try ask(draft, context)
         case ("cancel", _):
             try context.answer()
-            try context.conversations.setState(nil, of: context.user.id, handling: nil)
+            try context.setDialogState(nil)
             return try send(texts.text("enrollment_cancelled", language), to: context, keyboard: mainKeyboard(language))
         case ("l", .offeringLink):
-            try context.answer()
-            if let id = argument.flatMap(Int64.init), draft.linkCandidates.contains(id), let phone = draft.phone {
-                let linked = try context.registry.link([id], phone: phone, to: context.user.id, now: context.now)
-                guard !linked.isEmpty else { return try send(texts.text("link_failed", language), to: context) }
-                try context.conversations.setState(nil, of: context.user.id, handling: nil)
-                return try send(bot.myBusiness.linkedText(linked, language), to: context, keyboard: mainKeyboard(language))
+            if let id = argument.flatMap(Int64.init) {
+                // Only a number Telegram vouched for links; a forged press after a typed number is stale.
+                guard draft.phoneFromContact, draft.linkCandidates.contains(id), let phone = draft.phone else { throw StaleButton() }
+                try context.answer()
+                guard let linked = try context.registry.link(id, to: context.user.id, proof: .contact, phone: phone, now: context.now) else {
+                    return try send(texts.text("link_failed", language), to: context)
+                }
+                try context.setDialogState(nil)
+                try bot.staff.announceLink(of: linked, to: context.user, proof: .contact, approvedBy: nil, context)
+                return try send(bot.myBusiness.linkedText([linked], language), to: context, keyboard: mainKeyboard(language))
             }
-            guard argument == "none" else { return }
+            guard argument == "none" else { throw StaleButton() }
             draft.linkCandidates = []
             draft.step = .phone
+        case ("r", .offeringLink):
+            guard !draft.phoneFromContact, let id = argument.flatMap(Int64.init), draft.linkCandidates.contains(id), let phone = draft.phone,
+                  let business = try context.registry.business(id: id)
+            else { throw StaleButton() }
+            try context.answer()
+            let (request, isNew) = try context.registry.requestLink(id, by: context.user.id, userName: context.user.firstName, phone: phone,
+                                                                   now: context.now)
+            try context.setDialogState(nil)
+            if isNew { try bot.staff.askStaffToLink(business, request: request, context) }
+            return try send(texts.text(isNew ? "link_request_sent" : "link_request_pending", language, ["name": HTML.escape(business.name)]),
+                            to: context, keyboard: mainKeyboard(language))
         default:
             throw StaleButton()
         }
@@ -88,7 +103,7 @@ extension EnrollmentFeature {
             Business(registryID: "", name: name, category: category, mode: mode, location: draft.location, kelurahan: kelurahan,
                      phone: phone),
             owner: context.user.id, halalClaimed: draft.halal == .yes, now: context.now)
-        try context.conversations.setState(nil, of: context.user.id, handling: nil)
+        try context.setDialogState(nil)
         logger.info("Business enrolled", metadata: ["business": "\(business.registryID)", "mode": "\(mode.rawValue)"])
         try context.editPressedKeyboard(nil)
         let key = mode == .menetap ? "enrolled_fixed" : "enrolled_mobile"

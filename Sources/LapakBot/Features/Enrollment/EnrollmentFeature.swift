@@ -11,7 +11,7 @@ struct EnrollmentFeature: BotFeature, BotFeatureServices {
 
     func register(in router: inout BotRouter) {
         router.command(.register, access: .anyone) { context, _ in
-            try startEnrollment(state: DialogState(json: try context.conversations.state(of: context.user.id)), context)
+            try startEnrollment(state: try context.dialogState(), context)
         }
         router.intent(.register, runs: .register)
         router.dialog(.enrolling, DialogRoute(
@@ -27,8 +27,11 @@ struct EnrollmentFeature: BotFeature, BotFeatureServices {
                 return true
             },
             contact: { context, state, phone in
-                guard case .enrolling(let draft) = state, draft.step == .phone else { return false }
-                try enrollment(draft, receivedPhone: phone, context)
+                // At the phone step, and after a typed number of a registered business (the explanation
+                // asks for exactly this contact).
+                guard case .enrolling(let draft) = state, draft.step == .phone || (draft.step == .offeringLink && !draft.phoneFromContact)
+                else { return false }
+                try enrollment(draft, receivedPhone: phone, fromContact: true, context)
                 return true
             },
             askAgain: { context, state in
@@ -36,7 +39,7 @@ struct EnrollmentFeature: BotFeature, BotFeatureServices {
             }))
         // e:OPERATION[:ARGUMENT]: a step of the user's own enrollment, valid only at the step that showed it.
         router.button("e", access: .anyone, arguments: 1...2) { context, press in
-            let state = DialogState(json: try context.conversations.state(of: context.user.id))
+            let state = try context.dialogState()
             try enrollmentButton(press.arguments[0], press.argument(1), query: press.query, state: state, context)
         }
     }
@@ -56,7 +59,7 @@ struct EnrollmentFeature: BotFeature, BotFeatureServices {
     // MARK: - Steps
 
     func save(_ draft: EnrollmentDraft, _ context: BotContext) throws {
-        try context.conversations.setState(DialogState.enrolling(draft).json, of: context.user.id, handling: nil)
+        try context.setDialogState(DialogState.enrolling(draft))
     }
 
     /// Asks the draft's current step with the keyboard that answers it.
@@ -116,8 +119,37 @@ struct EnrollmentFeature: BotFeature, BotFeatureServices {
         case .offeringLink:
             var candidates: [Business] = []
             for id in draft.linkCandidates { if let business = try context.registry.business(id: id) { candidates.append(business) } }
-            try offerLink(candidates, prefix: "e:", context)
+            if draft.phoneFromContact {
+                try offerLink(candidates, prefix: "e:", context)
+            } else {
+                try explainTypedPhone(draft.phone ?? "", candidates, context)
+            }
         }
+    }
+
+    /// A typed number of a registered business: why it does not link, and the two ways that do.
+    ///
+    /// Search results show every business's phone, so a typed number proves nothing. The user's own
+    /// contact (the reply keyboard's button) or staff approval (the inline buttons) link it.
+    func explainTypedPhone(_ phone: String, _ candidates: [Business], _ context: BotContext) throws {
+        let language = context.language
+        try send(texts.text("typed_phone_registered", language, ["phone": HTML.escape(phone), "list": list(of: candidates, language)]),
+                 to: context, keyboard: .replyKeyboard(ReplyKeyboardMarkup(keyboard: [
+                     [KeyboardButton(text: texts.text("send_my_number_button", language), requestContact: true)],
+                     [KeyboardButton(text: texts.text("cancel_button", language))],
+                 ], resizeKeyboard: true)))
+        var rows = candidates.map { business in
+            [InlineKeyboardButton(text: texts.text("ask_staff_link_button", language, ["name": business.name]), callbackData: "e:r:\(business.id)")]
+        }
+        rows.append([InlineKeyboardButton(text: texts.text("register_new_instead_button", language), callbackData: "e:l:none")])
+        try send(texts.text("typed_phone_choices", language), to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: rows)))
+    }
+
+    /// Businesses as a bulleted list: name, kind and kelurahan.
+    func list(of businesses: [Business], _ language: Language) -> String {
+        businesses.map { business in
+            "• <b>\(HTML.escape(business.name))</b> (\(HTML.escape(label(of: business.category, language))), \(HTML.escape(business.kelurahan.isEmpty ? "Bontang" : business.kelurahan)))"
+        }.joined(separator: "\n")
     }
 
     /// "Is this your business?" with a button per imported business and one for "none of these".
@@ -127,10 +159,8 @@ struct EnrollmentFeature: BotFeature, BotFeatureServices {
             [InlineKeyboardButton(text: texts.text("this_is_mine_button", language, ["name": business.name]), callbackData: "\(prefix)l:\(business.id)")]
         }
         rows.append([InlineKeyboardButton(text: texts.text("not_mine_button", language), callbackData: "\(prefix)l:none")])
-        let list = candidates.map { business in
-            "• <b>\(HTML.escape(business.name))</b> (\(HTML.escape(label(of: business.category, language))), \(HTML.escape(business.kelurahan.isEmpty ? "Bontang" : business.kelurahan)))"
-        }.joined(separator: "\n")
-        try send(texts.text("is_this_yours", language, ["list": list]), to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: rows)))
+        try send(texts.text("is_this_yours", language, ["list": list(of: candidates, language)]), to: context,
+                 keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: rows)))
     }
 
     func enrollment(_ draft: EnrollmentDraft, receivedText text: String, _ context: BotContext) throws {
@@ -163,7 +193,7 @@ struct EnrollmentFeature: BotFeature, BotFeatureServices {
             guard let phone = PhoneNumber.normalise(text) else {
                 return try send(texts.text("phone_invalid", language, ["text": HTML.escape(String(text.prefix(40)))]), to: context)
             }
-            return try enrollment(draft, receivedPhone: phone, context)
+            return try enrollment(draft, receivedPhone: phone, fromContact: false, context)
         case .halal:
             guard let answer = HalalAnswer(typed: text) else { return try ask(draft, context) }
             draft.halal = answer
@@ -183,10 +213,13 @@ struct EnrollmentFeature: BotFeature, BotFeatureServices {
         try advance(&draft, context)
     }
 
-    /// A phone number for the draft: imported businesses with it and no owner are offered for linking first.
-    func enrollment(_ draft: EnrollmentDraft, receivedPhone phone: String, _ context: BotContext) throws {
+    /// A phone number for the draft. Registered businesses with it and no owner come first: after the
+    /// user's own contact they are offered for linking, after a typed number the ways to link are explained.
+    func enrollment(_ draft: EnrollmentDraft, receivedPhone phone: String, fromContact: Bool, _ context: BotContext) throws {
         var draft = draft
         draft.phone = phone
+        draft.phoneFromContact = fromContact
+        draft.linkCandidates = []
         let unowned = try context.registry.businesses(phone: phone).filter { $0.ownerTelegramID == nil }
         if !unowned.isEmpty && !draft.returnToReview {
             draft.linkCandidates = unowned.prefix(5).map(\.id)

@@ -9,7 +9,11 @@ struct GeneralFeature: BotFeature, BotFeatureServices {
     let bot: Bot
 
     func register(in router: inout BotRouter) {
-        router.command(.start, access: .anyone) { context, _ in try start(context) }
+        router.command(.start, access: .anyone) { context, argument in
+            // `/start g-…`: a command carried over from a group by the deep link (see BotRouter+Groups).
+            if let argument, try context.routes.runDeepLink(argument, context, bot: bot) { return }
+            try start(context)
+        }
         router.command(.help, access: .anyone) { context, _ in try help(context) }
         router.command(.cancel, access: .anyone) { context, _ in try cancel(context) }
         router.command(.language, access: .anyone) { context, argument in try switchLanguage(to: Self.requestedLanguage(argument), context) }
@@ -22,7 +26,7 @@ struct GeneralFeature: BotFeature, BotFeatureServices {
 
     /// /start begins afresh: any dialog is dropped.
     func start(_ context: BotContext) throws {
-        try context.conversations.setState(nil, of: context.user.id, handling: nil)
+        try context.setDialogState(nil)
         try send(texts.text("start", context.language, ["name": HTML.escape(context.user.firstName)]), to: context,
                  keyboard: mainKeyboard(context.language))
     }
@@ -33,8 +37,8 @@ struct GeneralFeature: BotFeature, BotFeatureServices {
 
     /// Ends the dialog in progress, saying which one ended.
     func cancel(_ context: BotContext) throws {
-        let state = DialogState(json: try context.conversations.state(of: context.user.id))
-        try context.conversations.setState(nil, of: context.user.id, handling: nil)
+        let state = try context.dialogState()
+        try context.setDialogState(nil)
         let key = state.map { $0.capturesInput ? context.routes.dialogs[$0.kind]?.cancelledKey ?? "cancelled" : "nothing_to_cancel" } ?? "nothing_to_cancel"
         try send(texts.text(key, context.language), to: context, keyboard: mainKeyboard(context.language))
     }

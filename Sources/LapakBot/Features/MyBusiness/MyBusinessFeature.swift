@@ -41,7 +41,7 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
         }
         // l:ID / l:none: "is this your business?" after a shared contact.
         router.button("l", access: .anyone) { context, press in
-            try linkButton(press.arguments[0], state: DialogState(json: try context.conversations.state(of: context.user.id)), context)
+            try linkButton(press.arguments[0], state: try context.dialogState(), context)
         }
     }
 
@@ -178,8 +178,7 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
     /// Asks for the new value of a typed field (name, phone) or a location.
     func askEdit(businessID: Int64, field: EditableField, _ context: BotContext) throws {
         guard let business = try context.registry.business(id: businessID) else { return }
-        try context.conversations.setState(DialogState.editing(businessID: businessID, field: field).json, of: context.user.id,
-                                         handling: nil)
+        try context.setDialogState(DialogState.editing(businessID: businessID, field: field))
         let language = context.language
         let cancelRow = [KeyboardButton(text: texts.text("cancel_button", language))]
         switch field {
@@ -228,7 +227,7 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
             return try send(texts.text("location_outside_region", context.language), to: context)
         }
         guard var business = try editableBusiness(businessID, context) else { return }
-        if case .editing(_, .mode) = DialogState(json: try context.conversations.state(of: context.user.id)) { business.mode = .menetap }
+        if case .editing(_, .mode) = try context.dialogState() { business.mode = .menetap }
         business.location = location
         business.kelurahan = Kelurahan.nearest(to: location).name
         try saved(business, context)
@@ -246,17 +245,30 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
            business.ownerTelegramID == context.user.id || context.isStaff {
             return business
         }
-        try context.conversations.setState(nil, of: context.user.id, handling: nil)
+        try context.setDialogState(nil)
         try send(texts.text("button_expired", context.language), to: context, keyboard: mainKeyboard(context.language))
         return nil
     }
 
     /// Stores a change, ends the edit dialog and shows the updated card.
+    ///
+    /// An owner's change to what the agency checked (name, kind, mode, shop location, phone) of a verified
+    /// business sends it back to "waiting for verification", and staff get the change to check. Staff's own
+    /// edits are checked already.
     private func saved(_ business: Business, _ context: BotContext) throws {
-        let stored = try context.registry.update(business, now: context.now)
-        try context.conversations.setState(nil, of: context.user.id, handling: nil)
-        try send(texts.text("saved", context.language), to: context, keyboard: mainKeyboard(context.language))
+        var changed = business
+        let before = try context.registry.business(id: business.id)
+        let recheck = before.map { $0.verified && !context.isStaff && !StaffFeature.checkedFields($0, business).isEmpty } ?? false
+        if recheck { changed.verified = false }
+        let stored = try context.registry.update(changed, now: context.now)
+        try context.setDialogState(nil)
+        try send(texts.text(recheck ? "saved_needs_verification" : "saved", context.language), to: context,
+                 keyboard: mainKeyboard(context.language))
         try send(try card(of: stored, context.language, context), to: context, keyboard: .inlineKeyboard(cardKeyboard(stored, context.language)))
+        if recheck, let before {
+            logger.info("A verified business changed by its owner waits for verification again", metadata: ["business": "\(stored.registryID)"])
+            try bot.staff.notifyStaff(ofChange: before, to: stored, context)
+        }
     }
 
     // MARK: - Linking imported records
@@ -270,8 +282,7 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
             let key = matching.contains { $0.ownerTelegramID == context.user.id } ? "already_linked" : "no_business_with_phone"
             return try send(texts.text(key, language, ["phone": HTML.escape(phone)]), to: context, keyboard: mainKeyboard(language))
         }
-        try context.conversations.setState(DialogState.linking(phone: phone, candidates: unowned.prefix(5).map(\.id)).json, of: context.user.id,
-                                         handling: nil)
+        try context.setDialogState(DialogState.linking(phone: phone, candidates: unowned.prefix(5).map(\.id)))
         try send(texts.text("phone_received", language), to: context, keyboard: mainKeyboard(language))
         try bot.enrollment.offerLink(Array(unowned.prefix(5)), prefix: "", context)
     }
@@ -282,16 +293,16 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
         let language = context.language
         try context.answer()
         if argument == "none" {
-            try context.conversations.setState(nil, of: context.user.id, handling: nil)
+            try context.setDialogState(nil)
             return try send(texts.text("not_linked", language), to: context, keyboard: mainKeyboard(language))
         }
         guard let id = Int64(argument), candidates.contains(id) else { throw StaleButton() }
-        let linked = try context.registry.link([id], phone: phone, to: context.user.id, now: context.now)
+        let linked = try context.registry.link(id, to: context.user.id, proof: .contact, phone: phone, now: context.now)
         let remaining = candidates.filter { $0 != id }
-        try context.conversations.setState(remaining.isEmpty ? nil : DialogState.linking(phone: phone, candidates: remaining).json,
-                                         of: context.user.id, handling: nil)
-        guard !linked.isEmpty else { return try send(texts.text("link_failed", language), to: context) }
-        try send(linkedText(linked, language), to: context, keyboard: mainKeyboard(language))
+        try context.setDialogState(remaining.isEmpty ? nil : DialogState.linking(phone: phone, candidates: remaining))
+        guard let linked else { return try send(texts.text("link_failed", language), to: context) }
+        try bot.staff.announceLink(of: linked, to: context.user, proof: .contact, approvedBy: nil, context)
+        try send(linkedText([linked], language), to: context, keyboard: mainKeyboard(language))
     }
 
     func linkedText(_ linked: [Business], _ language: Language) -> String {

@@ -34,11 +34,11 @@ struct SearchFeature: BotFeature, BotFeatureServices {
         }
         let moment = context.now
         if let remembered = try context.conversations.recentLocation(of: context.user.id, now: moment, window: settings.locationWindow) {
-            try context.conversations.setState(nil, of: context.user.id, handling: nil)
+            try context.setDialogState(nil)
             return try showResults(from: GeoPoint(latitude: remembered.latitude, longitude: remembered.longitude),
                                          category: category, halalOnly: halalOnly, context)
         }
-        try context.conversations.setState(DialogState.awaitingSearchLocation(PendingSearch(category: category, halalOnly: halalOnly)).json, of: context.user.id, handling: nil)
+        try context.setDialogState(DialogState.awaitingSearchLocation(PendingSearch(category: category, halalOnly: halalOnly)))
         let language = context.language
         let keyboard = ReplyKeyboardMarkup(keyboard: [
             [KeyboardButton(text: texts.text("share_location_button", language), requestLocation: true)],
@@ -58,7 +58,7 @@ struct SearchFeature: BotFeature, BotFeatureServices {
         let offer: DialogState? = mobile.isEmpty ? nil
             : .offeredCheckIn(latitude: location.latitude, longitude: location.longitude, liveMessageID: live?.messageID,
                               liveUntil: live.map { Int64($0.until.timeIntervalSince1970) })
-        try context.conversations.setState(offer?.json, of: context.user.id, handling: nil)
+        try context.setDialogState(offer)
         // Put the main keyboard back in place of the "send my location" one.
         try send(texts.text("location_received", context.language), to: context, keyboard: mainKeyboard(context.language))
         try showResults(from: location, category: pending?.category, halalOnly: pending?.halalOnly ?? false, context,

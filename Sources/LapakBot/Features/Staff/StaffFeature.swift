@@ -5,7 +5,8 @@ import Logging
 import LapakRegistry
 import TelegramBotAPI
 
-/// Staff touches on the registry: notices of self-enrollments, /verifikasi, verify and suspend buttons.
+/// Staff touches on the registry: notices of self-enrollments, owners' changes and links, /verifikasi,
+/// verify and suspend buttons, link approvals.
 struct StaffFeature: BotFeature, BotFeatureServices {
     let bot: Bot
 
@@ -15,6 +16,11 @@ struct StaffFeature: BotFeature, BotFeatureServices {
         router.button("s", access: .staff, arguments: 2...2) { context, press in
             guard ["v", "s"].contains(press.arguments[0]) else { throw StaleButton() }
             try staffButton(verify: press.arguments[0] == "v", id: try press.id(1), query: press.query, context)
+        }
+        // lk:y:REQUEST approves a link request, lk:n:REQUEST refuses it.
+        router.button("lk", access: .staff, arguments: 2...2) { context, press in
+            guard ["y", "n"].contains(press.arguments[0]) else { throw StaleButton() }
+            try decideLinkRequest(try press.id(1), approve: press.arguments[0] == "y", context)
         }
     }
 
