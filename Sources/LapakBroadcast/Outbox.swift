@@ -105,11 +105,10 @@ public struct Outbox: Sendable {
 
     /// Writes the broadcast and one outbox row per recipient in one transaction, before anything is sent.
     ///
-    /// - Parameter clearingDialogOf: a user whose dialog state (the draft) is cleared in the same
-    ///   transaction, so a "Kirim" press redelivered after a crash can neither send twice nor be lost.
-    public func start(_ announcement: Announcement, now: Date = Date(), clearingDialogOf userID: Int64? = nil,
-                      handling updateID: Int64? = nil) async throws -> BroadcastRecord {
-        try await database.writer.write { try session($0).start(announcement, now: now, clearingDialogOf: userID, handling: updateID) }
+    /// The bot calls the session's `start` inside the update's transaction, which also clears the draft,
+    /// so a "Kirim" press redelivered after a crash can neither send twice nor be lost.
+    public func start(_ announcement: Announcement, now: Date = Date()) async throws -> BroadcastRecord {
+        try await database.writer.write { try session($0).start(announcement, now: now) }
     }
 
 
@@ -214,9 +213,8 @@ extension Outbox.Session {
         return try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM (\(query.sql))"), arguments: query.arguments) ?? 0
     }
 
-    /// `start(_:now:clearingDialogOf:handling:)` inside the caller's transaction (marks `updateID` handled in it too).
-    public func start(_ announcement: Announcement, now: Date = Date(), clearingDialogOf userID: Int64? = nil,
-                      handling updateID: Int64? = nil) throws -> BroadcastRecord {
+    /// `start(_:now:)` inside the caller's transaction.
+    public func start(_ announcement: Announcement, now: Date = Date()) throws -> BroadcastRecord {
         let query = announcement.audience.recipientsQuery()
         let timestamp = Int64(now.timeIntervalSince1970)
         try db.cachedStatement(sql: """
@@ -228,8 +226,6 @@ extension Outbox.Session {
         try db.cachedStatement(sql: "INSERT INTO outbox (broadcast_id, chat_id, state, updated_at) SELECT ?, owner_telegram_id, 'pending', ? FROM (\(query.sql))").execute(arguments: [id, timestamp] + query.arguments)
         let recipients = db.changesCount
         try db.cachedStatement(sql: "UPDATE broadcast SET recipients = ? WHERE id = ?").execute(arguments: [recipients, id])
-        if let userID { try db.cachedStatement(sql: "DELETE FROM conversation WHERE user_id = ?").execute(arguments: [userID]) }
-        if let updateID { try SQLiteUpdateInbox.markHandled(updateID, in: db) }
         return BroadcastRecord(id: id, announcement: announcement, progressMessageID: nil, status: .sending, recipients: recipients,
                                repeatedAfterCrash: 0, createdAt: Date(timeIntervalSince1970: TimeInterval(timestamp)), finishedAt: nil)
     }

@@ -212,6 +212,24 @@ struct EmulatorTests {
         }
     }
 
+    @Test("In a group, a message is from the group's chat, and a keyboard asking for a location or contact is refused as Telegram does")
+    func groupChats() async throws {
+        try await EmulatorBench.run { bench in
+            let group = Chat(id: -100_777, kind: .supergroup, title: "Paguyuban")
+            let written = await bench.state.sendText(from: ani, "/cari@LapakBot bakso", inGroup: group)
+            guard case .message(let message) = written.content else { Issue.record("not a message"); return }
+            #expect(message.chat.id == group.id && message.chat.kind == .supergroup && message.from?.id == ani.id)
+            #expect(message.command == "cari" && message.commandTarget == "LapakBot")
+
+            let asking = ReplyKeyboardMarkup(keyboard: [[KeyboardButton(text: "📍 Kirim lokasi", requestLocation: true)]])
+            await #expect(throws: BotAPIError.self) {
+                try await bench.client.sendMessage(chatID: group.id, text: "Di mana?", replyMarkup: .replyKeyboard(asking))
+            }
+            let sent = try await bench.client.sendMessage(chatID: group.id, text: "Lanjut di chat pribadi")
+            #expect(sent.chat.id == group.id && sent.chat.kind == .supergroup)
+        }
+    }
+
     @Test("Reply keyboard buttons share a location or the user's contact, and remove_keyboard hides them")
     func keyboardButtons() async throws {
         try await EmulatorBench.run { bench in

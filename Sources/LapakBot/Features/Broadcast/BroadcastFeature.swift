@@ -233,7 +233,8 @@ struct BroadcastFeature: BotFeature, BotFeatureServices {
                                         text: renderAnnouncement(draft.text ?? "", html: draft.html), audience: draft.audience,
                                         rsvpLabel: draft.rsvp ? texts.text("rsvp_button", .indonesian) : nil)
         // The draft is cleared in the same transaction that writes the outbox: a redelivered "Kirim" cannot send twice.
-        let broadcast = try context.outbox.start(announcement, now: context.now, clearingDialogOf: context.user.id, handling: nil)
+        let broadcast = try context.outbox.start(announcement, now: context.now)
+        try context.setDialogState(nil)
         logger.info("Broadcast created", metadata: ["broadcast": "\(broadcast.id)", "recipients": "\(broadcast.recipients)",
                                                      "staff_id": "\(context.user.id)"])
         if confirmation != nil { try context.editPressedKeyboard(nil) }
