@@ -37,6 +37,11 @@ public struct LapakService: Service {
     }
 
     public func run() async throws {
+        // One daemon per database file: a second would answer every update twice, and `lapak restore`
+        // must not replace the file under a running bot.
+        let path = database.path
+        let lock = path.isEmpty || path == ":memory:" ? nil : try DatabaseLock(databasePath: path)
+        defer { withExtendedLifetime(lock) {} }
         guard let me = try await identifyBot() else { return }  // shut down while still starting
         logger.info("Connected to Telegram", metadata: ["bot": "@\(me.username ?? me.firstName)", "bot_id": "\(me.id)"])
         await publishCommands()

@@ -15,7 +15,7 @@ struct Lapak: AsyncParsableCommand {
         commandName: "lapak",
         abstract: "Lapak: the Telegram bot of Bontang's UMKM registry.",
         discussion: "Settings come from config/lapak.yaml and LAPAK_* environment variables; see README.md.",
-        subcommands: [Run.self, Demo.self, Emulator.self, Check.self, Import.self, Export.self, Sample.self],
+        subcommands: [Run.self, Demo.self, Emulator.self, Check.self, Import.self, Export.self, Sample.self, Backup.self, Restore.self],
         defaultSubcommand: Run.self
     )
 }
