@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := $(CURDIR)/.build/debug/lapak
 
-.PHONY: all deps build test demo run emulator bench clean
+.PHONY: all deps build test demo run emulator bench install clean
 
 all: build
 
@@ -35,6 +35,14 @@ emulator: deps
 # Benchmarks (release build, ordo-one/benchmark): see Benchmarks/README.md.
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+
+# A release build and its data where `lapak` finds them: $(PREFIX)/bin/lapak and $(PREFIX)/share/lapak/{intents,config}.
+PREFIX ?= /usr/local
+install: deps
+	$(SWIFT) build -c release --product lapak
+	install -D -m 0755 .build/release/lapak "$(DESTDIR)$(PREFIX)/bin/lapak"
+	install -d "$(DESTDIR)$(PREFIX)/share/lapak"
+	cp -R intents config "$(DESTDIR)$(PREFIX)/share/lapak/"
 
 clean:
 	rm -rf .build Benchmarks/.build

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the C libraries Lapak links (libcurl, SQLite, jansson) when they are missing.
+# Installs the C libraries Lapak links (libcurl, SQLite, jansson) and the tools its tests use when they are missing.
 # As root it installs them with apt-get; otherwise it names the packages to install and fails.
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev libsqlite3-dev libjansson-dev pkg-config)
+# systemd: systemd-analyze checks the service units in the tests.
+packages=(libcurl4-openssl-dev libsqlite3-dev libjansson-dev pkg-config systemd)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
