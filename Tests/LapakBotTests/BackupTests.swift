@@ -105,4 +105,16 @@ struct BackupTests {
                                                        environment: ["LAPAK_DATABASE_PATH": folder.appendingPathComponent("absent.sqlite").path])
         #expect(backupOfNothing.status != 0 && backupOfNothing.output.contains("no database at"), "\(backupOfNothing.output)")
     }
+
+    @Test("One daemon per database: a second lock is refused while the first is held, and free again once released")
+    func oneDaemonPerDatabase() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-lock-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path + ".lock") }
+        var first: DatabaseLock? = try DatabaseLock(databasePath: path)
+        #expect(throws: DatabaseLock.Held.self) { try DatabaseLock(databasePath: path) }
+        #expect(DatabaseLock.isHeld(databasePath: path))
+        withExtendedLifetime(first) {}
+        first = nil
+        #expect(!DatabaseLock.isHeld(databasePath: path))
+    }
 }
