@@ -12,85 +12,112 @@ public enum CSV {
         public var fault: String?
     }
 
-    /// Splits UTF-8 text into records: `,` separated, `"` quoted with `""` for a quote, CRLF or LF line ends.
+    /// Splits text into records: `separator` separated (`,`, or `;` as Excel writes with Indonesian settings),
+    /// `"` quoted with `""` for a quote, CRLF, LF or CR line ends; a leading byte-order mark is skipped.
     ///
     /// A quote inside an unquoted field, text after a closing quote, or a quoted field that never closes
-    /// makes that one record malformed; reading resumes at the next line.
-    public static func records(in text: String) -> [Record] {
-        var records: [Record] = []
-        var fields: [String] = []
-        var field = ""
-        var line = 1
-        var recordLine = 1
-        var fault: String?
-        var inQuotes = false
-        var afterClosingQuote = false
-        var fieldStarted = false
+    /// makes that one record malformed. When such a record ran over a line break inside quotes, the
+    /// quote was most likely a stray one that paired with a later row's: reading resumes on the line
+    /// after the record's first line, so the good rows it swallowed are read after all.
+    public static func records(in text: String, separator: Unicode.Scalar = ",") -> [Record] {
         let scalars = Array(text.unicodeScalars)
-        var index = scalars.startIndex
-        if index < scalars.endIndex && scalars[index] == "\u{FEFF}" { index += 1 }  // a byte-order mark from Excel
+        var reader = Reader(scalars: scalars, separator: separator)
+        if reader.index < scalars.endIndex && scalars[reader.index] == "\u{FEFF}" { reader.index += 1 }  // a byte-order mark from Excel
+        var records: [Record] = []
+        while reader.index < scalars.endIndex {
+            let start = reader.index, startLine = reader.line
+            let read = reader.readRecord()
+            if read.record.fault != nil && read.brokeLineInQuotes {
+                reader.index = endOfLine(in: scalars, from: start)
+                reader.line = startLine + 1
+            }
+            if !read.isBlank { records.append(read.record) }
+        }
+        return records
+    }
 
-        func endRecord() {
+    /// The index just past the line break that ends the physical line containing `start`.
+    private static func endOfLine(in scalars: [Unicode.Scalar], from start: Int) -> Int {
+        var index = start
+        while index < scalars.endIndex, scalars[index] != "\n", scalars[index] != "\r" { index += 1 }
+        guard index < scalars.endIndex else { return index }
+        if scalars[index] == "\r", index + 1 < scalars.endIndex, scalars[index + 1] == "\n" { return index + 2 }
+        return index + 1
+    }
+
+    /// Reads one record at a time; keeps the position and the physical line number between records.
+    private struct Reader {
+        let scalars: [Unicode.Scalar]
+        let separator: Unicode.Scalar
+        var index = 0
+        var line = 1
+
+        init(scalars: [Unicode.Scalar], separator: Unicode.Scalar) {
+            self.scalars = scalars
+            self.separator = separator
+        }
+
+        /// The record at `index`, moving past its line end.
+        mutating func readRecord() -> (record: Record, isBlank: Bool, brokeLineInQuotes: Bool) {
+            let recordLine = line
+            var fields: [String] = []
+            var field = ""
+            var fault: String?
+            var inQuotes = false, afterClosingQuote = false, fieldStarted = false, brokeLineInQuotes = false
+            reading: while index < scalars.endIndex {
+                let scalar = scalars[index]
+                index += 1
+                if inQuotes {
+                    if scalar == "\"" {
+                        if index < scalars.endIndex && scalars[index] == "\"" {
+                            field.unicodeScalars.append("\"")
+                            index += 1
+                        } else {
+                            inQuotes = false
+                            afterClosingQuote = true
+                        }
+                    } else {
+                        if scalar == "\n" {
+                            line += 1
+                            brokeLineInQuotes = true
+                        }
+                        field.unicodeScalars.append(scalar)
+                    }
+                    continue
+                }
+                switch scalar {
+                case separator:
+                    fields.append(field)
+                    field = ""
+                    afterClosingQuote = false
+                    fieldStarted = true
+                case "\r" where index < scalars.endIndex && scalars[index] == "\n":
+                    continue
+                case "\n", "\r":
+                    line += 1
+                    break reading
+                case "\"":
+                    if field.isEmpty && !afterClosingQuote {
+                        inQuotes = true
+                        fieldStarted = true
+                    } else if fault == nil {
+                        fault = "bad quoting in field \(fields.count + 1): a quote inside an unquoted field (write \"\" inside a quoted field)"
+                    }
+                default:
+                    if afterClosingQuote && fault == nil {
+                        fault = "bad quoting in field \(fields.count + 1): text after the closing quote"
+                    }
+                    field.unicodeScalars.append(scalar)
+                    fieldStarted = true
+                }
+            }
+            if inQuotes {
+                fault = "bad quoting: a quoted field that starts on this line never closes"
+            }
             fields.append(field)
             let isBlank = fields.count == 1 && fields[0].isEmpty && fault == nil && !fieldStarted
-            if !isBlank { records.append(Record(line: recordLine, fields: fault == nil ? fields : nil, fault: fault)) }
-            fields = []
-            field = ""
-            fault = nil
-            afterClosingQuote = false
-            fieldStarted = false
+            return (Record(line: recordLine, fields: fault == nil ? fields : nil, fault: fault), isBlank, brokeLineInQuotes)
         }
-
-        while index < scalars.endIndex {
-            let scalar = scalars[index]
-            index += 1
-            if inQuotes {
-                if scalar == "\"" {
-                    if index < scalars.endIndex && scalars[index] == "\"" {
-                        field.unicodeScalars.append("\"")
-                        index += 1
-                    } else {
-                        inQuotes = false
-                        afterClosingQuote = true
-                    }
-                } else {
-                    if scalar == "\n" { line += 1 }
-                    field.unicodeScalars.append(scalar)
-                }
-                continue
-            }
-            switch scalar {
-            case ",":
-                fields.append(field)
-                field = ""
-                afterClosingQuote = false
-                fieldStarted = true
-            case "\r" where index < scalars.endIndex && scalars[index] == "\n":
-                continue
-            case "\n", "\r":
-                endRecord()
-                line += 1
-                recordLine = line
-            case "\"":
-                if field.isEmpty && !afterClosingQuote {
-                    inQuotes = true
-                    fieldStarted = true
-                } else if fault == nil {
-                    fault = "bad quoting in field \(fields.count + 1): a quote inside an unquoted field (write \"\" inside a quoted field)"
-                }
-            default:
-                if afterClosingQuote && fault == nil {
-                    fault = "bad quoting in field \(fields.count + 1): text after the closing quote"
-                }
-                field.unicodeScalars.append(scalar)
-                fieldStarted = true
-            }
-        }
-        if inQuotes {
-            fault = "bad quoting: a quoted field that starts here never closes"
-        }
-        if !field.isEmpty || !fields.isEmpty || fault != nil || fieldStarted { endRecord() }
-        return records
     }
 
     /// One field, quoted when it holds a comma, quote, line break or leading/trailing space.
