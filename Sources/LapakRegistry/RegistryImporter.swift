@@ -88,6 +88,10 @@ public struct RegistryImporter: Sendable {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ImportError(message: "cannot read \(path): \(error.localizedDescription)")
         }
+        // Excel's "Unicode text" is UTF-16: read as Windows-1252 it would only give a baffling header error.
+        if data.starts(with: [0xFF, 0xFE]) || data.starts(with: [0xFE, 0xFF]) {
+            throw ImportError(message: "\(path) is UTF-16 (Excel's \"Unicode text\"); save it as \"CSV UTF-8\"")
+        }
         let (text, wasWindows1252) = CSV.decode(data)
         guard wasWindows1252 else { return (text, []) }
         return (text, ["the file is not UTF-8: read as Windows-1252 (older Excel); check accented letters, or save it as \"CSV UTF-8\""])
@@ -149,10 +153,11 @@ public struct RegistryImporter: Sendable {
                 throw ImportError(message: "the header must start with: \(RegistryImporter.columns.joined(separator: ",")) (found: \(header.joined(separator: ",")))")
             }
             width = names.count
+            // A column without a name is one a spreadsheet added after the last filled cell: nothing to say about it.
             for (index, name) in names.enumerated().dropFirst(RegistryImporter.columns.count) {
                 if RegistryImporter.extraColumns.contains(name), extras[name] == nil {
                     extras[name] = index
-                } else {
+                } else if !name.isEmpty {
                     // A column the agency added for its own notes must not cost it the whole import.
                     warnings.append("column \(index + 1) '\(header[index])' is not one of lapak's columns and is ignored")
                 }

@@ -133,10 +133,11 @@ struct SpreadsheetCycleTests {
     func extraColumns() async throws {
         let fixture = try RegistryFixture()
         defer { fixture.remove() }
-        let header = RegistryImporter.columns.joined(separator: ",") + ",catatan,status,verified\n"
-        let csv = header + "C1,Toko C,kelontong,menetap,0.13,117.49,,,,,tidak,telepon dulu,suspended,tidak\n"
-            + "C2,Toko D,kelontong,menetap,0.13,117.49,,,,,tidak,,dihapus,\n"
-            + "C3,Toko E,kelontong,menetap,0.13,117.49,,,,,tidak,,,\n"
+        // The last column has no name: a spreadsheet wrote a separator after the last filled cell.
+        let header = RegistryImporter.columns.joined(separator: ",") + ",catatan,status,verified,\n"
+        let csv = header + "C1,Toko C,kelontong,menetap,0.13,117.49,,,,,tidak,telepon dulu,suspended,tidak,\n"
+            + "C2,Toko D,kelontong,menetap,0.13,117.49,,,,,tidak,,dihapus,,\n"
+            + "C3,Toko E,kelontong,menetap,0.13,117.49,,,,,tidak,,,,\n"
         let summary = try await fixture.importer.importCSV(csv)
         #expect(summary.inserted == 2)
         #expect(summary.warnings == ["column 12 'catatan' is not one of lapak's columns and is ignored"])

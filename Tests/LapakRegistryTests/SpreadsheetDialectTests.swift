@@ -58,6 +58,10 @@ struct SpreadsheetDialectTests {
         let missing = fixture.folder.appendingPathComponent("nope.csv").path
         let error = await #expect(throws: ImportError.self) { _ = try await fixture.importer.importFile(atPath: missing) }
         #expect(error?.message == "no such file: \(missing)")
+        let utf16 = fixture.folder.appendingPathComponent("unicode.txt")
+        try Data([0xFF, 0xFE] + Array(Self.header.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }).write(to: utf16)
+        let refused = await #expect(throws: ImportError.self) { _ = try await fixture.importer.importFile(atPath: utf16.path) }
+        #expect(refused?.message.contains("save it as \"CSV UTF-8\"") == true)
     }
 
     @Test("An unclosed quote is reported on its line; the good rows after it are still read", arguments: [
