@@ -83,7 +83,7 @@ extension RegistryExporter.Session {
                 "id": .string(business.registryID), "name": .string(business.name), "category": .string(business.category),
                 "mode": .string(business.mode.rawValue), "kelurahan": .string(business.kelurahan), "address": .string(business.address),
                 "phone": .string(business.phone), "halal": .bool(business.halal), "status": .string(business.status.rawValue),
-                "verified": .bool(business.verified),
+                "verified": .bool(business.verified), "source": .string(business.source.rawValue),
             ]
             if let category { properties["category_name"] = .string(category.indonesianName) }
             features.append([
@@ -93,5 +93,34 @@ extension RegistryExporter.Session {
             ])
         }
         return JSONValue.object(["type": "FeatureCollection", "features": .array(features)]).serializedString()
+    }
+}
+
+/// A business with the times the registry keeps for it: one row of the export.
+public struct BusinessRecord: Sendable, Hashable {
+    /// The business itself.
+    public var business: Business
+    /// When the registry first stored it.
+    public var createdAt: Date
+    /// When the registry last changed it.
+    public var updatedAt: Date
+}
+
+extension Registry {
+    /// Every business with its timestamps, in registry id order (the export).
+    public func allRecords() async throws -> [BusinessRecord] {
+        try await database.writer.read { try session($0).allRecords() }
+    }
+}
+
+extension Registry.Session {
+    /// `allRecords()` inside the caller's transaction.
+    public func allRecords() throws -> [BusinessRecord] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM business ORDER BY registry_id")).map { row in
+            // Columns 14 and 15 are created_at and updated_at (see `Registry.business(from:)` on positions).
+            let created: Int64 = row[14], updated: Int64 = row[15]
+            return BusinessRecord(business: Registry.business(from: row), createdAt: Date(timeIntervalSince1970: TimeInterval(created)),
+                                  updatedAt: Date(timeIntervalSince1970: TimeInterval(updated)))
+        }
     }
 }

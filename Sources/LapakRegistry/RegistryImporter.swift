@@ -172,3 +172,38 @@ public struct RowFault: Error, Sendable, Hashable {
     public var reason: String
     init(_ reason: String) { self.reason = reason }
 }
+
+/// What an imported row says beyond the agency's eleven columns (see `RegistryImporter.extraColumns`).
+struct SheetFields: Sendable, Hashable {
+    /// The row gives the status: it replaces the stored one (otherwise the stored one stays).
+    var setsStatus = false
+    /// The row gives the source: it replaces the stored one.
+    var setsSource = false
+    /// The row's `created_at`, used when the row is inserted.
+    var createdAt: Date?
+    /// The row's `updated_at`, used when the row is inserted.
+    var updatedAt: Date?
+}
+
+extension Registry.Session {
+    /// Upserts imported rows, each with what its sheet said beyond the agency's columns.
+    func upsertAll(_ rows: [(Business, SheetFields)], now: Date, progress: (Int, Int) -> Void) throws -> ImportSummary {
+        var existing: [String: Business] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM business")) {
+            let business = Registry.business(from: row)
+            existing[business.registryID] = business
+        }
+        var codes = CategoryCodes()
+        var summary = ImportSummary()
+        for (index, (business, sheet)) in rows.enumerated() {
+            try Task.checkCancellation()
+            switch try Registry.upsert(business, existing: existing[business.registryID], now: now, codes: &codes, in: db, sheet: sheet).1 {
+            case .inserted: summary.inserted += 1
+            case .updated: summary.updated += 1
+            case .unchanged: summary.unchanged += 1
+            }
+            if index % 200 == 0 || index == rows.count - 1 { progress(index + 1, rows.count) }
+        }
+        return summary
+    }
+}
