@@ -147,6 +147,22 @@ struct SpreadsheetCycleTests {
         #expect(try await fixture.registry.business(registryID: "C3")?.verified == true)
     }
 
+    @Test("A status, verified or source given in the sheet replaces the stored one; the business leaves the search")
+    func sheetDecides() async throws {
+        let fixture = try RegistryFixture()
+        defer { fixture.remove() }
+        let header = (RegistryImporter.columns + RegistryImporter.extraColumns).joined(separator: ",") + "\n"
+        let row = "D1,Toko D,kelontong,menetap,0.13,117.49,,,,,tidak,"
+        _ = try await fixture.importer.importCSV(header + row + "active,ya,imported,,\n")
+        let stored = try #require(try await fixture.registry.business(registryID: "D1"))
+        #expect(try await fixture.registry.currentPosition(ofBusiness: stored.id) != nil)
+        let summary = try await fixture.importer.importCSV(header + row + "inactive,tidak,self-enrolled,,\n")
+        #expect(summary.updated == 1)
+        let changed = try #require(try await fixture.registry.business(registryID: "D1"))
+        #expect(changed.status == .inactive && !changed.verified && changed.source == .selfEnrolled)
+        #expect(try await fixture.registry.currentPosition(ofBusiness: stored.id) == nil)
+    }
+
     @Test("The migration marks the businesses Registry.enroll made as self-enrolled, and only those")
     func sourceBackfill() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-backfill-\(UUID().uuidString)")
