@@ -339,6 +339,19 @@ public struct AppDatabase: Sendable {
                 DROP TABLE conversation;
                 """)
         }
+        migrator.registerMigration("2026-12-01 registry source") { db in
+            try db.execute(sql: """
+                -- Where a business came from: the agency's sheet ('imported') or /daftar ('self-enrolled').
+                -- Kept through export and import, so a re-imported sheet never turns a vendor's own record
+                -- into an agency one. Appended last: rows are decoded by column position.
+                ALTER TABLE business ADD COLUMN source TEXT NOT NULL DEFAULT 'imported'
+                    CHECK (source IN ('imported', 'self-enrolled'));
+                -- Registry.enroll numbers its records TG-000001… and always sets the owner; the agency's
+                -- ids never take that shape, so those rows are the self-enrolled ones.
+                UPDATE business SET source = 'self-enrolled'
+                WHERE registry_id GLOB 'TG-[0-9][0-9][0-9][0-9][0-9][0-9]*' AND owner_telegram_id IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

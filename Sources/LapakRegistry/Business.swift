@@ -24,6 +24,14 @@ public enum BusinessStatus: String, Sendable, Hashable {
     case inactive
 }
 
+/// Where a business record came from; kept through export and import.
+public enum BusinessSource: String, Sendable, Hashable, CaseIterable {
+    /// From the agency's spreadsheet (`lapak import`).
+    case imported
+    /// Registered by its owner with /daftar.
+    case selfEnrolled = "self-enrolled"
+}
+
 /// One UMKM of the registry.
 public struct Business: Sendable, Hashable {
     /// The database row id (0 until stored).
@@ -45,10 +53,13 @@ public struct Business: Sendable, Hashable {
     public var status: BusinessStatus
     /// Imported by the agency (true) or self-enrolled and not yet checked (false).
     public var verified: Bool
+    /// The agency's sheet or the owner's own enrolment.
+    public var source: BusinessSource
 
     public init(id: Int64 = 0, registryID: String, name: String, category: String, mode: OperatingMode, location: GeoPoint?,
                 kelurahan: String = "", address: String = "", phone: String = "", ownerTelegramID: Int64? = nil,
-                halal: Bool = false, status: BusinessStatus = .active, verified: Bool = true) {
+                halal: Bool = false, status: BusinessStatus = .active, verified: Bool = true,
+                source: BusinessSource = .imported) {
         self.id = id
         self.registryID = registryID
         self.name = name
@@ -62,9 +73,10 @@ public struct Business: Sendable, Hashable {
         self.halal = halal
         self.status = status
         self.verified = verified
+        self.source = source
     }
 
-    /// Whether the agency's fields equal `other`'s (ignoring row id, status and verification).
+    /// Whether the agency's eleven columns equal `other`'s (ignoring row id, status, verification and source).
     func sameRecord(as other: Business) -> Bool {
         registryID == other.registryID && name == other.name && category == other.category && mode == other.mode
             && location == other.location && kelurahan == other.kelurahan && address == other.address && phone == other.phone

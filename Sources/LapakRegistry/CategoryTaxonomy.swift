@@ -19,24 +19,42 @@ public struct CategoryTaxonomy: Sendable {
     /// The categories in file order.
     public let categories: [BusinessCategory]
     private let bySlug: [String: Int]
+    /// Every spelling a sheet may use (slug, names, synonyms), lowercased, to its slug.
+    private let bySpelling: [String: String]
 
     /// The slugs the registry relies on; the file may add more.
     public static let requiredSlugs = ["katering", "warung-makan", "kue", "minuman", "bakso-mie", "sayur", "ikan", "kelontong",
                                        "jahit", "laundry", "bengkel", "salon", "kerajinan", "elektronik", "pertanian", "jasa"]
 
+    /// A taxonomy of `categories`, in this order.
     public init(categories: [BusinessCategory]) {
         self.categories = categories
         self.bySlug = Dictionary(categories.enumerated().map { ($1.slug, $0) }, uniquingKeysWith: { first, _ in first })
+        var spellings: [String: String] = [:]
+        // A synonym two categories share names neither: that cell is refused rather than guessed.
+        var ambiguous: Set<String> = []
+        for category in categories {
+            for synonym in Set(category.synonyms) {
+                if let other = spellings[synonym], other != category.slug { ambiguous.insert(synonym) } else { spellings[synonym] = category.slug }
+            }
+        }
+        for word in ambiguous { spellings[word] = nil }
+        // Names over synonyms and slugs over names, so a category's own name or slug always wins.
+        for category in categories.reversed() {
+            spellings[category.indonesianName.lowercased()] = category.slug
+            spellings[category.englishName.lowercased()] = category.slug
+        }
+        for category in categories { spellings[category.slug] = category.slug }
+        self.bySpelling = spellings
     }
 
     /// The category with this slug.
     public func category(_ slug: String) -> BusinessCategory? { bySlug[slug].map { categories[$0] } }
 
-    /// The slug a CSV cell names: the slug itself, or a category's name in either language (any case).
+    /// The slug a CSV cell names: the slug itself, a category's name in either language, or one of its
+    /// synonyms (`bakso` → `bakso-mie`), in any case and with any spacing.
     public func slug(forSpelling spelling: String) -> String? {
-        let key = spelling.trimmingCharacters(in: .whitespaces).lowercased()
-        if bySlug[key] != nil { return key }
-        return categories.first { $0.indonesianName.lowercased() == key || $0.englishName.lowercased() == key }?.slug
+        bySpelling[spelling.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")]
     }
 
     /// Loads and validates the taxonomy file.

@@ -32,6 +32,28 @@ public struct Kelurahan: Sendable, Hashable {
         return byFoldedName[folded(name)]
     }
 
+    /// The kelurahan whose name looks most like `name` (a typo, a missing word), if any looks close enough.
+    ///
+    /// Similarity is the Dice coefficient of letter pairs of the folded names: robust to a swapped or
+    /// doubled letter and to a dropped word ("Tanjung Laoet", "Berbas"), cheap for 15 names.
+    public static func suggestion(for name: String) -> Kelurahan? {
+        let pairs = letterPairs(folded(name))
+        guard !pairs.isEmpty else { return nil }
+        let scored = bontang.map { kelurahan -> (Kelurahan, Double) in
+            let other = letterPairs(folded(kelurahan.name))
+            let shared = pairs.reduce(0) { $0 + min($1.value, other[$1.key] ?? 0) }
+            return (kelurahan, 2 * Double(shared) / Double(pairs.values.reduce(0, +) + other.values.reduce(0, +)))
+        }
+        guard let best = scored.max(by: { $0.1 < $1.1 }), best.1 >= 0.5 else { return nil }
+        return best.0
+    }
+
+    private static func letterPairs(_ text: String) -> [String: Int] {
+        let letters = Array(text)
+        guard letters.count > 1 else { return letters.isEmpty ? [:] : [text: 1] }
+        return Dictionary(zip(letters, letters.dropFirst()).map { (String([$0, $1]), 1) }, uniquingKeysWith: +)
+    }
+
     /// Looked up once per imported row: folded names are computed once, not per call.
     private static let byFoldedName: [String: Kelurahan] = Dictionary(bontang.map { (folded($0.name), $0) }, uniquingKeysWith: { first, _ in first })
 

@@ -120,11 +120,11 @@ extension Registry {
         return try page.map { hit in
             var result: SearchResult?
             try details.forEachRow(arguments: [hit.id]) { row in
-                // Columns 0-15 are the business table's, then the check-in's start and last update.
+                // Columns 0-16 are the business table's, then the check-in's start and last update.
                 result = SearchResult(business: row.business(), position: hit.position, distance: hit.distance,
-                                      checkedInSince: row.optionalInt64(16).map { Date(timeIntervalSince1970: TimeInterval($0)) },
-                                      lastUpdate: row.optionalInt64(17).map { Date(timeIntervalSince1970: TimeInterval($0)) },
-                                      isLive: row.optionalText(18) == CheckIn.Source.live.rawValue)
+                                      checkedInSince: row.optionalInt64(17).map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                                      lastUpdate: row.optionalInt64(18).map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                                      isLive: row.optionalText(19) == CheckIn.Source.live.rawValue)
                 return false
             }
             guard let result else { throw DatabaseError(message: "business \(hit.id) vanished during the search") }

@@ -103,6 +103,7 @@ extension Registry.Session {
         var record = business
         record.ownerTelegramID = owner
         record.verified = false
+        record.source = .selfEnrolled
         record.status = .active
         record.halal = false
         var number = (try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM business WHERE registry_id LIKE 'TG-%'")) ?? 0) + 1

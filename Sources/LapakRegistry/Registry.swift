@@ -96,37 +96,45 @@ public struct Registry: Sendable {
     // MARK: - Internals shared with the importer and check-ins
 
     static func upsert(_ business: Business, existing: Business?, now: Date, codes: inout CategoryCodes,
-                       in db: Database) throws -> (Business, UpsertOutcome) {
+                       in db: Database, sheet: SheetFields = SheetFields()) throws -> (Business, UpsertOutcome) {
         let timestamp = Int64(now.timeIntervalSince1970)
         var stored = business
         let outcome: UpsertOutcome
         if let existing {
             stored.id = existing.id
-            stored.status = existing.status
+            // An owner's edit or a sheet without these columns says nothing about them: the stored ones stay.
+            if !sheet.setsStatus { stored.status = existing.status }
+            if !sheet.setsSource { stored.source = existing.source }
             // A re-import of the agency's sheet (no Telegram column) never unlinks a vendor who linked their account.
             if stored.ownerTelegramID == nil { stored.ownerTelegramID = existing.ownerTelegramID }
             let business = stored
-            guard !existing.sameRecord(as: business) || existing.verified != business.verified else { return (existing, .unchanged) }
+            guard !existing.sameRecord(as: business) || existing.verified != business.verified || existing.status != business.status
+                || existing.source != business.source else { return (existing, .unchanged) }
             try db.cachedStatement(
                 sql: """
                     UPDATE business SET name = ?, category = ?, mode = ?, latitude = ?, longitude = ?, kelurahan = ?,
-                        address = ?, phone = ?, owner_telegram_id = ?, halal = ?, verified = ?, updated_at = ? WHERE id = ?
+                        address = ?, phone = ?, owner_telegram_id = ?, halal = ?, status = ?, verified = ?, source = ?,
+                        updated_at = ? WHERE id = ?
                     """).execute(
                 arguments: [business.name, business.category, business.mode.rawValue, business.location?.latitude,
                             business.location?.longitude, business.kelurahan, business.address, business.phone,
-                            business.ownerTelegramID, business.halal, business.verified, timestamp, existing.id])
+                            business.ownerTelegramID, business.halal, business.status.rawValue, business.verified,
+                            business.source.rawValue, timestamp, existing.id])
             outcome = .updated
         } else {
+            // A restored export keeps its history; anything else starts now.
+            let created = sheet.createdAt.map { Int64($0.timeIntervalSince1970) } ?? timestamp
+            let updated = sheet.updatedAt.map { Int64($0.timeIntervalSince1970) } ?? timestamp
             try db.cachedStatement(
                 sql: """
                     INSERT INTO business (registry_id, name, category, mode, latitude, longitude, kelurahan, address, phone,
-                        owner_telegram_id, halal, status, verified, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        owner_telegram_id, halal, status, verified, created_at, updated_at, source)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """).execute(
                 arguments: [business.registryID, business.name, business.category, business.mode.rawValue,
                             business.location?.latitude, business.location?.longitude, business.kelurahan, business.address,
                             business.phone, business.ownerTelegramID, business.halal, business.status.rawValue,
-                            business.verified, timestamp, timestamp])
+                            business.verified, created, updated, business.source.rawValue])
             stored.id = db.lastInsertedRowID
             outcome = .inserted
         }
@@ -150,7 +158,8 @@ public struct Registry: Sendable {
             mode: OperatingMode(rawValue: row[4]) ?? .menetap,
             location: latitude.flatMap { lat in longitude.map { GeoPoint(latitude: lat, longitude: $0) } },
             kelurahan: row[7], address: row[8], phone: row[9], ownerTelegramID: row[10],
-            halal: row[11], status: BusinessStatus(rawValue: row[12]) ?? .active, verified: row[13])
+            halal: row[11], status: BusinessStatus(rawValue: row[12]) ?? .active, verified: row[13],
+            source: BusinessSource(rawValue: row[16]) ?? .imported)
     }
 
     /// Re-derives where a business can be found now.
@@ -224,23 +233,7 @@ extension Registry.Session {
 
     /// `upsertAll(_:now:progress:)` inside the caller's transaction.
     public func upsertAll(_ businesses: [Business], now: Date = Date(), progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportSummary {
-        var existing: [String: Business] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM business")) {
-            let business = Registry.business(from: row)
-            existing[business.registryID] = business
-        }
-        var codes = CategoryCodes()
-        var summary = ImportSummary()
-        for (index, business) in businesses.enumerated() {
-            try Task.checkCancellation()
-            switch try Registry.upsert(business, existing: existing[business.registryID], now: now, codes: &codes, in: db).1 {
-            case .inserted: summary.inserted += 1
-            case .updated: summary.updated += 1
-            case .unchanged: summary.unchanged += 1
-            }
-            if index % 200 == 0 || index == businesses.count - 1 { progress(index + 1, businesses.count) }
-        }
-        return summary
+        try upsertAll(businesses.map { ($0, SheetFields()) }, now: now, progress: progress)
     }
 
     /// `business(registryID:)` inside the caller's transaction.

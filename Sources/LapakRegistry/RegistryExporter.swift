@@ -4,6 +4,9 @@ import LapakDatabase
 import TelegramBotAPI
 
 /// Writes the registry out: the import CSV (round-trips exactly) or GeoJSON for QGIS and web maps.
+///
+/// The CSV has the agency's eleven columns first, unchanged, then `status`, `verified`, `source`,
+/// `created_at` and `updated_at`, so that importing it back (here or into an empty database) loses nothing.
 public struct RegistryExporter: Sendable {
     let registry: Registry
 
@@ -26,17 +29,30 @@ public struct RegistryExporter: Sendable {
         }
     }
 
-    /// The registry as the CSV `lapak import` reads; importing it again changes nothing.
+    /// The registry as the CSV `lapak import` reads; importing it again changes nothing, into an empty database gives it back.
     public func csv() async throws -> String {
         try await registry.database.writer.read { try session($0).csv() }
     }
 
-    /// One business as import columns.
+    /// One business as the agency's eleven columns.
+    ///
+    /// Free text (id, name, address) is guarded against spreadsheet formulas; the validated cells (phone
+    /// as `+62…`, coordinates, slugs) are written as they are, since the import checks them anyway.
     static func fields(of business: Business) -> [String] {
-        [business.registryID, business.name, business.category, business.mode.rawValue,
+        [CSV.guardFormula(business.registryID), CSV.guardFormula(business.name), business.category, business.mode.rawValue,
          business.location.map { "\($0.latitude)" } ?? "", business.location.map { "\($0.longitude)" } ?? "",
-         business.kelurahan, business.address, business.phone, business.ownerTelegramID.map(String.init) ?? "",
+         business.kelurahan, CSV.guardFormula(business.address), business.phone, business.ownerTelegramID.map(String.init) ?? "",
          business.halal ? "ya" : "tidak"]
+    }
+
+    /// The columns after the agency's: what the registry knows of a record beyond the sheet.
+    ///
+    /// Times are ISO 8601 with the registry's UTC offset (`2026-11-29T12:00:00+08:00`): read as local time
+    /// by a person, and a spreadsheet leaves such text alone rather than reformatting it as a date.
+    static func extraFields(of record: BusinessRecord, timeZone: TimeZone) -> [String] {
+        let style = Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: timeZone)
+        return [record.business.status.rawValue, record.business.verified ? "ya" : "tidak", record.business.source.rawValue,
+                record.createdAt.formatted(style), record.updatedAt.formatted(style)]
     }
 
     /// A GeoJSON FeatureCollection: one Point feature per business with a location ([longitude, latitude] as GeoJSON orders them).
@@ -48,9 +64,10 @@ public struct RegistryExporter: Sendable {
 extension RegistryExporter.Session {
     /// `csv()` inside the caller's transaction.
     public func csv() throws -> String {
-        var text = CSV.line(RegistryImporter.columns)
-        for business in try exporter.registry.session(db).allBusinesses() {
-            text += CSV.line(RegistryExporter.fields(of: business))
+        var text = CSV.line(RegistryImporter.columns + RegistryImporter.extraColumns)
+        let timeZone = exporter.registry.timeZone
+        for record in try exporter.registry.session(db).allRecords() {
+            text += CSV.line(RegistryExporter.fields(of: record.business) + RegistryExporter.extraFields(of: record, timeZone: timeZone))
         }
         return text
     }
@@ -66,7 +83,7 @@ extension RegistryExporter.Session {
                 "id": .string(business.registryID), "name": .string(business.name), "category": .string(business.category),
                 "mode": .string(business.mode.rawValue), "kelurahan": .string(business.kelurahan), "address": .string(business.address),
                 "phone": .string(business.phone), "halal": .bool(business.halal), "status": .string(business.status.rawValue),
-                "verified": .bool(business.verified),
+                "verified": .bool(business.verified), "source": .string(business.source.rawValue),
             ]
             if let category { properties["category_name"] = .string(category.indonesianName) }
             features.append([
@@ -76,5 +93,34 @@ extension RegistryExporter.Session {
             ])
         }
         return JSONValue.object(["type": "FeatureCollection", "features": .array(features)]).serializedString()
+    }
+}
+
+/// A business with the times the registry keeps for it: one row of the export.
+public struct BusinessRecord: Sendable, Hashable {
+    /// The business itself.
+    public var business: Business
+    /// When the registry first stored it.
+    public var createdAt: Date
+    /// When the registry last changed it.
+    public var updatedAt: Date
+}
+
+extension Registry {
+    /// Every business with its timestamps, in registry id order (the export).
+    public func allRecords() async throws -> [BusinessRecord] {
+        try await database.writer.read { try session($0).allRecords() }
+    }
+}
+
+extension Registry.Session {
+    /// `allRecords()` inside the caller's transaction.
+    public func allRecords() throws -> [BusinessRecord] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM business ORDER BY registry_id")).map { row in
+            // Columns 14 and 15 are created_at and updated_at (see `Registry.business(from:)` on positions).
+            let created: Int64 = row[14], updated: Int64 = row[15]
+            return BusinessRecord(business: Registry.business(from: row), createdAt: Date(timeIntervalSince1970: TimeInterval(created)),
+                                  updatedAt: Date(timeIntervalSince1970: TimeInterval(updated)))
+        }
     }
 }

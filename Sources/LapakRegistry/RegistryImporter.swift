@@ -6,9 +6,12 @@ import LapakDatabase
 public struct RejectedRow: Sendable, Hashable, CustomStringConvertible {
     /// The physical line the row starts on.
     public var line: Int
+    /// Why it was refused, for a person.
     public var reason: String
+    /// `line N: reason`.
     public var description: String { "line \(line): \(reason)" }
 
+    /// A refused row at `line`.
     public init(line: Int, reason: String) {
         self.line = line
         self.reason = reason
@@ -17,162 +20,190 @@ public struct RejectedRow: Sendable, Hashable, CustomStringConvertible {
 
 /// What an import did.
 public struct ImportSummary: Sendable, Hashable, CustomStringConvertible {
+    /// Rows stored that were not in the registry.
     public var inserted = 0
+    /// Rows that changed a stored business.
     public var updated = 0
+    /// Rows equal to the stored business.
     public var unchanged = 0
+    /// Rows refused, in line order.
     public var rejected: [RejectedRow] = []
+    /// Things about the whole file worth knowing that did not stop it (an ignored column, the encoding).
+    public var warnings: [String] = []
 
-    public init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0, rejected: [RejectedRow] = []) {
+    /// A summary with these counts.
+    public init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0, rejected: [RejectedRow] = [], warnings: [String] = []) {
         self.inserted = inserted
         self.updated = updated
         self.unchanged = unchanged
         self.rejected = rejected
+        self.warnings = warnings
     }
 
+    /// `N inserted, N updated, N unchanged, N rejected`.
     public var description: String {
         "\(inserted) inserted, \(updated) updated, \(unchanged) unchanged, \(rejected.count) rejected"
     }
 }
 
-/// A file that cannot be imported at all (no header, wrong columns, not UTF-8).
+/// A file that cannot be imported at all (missing, no header, wrong columns).
 public struct ImportError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong, for a person.
     public var message: String
+    /// The message.
     public var description: String { message }
 }
 
 /// Imports the agency's CSV: validates every row, upserts the good ones by registry id in one transaction.
 public struct RegistryImporter: Sendable {
-    /// The columns, in this order.
+    /// The agency's eleven columns, in this order: every file starts with them.
     public static let columns = ["id", "name", "category", "mode", "latitude", "longitude", "kelurahan", "address", "phone",
                                  "telegram_id", "halal"]
+    /// The columns the export adds after the agency's, so that an export imports back without loss; optional.
+    public static let extraColumns = ["status", "verified", "source", "created_at", "updated_at"]
 
     let registry: Registry
     /// Points outside this box are refused (a swapped latitude and longitude lands far away).
     let region: GeoBox
 
+    /// An importer into `registry`, refusing points outside `region`.
     public init(registry: Registry, region: GeoBox = .bontang) {
         self.registry = registry
         self.region = region
     }
 
+    /// Reads and imports the file at `path` (see `readFile` and `importCSV`).
+    public func importFile(atPath path: String, now: Date = Date(),
+                           progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> ImportSummary {
+        let (text, warnings) = try Self.readFile(atPath: path)
+        var summary = try await importCSV(text, now: now, progress: progress)
+        summary.warnings.insert(contentsOf: warnings, at: 0)
+        return summary
+    }
+
+    /// The text of the file at `path`: UTF-8, or else read as Windows-1252 with one warning.
+    public static func readFile(atPath path: String) throws -> (text: String, warnings: [String]) {
+        guard FileManager.default.fileExists(atPath: path) else { throw ImportError(message: "no such file: \(path)") }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ImportError(message: "cannot read \(path): \(error.localizedDescription)")
+        }
+        // Excel's "Unicode text" is UTF-16: read as Windows-1252 it would only give a baffling header error.
+        if data.starts(with: [0xFF, 0xFE]) || data.starts(with: [0xFE, 0xFF]) {
+            throw ImportError(message: "\(path) is UTF-16 (Excel's \"Unicode text\"); save it as \"CSV UTF-8\"")
+        }
+        let (text, wasWindows1252) = CSV.decode(data)
+        guard wasWindows1252 else { return (text, []) }
+        return (text, ["the file is not UTF-8: read as Windows-1252 (older Excel); check accented letters, or save it as \"CSV UTF-8\""])
+    }
+
     /// Imports `text`; `progress(done, total)` is called as rows are stored (for a progress bar).
     ///
-    /// All good rows commit together or not at all: an interrupted import leaves the registry as it was.
+    /// The separator is `,` or, when the header has more semicolons, `;`. All good rows commit together
+    /// or not at all: an interrupted import leaves the registry as it was.
     public func importCSV(_ text: String, now: Date = Date(), progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> ImportSummary {
-        var records = CSV.records(in: text)
+        var records = CSV.records(in: text, separator: CSV.separator(ofHeaderIn: text))
         guard let header = records.first?.fields else {
             throw ImportError(message: records.isEmpty ? "the file is empty" : "the header row is malformed: \(records[0].fault ?? "")")
         }
-        let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard names == Self.columns else {
-            throw ImportError(message: "the header must be exactly: \(Self.columns.joined(separator: ",")) (found: \(header.joined(separator: ",")))")
-        }
+        var summary = ImportSummary()
+        let layout = try Layout(header: header, warnings: &summary.warnings)
         records.removeFirst()
 
-        var summary = ImportSummary()
-        var rows: [(line: Int, business: Business)] = []
+        var rows: [(Business, SheetFields)] = []
         var firstLine: [String: Int] = [:]
         for record in records {
             guard let fields = record.fields else {
                 summary.rejected.append(RejectedRow(line: record.line, reason: record.fault ?? "malformed row"))
                 continue
             }
-            switch validate(fields) {
+            // A spreadsheet saves rows it once touched as a line of separators: nothing to import, nothing wrong.
+            if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) { continue }
+            switch validate(fields, layout: layout) {
             case .failure(let fault):
                 summary.rejected.append(RejectedRow(line: record.line, reason: fault.reason))
-            case .success(let business):
-                if let first = firstLine[business.registryID] {
-                    summary.rejected.append(RejectedRow(line: record.line, reason: "duplicate id \(business.registryID) (first on line \(first))"))
+            case .success(let row):
+                if let first = firstLine[row.0.registryID] {
+                    summary.rejected.append(RejectedRow(line: record.line, reason: "duplicate id \(row.0.registryID) (first on line \(first))"))
                     continue
                 }
-                firstLine[business.registryID] = record.line
-                rows.append((record.line, business))
+                firstLine[row.0.registryID] = record.line
+                rows.append(row)
             }
         }
 
-        let stored = try await registry.upsertAll(rows.map(\.business), now: now, progress: progress)
+        let stored = try await registry.database.writer.write { [rows] db in
+            try registry.session(db).upsertAll(rows, now: now, progress: progress)
+        }
         (summary.inserted, summary.updated, summary.unchanged) = (stored.inserted, stored.updated, stored.unchanged)
         summary.rejected.sort { $0.line < $1.line }
         return summary
     }
 
-    /// Reads one row into a business, or the reason it is refused.
-    func validate(_ fields: [String]) -> Result<Business, RowFault> {
-        guard fields.count == Self.columns.count else {
-            return .failure(RowFault("expected \(Self.columns.count) fields, found \(fields.count)"))
-        }
-        let value = { (index: Int) in fields[index].trimmingCharacters(in: .whitespacesAndNewlines) }
-        let id = value(0), name = value(1)
-        guard !id.isEmpty else { return .failure(RowFault("missing id")) }
-        guard !name.isEmpty else { return .failure(RowFault("missing name (id \(id))")) }
-        guard name.count <= 120 else { return .failure(RowFault("name longer than 120 characters (id \(id))")) }
-        guard let category = registry.taxonomy.slug(forSpelling: value(2)) else {
-            return .failure(RowFault("unknown category '\(value(2))' (id \(id)); known: \(registry.taxonomy.categories.map(\.slug).joined(separator: ", "))"))
-        }
-        guard let mode = OperatingMode(spelling: value(3)) else {
-            return .failure(RowFault("unknown mode '\(value(3))' (id \(id)); use menetap or berkeliling (fixed or mobile)"))
-        }
-        var location: GeoPoint?
-        let latitudeText = value(4), longitudeText = value(5)
-        if !latitudeText.isEmpty || !longitudeText.isEmpty {
-            guard let latitude = Self.number(latitudeText) else { return .failure(RowFault("latitude '\(latitudeText)' is not a number (id \(id))")) }
-            guard let longitude = Self.number(longitudeText) else { return .failure(RowFault("longitude '\(longitudeText)' is not a number (id \(id))")) }
-            let point = GeoPoint(latitude: latitude, longitude: longitude)
-            if !region.contains(point) && region.contains(GeoPoint(latitude: longitude, longitude: latitude)) {
-                return .failure(RowFault("latitude \(latitudeText) and longitude \(longitudeText) look swapped (id \(id))"))
-            }
-            guard (-90...90).contains(latitude) else { return .failure(RowFault("latitude \(latitudeText) is outside -90..90 (id \(id))")) }
-            guard (-180...180).contains(longitude) else { return .failure(RowFault("longitude \(longitudeText) is outside -180..180 (id \(id))")) }
-            guard region.contains(point) else {
-                return .failure(RowFault("location \(latitudeText),\(longitudeText) is outside the service region (id \(id))"))
-            }
-            location = point
-        }
-        if mode == .menetap && location == nil {
-            return .failure(RowFault("a menetap (fixed) business needs latitude and longitude (id \(id))"))
-        }
-        var phone = ""
-        if !value(8).isEmpty {
-            guard let normalised = PhoneNumber.normalise(value(8)) else {
-                return .failure(RowFault("phone '\(value(8))' is not an Indonesian number (id \(id))"))
-            }
-            phone = normalised
-        }
-        var owner: Int64?
-        if !value(9).isEmpty {
-            guard let telegramID = Int64(value(9)), telegramID > 0 else {
-                return .failure(RowFault("telegram_id '\(value(9))' is not a Telegram user id (id \(id))"))
-            }
-            owner = telegramID
-        }
-        guard let halal = Self.flag(value(10)) else {
-            return .failure(RowFault("halal '\(value(10))' is not ya/tidak, true/false or 1/0 (id \(id))"))
-        }
-        let kelurahan = Kelurahan.named(value(6))?.name ?? value(6)
-        return .success(Business(registryID: id, name: name, category: category, mode: mode, location: location, kelurahan: kelurahan,
-                                 address: value(7), phone: phone, ownerTelegramID: owner, halal: halal, verified: true))
-    }
+    /// Where each column is in a file: the agency's eleven first, then the known extras wherever they are.
+    struct Layout {
+        /// How many fields every row has.
+        var width: Int
+        /// The index of each extra column present, by name.
+        var extras: [String: Int] = [:]
 
-    /// A decimal number, also with a decimal comma ("0,1335") as Indonesian spreadsheets write it.
-    static func number(_ text: String) -> Double? {
-        if let value = Double(text), value.isFinite { return value }
-        if !text.contains("."), text.filter({ $0 == "," }).count == 1, let value = Double(text.replacingOccurrences(of: ",", with: ".")) {
-            return value
-        }
-        return nil
-    }
-
-    static func flag(_ text: String) -> Bool? {
-        switch text.lowercased() {
-        case "ya", "y", "true", "1", "yes", "halal": return true
-        case "tidak", "t", "false", "0", "no", "": return false
-        default: return nil
+        init(header: [String], warnings: inout [String]) throws {
+            let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard names.count >= RegistryImporter.columns.count, Array(names.prefix(RegistryImporter.columns.count)) == RegistryImporter.columns else {
+                throw ImportError(message: "the header must start with: \(RegistryImporter.columns.joined(separator: ",")) (found: \(header.joined(separator: ",")))")
+            }
+            width = names.count
+            // A column without a name is one a spreadsheet added after the last filled cell: nothing to say about it.
+            for (index, name) in names.enumerated().dropFirst(RegistryImporter.columns.count) {
+                if RegistryImporter.extraColumns.contains(name), extras[name] == nil {
+                    extras[name] = index
+                } else if !name.isEmpty {
+                    // A column the agency added for its own notes must not cost it the whole import.
+                    warnings.append("column \(index + 1) '\(header[index])' is not one of lapak's columns and is ignored")
+                }
+            }
         }
     }
 }
 
 /// Why one row was refused.
 public struct RowFault: Error, Sendable, Hashable {
+    /// What is wrong with the row, for a person.
     public var reason: String
     init(_ reason: String) { self.reason = reason }
+}
+
+/// What an imported row says beyond the agency's eleven columns (see `RegistryImporter.extraColumns`).
+struct SheetFields: Sendable, Hashable {
+    /// The row gives the status: it replaces the stored one (otherwise the stored one stays).
+    var setsStatus = false
+    /// The row gives the source: it replaces the stored one.
+    var setsSource = false
+    /// The row's `created_at`, used when the row is inserted.
+    var createdAt: Date?
+    /// The row's `updated_at`, used when the row is inserted.
+    var updatedAt: Date?
+}
+
+extension Registry.Session {
+    /// Upserts imported rows, each with what its sheet said beyond the agency's columns.
+    func upsertAll(_ rows: [(Business, SheetFields)], now: Date, progress: (Int, Int) -> Void) throws -> ImportSummary {
+        var existing: [String: Business] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM business")) {
+            let business = Registry.business(from: row)
+            existing[business.registryID] = business
+        }
+        var codes = CategoryCodes()
+        var summary = ImportSummary()
+        for (index, (business, sheet)) in rows.enumerated() {
+            try Task.checkCancellation()
+            switch try Registry.upsert(business, existing: existing[business.registryID], now: now, codes: &codes, in: db, sheet: sheet).1 {
+            case .inserted: summary.inserted += 1
+            case .updated: summary.updated += 1
+            case .unchanged: summary.unchanged += 1
+            }
+            if index % 200 == 0 || index == rows.count - 1 { progress(index + 1, rows.count) }
+        }
+        return summary
+    }
 }

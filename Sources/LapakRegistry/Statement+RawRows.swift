@@ -25,7 +25,8 @@ struct RawRow {
             id: int64(0), registryID: text(1), name: text(2), category: text(3), mode: OperatingMode(rawValue: text(4)) ?? .menetap,
             location: latitude.flatMap { lat in longitude.map { GeoPoint(latitude: lat, longitude: $0) } },
             kelurahan: text(7), address: text(8), phone: text(9), ownerTelegramID: optionalInt64(10), halal: int64(11) != 0,
-            status: BusinessStatus(rawValue: text(12)) ?? .active, verified: int64(13) != 0)
+            status: BusinessStatus(rawValue: text(12)) ?? .active, verified: int64(13) != 0,
+            source: BusinessSource(rawValue: text(16)) ?? .imported)
     }
 }
 

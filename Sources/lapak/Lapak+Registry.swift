@@ -5,9 +5,16 @@ import LapakDatabase
 import LapakRegistry
 
 /// Opens the configured registry (no token needed).
-func openRegistry(configFile: String?) async throws -> Registry {
+///
+/// `mustExist`: for commands that only read. Opening creates a missing database, and an export of that
+/// empty file would succeed with a header and nothing else, hiding a wrong path or configuration.
+func openRegistry(configFile: String?, mustExist: Bool = false) async throws -> Registry {
     let settings = try await LapakConfiguration.load(configFile: configFile, requireToken: false)
     let taxonomy = try CategoryTaxonomy.load(from: settings.intentsDirectory.appendingPathComponent("categories.yml"))
+    if mustExist && !FileManager.default.fileExists(atPath: settings.databasePath) {
+        throw ConfigurationError(setting: "database.path",
+                                 message: "no database at \(settings.databasePath) (check database.path or LAPAK_DATABASE_PATH; `lapak import` creates one)")
+    }
     let database: AppDatabase
     do { database = try AppDatabase.open(path: settings.databasePath) } catch {
         throw ConfigurationError(setting: "database.path", message: "cannot open \(settings.databasePath): \(error)")
@@ -19,28 +26,27 @@ extension Lapak {
     /// `lapak import FILE.csv`: the agency's spreadsheet into the registry.
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import the agency's CSV (id,name,category,mode,latitude,longitude,kelurahan,address,phone,telegram_id,halal).",
-            discussion: "Rows are upserted by id in one transaction. Bad rows are listed with their line and reason and skipped; the exit status is non-zero when any row was rejected.")
+            abstract: "Import the agency's CSV (id,name,category,mode,latitude,longitude,kelurahan,address,phone,telegram_id,halal[,status,verified,source,created_at,updated_at]).",
+            discussion: "Rows are upserted by id in one transaction. Bad rows are listed with their line and reason and skipped; the exit status is non-zero when any row was rejected. Comma- or semicolon-separated; a file that is not UTF-8 is read as Windows-1252 with a warning.")
 
-        @Argument(help: "The CSV file (UTF-8, header row, RFC 4180 quoting).")
+        @Argument(help: "The CSV file (header row, RFC 4180 quoting; UTF-8, else read as Windows-1252).")
         var file: String
 
         @Option(name: .long, help: "A YAML configuration file whose settings override the shipped defaults.")
         var config: String?
 
         func run() async throws {
-            let text: String
-            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-                throw fail("cannot read \(file) as UTF-8 text: \(error.localizedDescription)")
-            }
             let summary: ImportSummary
             do {
+                // Read before opening the database: a mistyped file name must not leave an empty database behind.
+                let (text, warnings) = try RegistryImporter.readFile(atPath: file)
                 let registry = try await openRegistry(configFile: config)
                 let bar = ProgressBar(label: "Importing", enabled: isatty(STDERR_FILENO) == 1)
                 let started = ContinuousClock.now
                 summary = try await RegistryImporter(registry: registry).importCSV(text, progress: { done, total in bar.update(done, of: total) })
                 bar.finish()
                 let elapsed = ContinuousClock.now - started
+                for warning in warnings + summary.warnings { FileHandle.standardError.write(Data("\(file): warning: \(warning)\n".utf8)) }
                 for row in summary.rejected { FileHandle.standardError.write(Data("\(file):\(row.line): \(row.reason)\n".utf8)) }
                 print("\(summary) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .abbreviated)))")
             } catch {
@@ -67,7 +73,7 @@ extension Lapak {
 
         func run() async throws {
             do {
-                let exporter = RegistryExporter(registry: try await openRegistry(configFile: config))
+                let exporter = RegistryExporter(registry: try await openRegistry(configFile: config, mustExist: true))
                 let text = format == .csv ? try await exporter.csv() : try await exporter.geoJSON() + "\n"
                 try write(text, to: output)
             } catch {

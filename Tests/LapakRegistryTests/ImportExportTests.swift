@@ -80,7 +80,9 @@ struct ImportExportTests {
         let csv = SampleRegistry(count: 500, seed: 11).csv()
         _ = try await fixture.importer.importCSV(csv)
         let exported = try await RegistryExporter(registry: fixture.registry).csv()
-        #expect(exported == csv)  // the sample is in id order, as the export is
+        // The sample is in id order, as the export is; the export's first eleven columns are the sample's.
+        let sampleRows = CSV.records(in: csv).map(\.fields), exportedRows = CSV.records(in: exported).map { $0.fields.map { Array($0.prefix(11)) } }
+        #expect(exportedRows == sampleRows)
 
         let other = try RegistryFixture()
         defer { other.remove() }
