@@ -42,13 +42,13 @@ struct BackupTests {
             await first.state.deliveries(containing: "Pelatihan halal gratis").count >= 40
         }
 
-        let backup = try CommandLineTests.run(["backup", copy], environment: ["LAPAK_DATABASE_PATH": path])
+        let backup = try await CommandLineTests.run(["backup", copy], environment: ["LAPAK_DATABASE_PATH": path])
         #expect(backup.status == 0 && backup.output.contains("integrity ok"), "\(backup.output)")
-        let refused = try CommandLineTests.run(["restore", copy], environment: ["LAPAK_DATABASE_PATH": path])
+        let refused = try await CommandLineTests.run(["restore", copy], environment: ["LAPAK_DATABASE_PATH": path])
         #expect(refused.status != 0 && refused.output.contains("another Lapak process is using this database"), "\(refused.output)")
 
         kill(running.processIdentifier, SIGTERM)
-        running.waitUntilExit()
+        try await CommandLineTests.waitForExit(running)
         #expect(running.terminationStatus == 0)
         await first.stop()
         #expect(await first.state.deliveries(containing: "Pelatihan halal gratis").count < vendors)
@@ -64,7 +64,7 @@ struct BackupTests {
         let remaining = Set(states.filter { ["pending", "sending"].contains($0.state) }.map(\.chat))
         #expect(!remaining.isEmpty && remaining.count < vendors)
 
-        let restore = try CommandLineTests.run(["restore", copy], environment: ["LAPAK_DATABASE_PATH": path])
+        let restore = try await CommandLineTests.run(["restore", copy], environment: ["LAPAK_DATABASE_PATH": path])
         #expect(restore.status == 0 && restore.output.contains("kept as"), "\(restore.output)")
 
         // Resumed from the copy against a fresh Telegram: exactly the remaining vendors, once each.
@@ -76,7 +76,7 @@ struct BackupTests {
         let restored = Outbox(database: try AppDatabase.open(path: path))
         try await DaemonCrashTests.waitUntil(timeout: .seconds(60)) { (try? await restored.broadcast(broadcast.id))??.status == .done }
         kill(resumed.processIdentifier, SIGTERM)
-        resumed.waitUntilExit()
+        try await CommandLineTests.waitForExit(resumed)
         let deliveries = await second.state.deliveries(containing: "Pelatihan halal gratis")
         #expect(Set(deliveries.keys) == remaining)
         #expect(deliveries.values.allSatisfy { $0 == 1 })
@@ -85,7 +85,7 @@ struct BackupTests {
     }
 
     @Test("A copy that is not a database, or a missing one, is refused before anything is replaced")
-    func restoreChecksFirst() throws {
+    func restoreChecksFirst() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-restore-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -95,13 +95,13 @@ struct BackupTests {
         let garbage = folder.appendingPathComponent("not-a-backup.sqlite").path
         try Data("id,name\n1,Warung\n".utf8).write(to: URL(fileURLWithPath: garbage))
 
-        let missing = try CommandLineTests.run(["restore", folder.appendingPathComponent("nope.sqlite").path], environment: ["LAPAK_DATABASE_PATH": path])
+        let missing = try await CommandLineTests.run(["restore", folder.appendingPathComponent("nope.sqlite").path], environment: ["LAPAK_DATABASE_PATH": path])
         #expect(missing.status != 0 && missing.output.contains("no such file"), "\(missing.output)")
-        let bad = try CommandLineTests.run(["restore", garbage], environment: ["LAPAK_DATABASE_PATH": path])
+        let bad = try await CommandLineTests.run(["restore", garbage], environment: ["LAPAK_DATABASE_PATH": path])
         #expect(bad.status != 0 && bad.output.contains("restore refused"), "\(bad.output)")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         #expect(!files.contains { $0.contains("before-restore") })
-        let backupOfNothing = try CommandLineTests.run(["backup", folder.appendingPathComponent("copy.sqlite").path],
+        let backupOfNothing = try await CommandLineTests.run(["backup", folder.appendingPathComponent("copy.sqlite").path],
                                                        environment: ["LAPAK_DATABASE_PATH": folder.appendingPathComponent("absent.sqlite").path])
         #expect(backupOfNothing.status != 0 && backupOfNothing.output.contains("no database at"), "\(backupOfNothing.output)")
     }

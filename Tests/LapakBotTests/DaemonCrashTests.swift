@@ -39,7 +39,7 @@ struct DaemonCrashTests {
         let first = try Self.launch(environment)
         try await Self.waitUntil(timeout: .seconds(30)) { await emulator.state.deliveries(containing: "Rapat akbar UMKM").count >= 50 }
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        try await CommandLineTests.waitForExit(first)
         #expect(first.terminationReason == .uncaughtSignal)
         let beforeRestart = await emulator.state.deliveries(containing: "Rapat akbar UMKM").count
         #expect(beforeRestart < vendors)
@@ -50,7 +50,7 @@ struct DaemonCrashTests {
             await emulator.state.botMessages(chatID: Vendors.dewi.id).contains { $0.text?.contains("Pengumuman #1 selesai") == true }
         }
         kill(second.processIdentifier, SIGTERM)
-        second.waitUntilExit()
+        try await CommandLineTests.waitForExit(second)
         #expect(second.terminationStatus == 0)
 
         let deliveries = await emulator.state.deliveries(containing: "Rapat akbar UMKM")
@@ -88,7 +88,7 @@ struct DaemonCrashTests {
         for citizen in citizens { await emulator.state.sendLocation(from: citizen, latitude: here.latitude, longitude: here.longitude) }
         try await Self.waitUntil(timeout: .seconds(30)) { await emulator.state.deliveries(containing: "Bagikan lokasi").count >= 10 }
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        try await CommandLineTests.waitForExit(first)
         #expect(first.terminationReason == .uncaughtSignal)
         let answeredBeforeRestart = await emulator.state.deliveries(containing: "Katering terdekat").count
 
@@ -96,7 +96,7 @@ struct DaemonCrashTests {
         try await Self.waitUntil(timeout: .seconds(60)) { await emulator.state.deliveries(containing: "Katering terdekat").count == citizens.count }
         try await Task.sleep(for: .milliseconds(500))
         kill(second.processIdentifier, SIGTERM)
-        second.waitUntilExit()
+        try await CommandLineTests.waitForExit(second)
         #expect(second.terminationStatus == 0)
 
         #expect(answeredBeforeRestart < citizens.count, "the kill came too late to test anything")

@@ -12,13 +12,13 @@ struct RegistryCommandLineTests {
     }
 
     @Test("`lapak export` against a database that does not exist fails clearly and creates nothing")
-    func exportWithoutDatabase() throws {
+    func exportWithoutDatabase() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("missing/lapak.sqlite")
         for format in ["csv", "geojson"] {
-            let result = try CommandLineTests.run(["export", "--format", format], environment: ["LAPAK_DATABASE_PATH": database.path])
+            let result = try await CommandLineTests.run(["export", "--format", format], environment: ["LAPAK_DATABASE_PATH": database.path])
             #expect(result.status != 0)
             #expect(result.output.contains("no database at \(database.path)"), "\(result.output)")
         }
@@ -26,12 +26,12 @@ struct RegistryCommandLineTests {
     }
 
     @Test("`lapak import` of a missing file says no such file and creates no database")
-    func importMissingFile() throws {
+    func importMissingFile() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("lapak.sqlite")
-        let result = try CommandLineTests.run(["import", folder.appendingPathComponent("registry.csv").path],
+        let result = try await CommandLineTests.run(["import", folder.appendingPathComponent("registry.csv").path],
                                               environment: ["LAPAK_DATABASE_PATH": database.path])
         #expect(result.status != 0)
         #expect(result.output.contains("no such file"), "\(result.output)")
@@ -39,7 +39,7 @@ struct RegistryCommandLineTests {
     }
 
     @Test("A semicolon file with a bad row imports the good rows, reports the bad one by line, and exports back")
-    func importThenExport() throws {
+    func importThenExport() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -50,12 +50,12 @@ struct RegistryCommandLineTests {
             A1;=Warung;bakso;menetap;0,1335;117,5081;api api;;;;ya;x
             A2;Toko;kelontong;menetap;0,13;117,49;Jakarta;;;;tidak;
             """.write(to: file, atomically: true, encoding: .utf8)
-        let imported = try CommandLineTests.run(["import", file.path], environment: environment)
+        let imported = try await CommandLineTests.run(["import", file.path], environment: environment)
         #expect(imported.status == 2)
         #expect(imported.output.contains("\(file.path):3: unknown kelurahan 'Jakarta'"), "\(imported.output)")
         #expect(imported.output.contains("warning: column 12 'catatan'"), "\(imported.output)")
         #expect(imported.output.contains("1 inserted"), "\(imported.output)")
-        let exported = try CommandLineTests.run(["export"], environment: environment)
+        let exported = try await CommandLineTests.run(["export"], environment: environment)
         #expect(exported.status == 0)
         #expect(exported.output.contains("A1,'=Warung,bakso-mie,menetap,0.1335,117.5081,Api-Api,,,,ya,active,ya,imported,"), "\(exported.output)")
     }

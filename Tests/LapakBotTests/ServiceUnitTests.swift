@@ -14,7 +14,7 @@ struct ServiceUnitTests {
     }
 
     @Test("systemd-analyze verify finds nothing to say about the three units")
-    func verify() throws {
+    func verify() async throws {
         let analyze = "/usr/bin/systemd-analyze"
         try #require(FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is missing: make deps installs systemd")
         try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
@@ -31,13 +31,15 @@ struct ServiceUnitTests {
         process.executableURL = URL(fileURLWithPath: analyze)
         process.arguments = ["verify", "--man=no"] + Self.units.map { "./" + $0 }
         process.currentDirectoryURL = folder
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        let log = folder.appendingPathComponent("verify.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        let status = try await CommandLineTests.exitStatus(of: process)
+        try handle.close()
+        let output = String(decoding: try Data(contentsOf: log), as: UTF8.self)
+        #expect(status == 0, "\(output)")
         let aboutOurUnits = output.split(separator: "\n").filter { line in Self.units.contains { line.contains($0) } }
         #expect(aboutOurUnits.isEmpty, "\(output)")
     }

@@ -29,7 +29,8 @@ struct StartupTests {
             try await Task.sleep(for: .milliseconds(20))
         }
         let warning = logs.entries.first { "\($0.message)".contains("cannot reach") }.map { "\($0.message)" }
-        #expect(warning?.contains("cannot reach http://127.0.0.1:9 (telegram.api_url / LAPAK_TELEGRAM_API_URL)") == true, "\(warning ?? "no warning")")
+        #expect(warning?.contains("cannot reach http://127.0.0.1:9 (telegram.api_url / LAPAK_TELEGRAM_API_URL)") == true,
+                "\(warning ?? "no warning; the log: \(logs.entries.map { "\($0.level) \($0.message) \($0.metadata ?? [:])" })")")
         #expect(warning?.contains("TEST-TOKEN") == false)
 
         try await Task.sleep(for: .milliseconds(300))  // inside a retry's backoff now

@@ -164,7 +164,11 @@ struct EmulatorTests {
 
             second.cancel()
             _ = try? await second.value
-            try await Task.sleep(for: .milliseconds(150))
+            // The emulator notices the closed connection shortly after; on a loaded machine, later.
+            let deadline = ContinuousClock.now + .seconds(5)
+            while await bench.state.requests.last?.status != 499, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             #expect(await bench.state.requests.last?.status == 499)
             let sent = await bench.state.sendText(from: ani, "masih ada?")
             #expect(try await bench.client.getUpdates(offset: nil, timeout: 1).updates.map(\.updateID) == [sent.updateID])
