@@ -111,20 +111,26 @@ public struct LanguagePack: Sendable {
         let commandsFile = directory.appendingPathComponent("commands.yml")
         var pack = LanguagePack(replies: try loadReplies(repliesFile), commands: try loadCommands(commandsFile))
         pack.templates = compile(pack.replies)
-        for key in requiredReplies where pack.replies[key] == nil {
-            throw LanguageDataError(file: repliesFile.path, line: nil, reason: "the reply '\(key)' is missing")
+        if let problem = missingReplies(in: pack.replies).first {
+            throw LanguageDataError(file: repliesFile.path, line: nil, reason: problem)
         }
         return pack
     }
 
     /// The text of reply `key` in `language`, with `{placeholders}` replaced by the given (already safe) values.
+    ///
+    /// Each placeholder is filled once: a value containing `{phone}` (a business name, anything a user typed)
+    /// is shown as written. Only the keys of `declaredReplies` are served, so a key the code uses but never
+    /// declared shows up in tests as "something went wrong", and never reaches a user as a key name.
     public func text(_ key: String, _ language: Language, _ values: [String: String] = [:]) -> String {
-        guard let template = templates[key]?[language] ?? templates[key]?[.indonesian] else { return key }
+        guard let template = templates[key]?[language] ?? templates[Self.unknownReplyFallback]?[language] else {
+            return ""  // unreachable after `load`: the fallback reply is required in every language
+        }
         return template.render(values)
     }
 
     private static func compile(_ replies: [String: [Language: String]]) -> [String: [Language: ReplyTemplate]] {
-        replies.mapValues { $0.mapValues(ReplyTemplate.init) }
+        replies.filter { declaredReplies.contains($0.key) }.mapValues { $0.mapValues(ReplyTemplate.init) }
     }
 
     /// The action of `/command` in any language (users may type the other language's commands).

@@ -74,14 +74,7 @@ public struct LapakConfiguration: Sendable {
     public init(reader: ConfigReader, resources: ResourceLocator?, requireToken: Bool) throws {
         let settings = SettingReader(reader: reader)
         telegramToken = settings.string("telegram.token", secret: true) ?? ""
-        if requireToken {
-            guard !telegramToken.isEmpty else {
-                throw ConfigurationError(setting: "telegram.token", message: "no bot token: set LAPAK_TELEGRAM_TOKEN to the token from @BotFather")
-            }
-            guard telegramToken.range(of: #"^[0-9]+:[A-Za-z0-9_-]{20,}$"#, options: .regularExpression) != nil else {
-                throw ConfigurationError(setting: "telegram.token", message: "LAPAK_TELEGRAM_TOKEN does not look like a bot token (digits, a colon, then at least 20 letters, digits, _ or -)")
-            }
-        }
+        if requireToken { try Self.validateToken(telegramToken, required: true) }
         telegramAPIURL = settings.string("telegram.api_url") ?? "https://api.telegram.org"
         guard let url = URL(string: telegramAPIURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
             throw ConfigurationError(setting: "telegram.api_url", message: "'\(telegramAPIURL)' is not an http(s) URL")
@@ -146,6 +139,20 @@ public struct LapakConfiguration: Sendable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: intentsDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ConfigurationError(setting: "intents.path", message: "\(intentsDirectory.path) is not a folder")
+        }
+    }
+
+    /// The token check of `lapak run`, which `lapak check` applies too: present (when `required`) and shaped
+    /// like a token from @BotFather. The messages never quote the token, since they end up in logs and terminals.
+    public static func validateToken(_ token: String, required: Bool) throws(ConfigurationError) {
+        if token.isEmpty {
+            guard !required else {
+                throw ConfigurationError(setting: "telegram.token", message: "no bot token: set LAPAK_TELEGRAM_TOKEN to the token from @BotFather")
+            }
+            return
+        }
+        guard token.range(of: #"^[0-9]+:[A-Za-z0-9_-]{20,}$"#, options: .regularExpression) != nil else {
+            throw ConfigurationError(setting: "telegram.token", message: "LAPAK_TELEGRAM_TOKEN does not look like a bot token (digits, a colon, then at least 20 letters, digits, _ or -)")
         }
     }
 

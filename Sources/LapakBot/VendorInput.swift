@@ -4,7 +4,7 @@ import LapakRegistry
 /// Checks what vendors type before it reaches the registry.
 enum VendorInput {
     /// Why a business name was refused, as a reply key.
-    enum NameProblem: String, Error {
+    enum NameProblem: String, Error, CaseIterable {
         case tooShort = "name_too_short"
         case tooLong = "name_too_long"
         case controlCharacters = "name_control_characters"

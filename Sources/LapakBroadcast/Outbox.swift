@@ -25,7 +25,7 @@ public struct Announcement: Sendable, Hashable {
 }
 
 /// Where a broadcast is.
-public enum BroadcastStatus: String, Sendable, Hashable {
+public enum BroadcastStatus: String, Sendable, Hashable, CaseIterable {
     case sending, done
     /// Stopped by staff: the rest was skipped.
     case stopped

@@ -112,8 +112,7 @@ public struct IntentMatcher: Sendable {
         }
         // Every word of every phrase is known too: a synonym is never a typo of another synonym.
         let categories = taxonomy.categories.map { category in
-            (category.slug, (category.synonyms + [category.slug.replacingOccurrences(of: "-", with: " "),
-                                                  category.indonesianName, category.englishName]).compactMap(phrase))
+            (category.slug, (category.synonyms + [category.slug, category.indonesianName, category.englishName]).compactMap(phrase))
         }
         for phrases in intents.map(\.1) + categories.map(\.1) + [halal] {
             for phrase in phrases { knownWords.formUnion(phrase.words) }
@@ -121,9 +120,32 @@ public struct IntentMatcher: Sendable {
         return IntentMatcher(normalizer: normalizer, intents: intents, categories: categories, halal: halal, knownWords: knownWords)
     }
 
-    /// What `text` asks for.
+    /// How many characters of a message are read to understand it.
+    ///
+    /// The longest phrase in `intents/` is four words, and people say what they want in their first sentence.
+    /// 256 characters are about 40 Indonesian words: room for a greeting and a polite preamble ("Selamat siang
+    /// pak, maaf mengganggu, saya mau tanya ...") before the request. Past that a message is a story, not a
+    /// search; reading all of Telegram's 4,096 characters would compare some 600 words with every phrase,
+    /// typo-tolerant, for each message, which is what made a long message cost milliseconds.
+    public static let scannedLength = 256
+
+    /// The normalised words of the first `scannedLength` characters of `text`.
+    func scannedWords(_ text: String) -> [String] {
+        var head = text.prefix(Self.scannedLength)
+        if head.endIndex < text.endIndex, Self.isWordCharacter(text[head.endIndex]), let last = head.last, Self.isWordCharacter(last) {
+            // A word cut in two at the bound would be read as another word ("bakso" as "bak"): leave it out.
+            head = head[..<(head.lastIndex { !Self.isWordCharacter($0) } ?? head.startIndex)]
+        }
+        return normalizer.words(String(head))
+    }
+
+    private static func isWordCharacter(_ character: Character) -> Bool {
+        character.isLetter || character.isNumber || character == "-"
+    }
+
+    /// What `text` asks for (only its first `scannedLength` characters are read).
     public func understand(_ text: String) -> Understanding {
-        let words = normalizer.words(text)
+        let words = scannedWords(text)
         guard !words.isEmpty else { return Understanding(intent: .fallback) }
         let category = best(categories.map { ($0.slug, $0.phrases) }, in: words)
         let intent = best(intents.map { ($0.intent, $0.phrases) }, in: words)
@@ -142,7 +164,7 @@ public struct IntentMatcher: Sendable {
 
     /// The category of a command argument or a button label, when it names exactly one.
     public func category(in text: String) -> String? {
-        best(categories.map { ($0.slug, $0.phrases) }, in: normalizer.words(text))?.value
+        best(categories.map { ($0.slug, $0.phrases) }, in: scannedWords(text))?.value
     }
 
     /// The candidate whose phrase matches best: more words, then fewer typos, then more letters; file order breaks ties.

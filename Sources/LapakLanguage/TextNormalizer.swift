@@ -20,7 +20,7 @@ public struct TextNormalizer: Sendable {
             if scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) {
                 current.unicodeScalars.append(scalar)
             } else if scalar == "-" && !current.isEmpty {
-                current.unicodeScalars.append(scalar)  // keep "api-api", "kue-kue"
+                current.unicodeScalars.append(scalar)  // a compound: `append` decides ("kue-kue", "warung-makan")
             } else if !current.isEmpty {
                 append(current, to: &words)
                 current = ""
@@ -31,9 +31,20 @@ public struct TextNormalizer: Sendable {
     }
 
     private func append(_ raw: String, to words: inout [String]) {
-        var word = raw
-        while word.hasSuffix("-") { word.removeLast() }
-        guard !word.isEmpty else { return }
+        let parts = raw.split(separator: "-").map(String.init)
+        guard let first = parts.first else { return }
+        if parts.count > 1 && !parts.allSatisfy({ $0 == first }) {
+            // Two different words joined, as in the agency's slugs ("warung-makan", "bakso-mie") or
+            // "sayur-mayur": each word counts on its own, exactly as if typed with a space.
+            for part in parts { appendWord(part, to: &words) }
+            return
+        }
+        // Full reduplication ("kue-kue", "api-api") is the plural of the plain word, like "kue2".
+        appendWord(first, to: &words)
+    }
+
+    private func appendWord(_ plain: String, to words: inout [String]) {
+        var word = plain
         // Reduplication with a 2 ("kue2" = "kue-kue") means the plain word here.
         if word.count > 2, word.hasSuffix("2"), word.dropLast().allSatisfy(\.isLetter) { word.removeLast() }
         if let expansion = slang[word] {

@@ -68,13 +68,18 @@ extension Lapak {
         @Option(name: .long, help: "A YAML configuration file whose settings override the shipped defaults.")
         var config: String?
 
+        @Flag(name: .long, help: "Check the settings and the intents/ files without a bot token (translators, CI); a token that is set is still checked.")
+        var noToken = false
+
         func run() async throws {
             do {
                 let settings = try await LapakConfiguration.load(configFile: config, requireToken: false)
+                // The same check as `lapak run`, so a deployment that passes `check` does not stop at `run`.
+                try LapakConfiguration.validateToken(settings.telegramToken, required: !noToken)
                 let texts = try LanguagePack.load(from: settings.intentsDirectory)
                 let taxonomy = try CategoryTaxonomy.load(from: settings.intentsDirectory.appendingPathComponent("categories.yml"))
                 print("configuration: ok (api_url \(settings.telegramAPIURL), database \(settings.databasePath), time zone \(settings.timeZone.identifier))")
-                print("token: \(settings.telegramToken.isEmpty ? "not set (LAPAK_TELEGRAM_TOKEN)" : "set")")
+                print("token: \(settings.telegramToken.isEmpty ? "not set (LAPAK_TELEGRAM_TOKEN), not needed with --no-token" : "set, well-formed")")
                 print("intents: ok (\(settings.intentsDirectory.path): \(texts.replies.count) replies, \(texts.commands.values.map(\.count).reduce(0, +)) commands, \(taxonomy.categories.count) categories)")
             } catch {
                 throw fail("\(error)")

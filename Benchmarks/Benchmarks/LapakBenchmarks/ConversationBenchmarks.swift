@@ -71,6 +71,17 @@ func conversationBenchmarks() {
             blackHole(matcher.understand(sampleMessages[iteration % sampleMessages.count]))
         }
     }
+    // Telegram's longest message: a story of 4,096 characters, real words throughout (every one is compared
+    // with the phrases, typo-tolerant), with the request at its start. Only the first
+    // `IntentMatcher.scannedLength` characters are read, so it must cost about as much as a short message.
+    let story = "Selamat pagi pak, saya mau cari katering untuk acara syukuran rumah baru kami minggu depan, kira-kira "
+        + "lima puluh porsi nasi kotak dengan ayam bakar dan sayur, kalau bisa yang halal dan dekat Bontang Kuala. "
+    let longMessage = String(String(repeating: story, count: 4096 / story.count + 1).prefix(4096))
+    Benchmark("Intent matching, a 4 KB message", configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(10))) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(matcher.understand(longMessage))
+        }
+    }
 
     nonisolated(unsafe) var rig: BotRig?
     Benchmark("Location update to results reply (emulator, 16,000 businesses)",

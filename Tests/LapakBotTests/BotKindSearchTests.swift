@@ -1,0 +1,66 @@
+import BotAPIEmulator
+import Foundation
+import LapakRegistry
+@testable import LapakBot
+import Testing
+import TelegramBotAPI
+
+/// `/cari` with every way of naming a kind, and what users typed shown as written, through the emulator.
+@Suite("Searching by the registry's own kinds, end to end")
+struct BotKindSearchTests {
+    static let sari = BotSearchTests.sari
+    static let john = BotSearchTests.john
+
+    static let registry: [Business] = [
+        Business(registryID: "W1", name: "Warung {phone} Bu {name}", category: "warung-makan", mode: .menetap,
+                 location: BotSearchTests.north(300), phone: "+6281200000001"),
+        Business(registryID: "M1", name: "Bakso-Mie Pak Kumis", category: "bakso-mie", mode: .menetap, location: BotSearchTests.north(500)),
+        Business(registryID: "S1", name: "Sayur Segar", category: "sayur", mode: .menetap, location: BotSearchTests.north(150)),
+    ]
+
+    @Test("A kind as written in the agency's list asks for the location for that kind, then finds it",
+          arguments: [
+            ("/cari warung-makan", "warung makan", "Warung {phone} Bu {name}"),
+            ("/cari bakso-mie", "bakso dan mie", "Bakso-Mie Pak Kumis"),
+            ("/cari Warung makan", "warung makan", "Warung {phone} Bu {name}"),
+            ("/cari sayur-dan-buah", "sayur dan buah", "Sayur Segar"),
+            ("bakso-mie terdekat", "bakso dan mie", "Bakso-Mie Pak Kumis"),
+          ])
+    func slugSearch(command: String, label: String, first: String) async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot(registry: Self.registry) {
+                let ask = try await harness.say(command, as: Self.sari)
+                #expect(ask.text?.contains("Mau cari usaha apa?") == false, "\(ask.text ?? "")")
+                #expect(ask.text?.contains("<b>\(label)</b> terdekat") == true, "\(ask.text ?? "")")
+                let results = try await BotSearchTests.shareLocation(in: harness).text ?? ""
+                #expect(results.contains("1. \(first) · "), "\(results)")
+                #expect(results.components(separatedBy: "\n").filter { $0.hasPrefix("2. ") }.isEmpty, "only that kind: \(results)")
+            }
+        }
+    }
+
+    @Test("An English display name works as a /cari argument, with the remembered location")
+    func englishDisplayName() async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot(registry: Self.registry) {
+                let before = await harness.state.botMessages(chatID: Self.john.id).count
+                await harness.state.sendLocation(from: Self.john, latitude: BotSearchTests.here.latitude, longitude: BotSearchTests.here.longitude)
+                _ = try await harness.next(2, after: before, for: Self.john)
+                let results = try await harness.say("/search Meatballs and noodles", as: Self.john)
+                #expect(results.text?.contains("1. Bakso-Mie Pak Kumis · 500 m") == true, "\(results.text ?? "")")
+            }
+        }
+    }
+
+    @Test("A name containing {phone} and {name} is shown literally, never filled in")
+    func placeholdersInAName() async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot(registry: Self.registry) {
+                _ = try await harness.say("/cari warung-makan", as: Self.sari)
+                let results = try await BotSearchTests.shareLocation(in: harness).text ?? ""
+                #expect(results.contains("Warung {phone} Bu {name}"), "\(results)")
+                #expect(results.components(separatedBy: "+6281200000001").count == 2, "the phone once, in its own place: \(results)")
+            }
+        }
+    }
+}
