@@ -31,7 +31,7 @@ struct BotKindSearchTests {
             try await harness.runBot(registry: Self.registry) {
                 let ask = try await harness.say(command, as: Self.sari)
                 #expect(ask.text?.contains("Mau cari usaha apa?") == false, "\(ask.text ?? "")")
-                #expect(ask.text?.contains("<b>\(label)</b> terdekat") == true, "\(ask.text ?? "")")
+                #expect(ask.text?.contains("mencarikan \(label) terdekat") == true, "\(ask.text ?? "")")
                 let results = try await BotSearchTests.shareLocation(in: harness).text ?? ""
                 #expect(results.contains("1. \(first) · "), "\(results)")
                 #expect(results.components(separatedBy: "\n").filter { $0.hasPrefix("2. ") }.isEmpty, "only that kind: \(results)")

@@ -29,11 +29,14 @@ struct ReplyKeyTests {
         let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)!.compactMap { $0 as? URL }
         for file in files where file.pathExtension == "swift" && !file.lastPathComponent.hasPrefix("LapakConfiguration") {
             let text = try String(contentsOf: file, encoding: .utf8)
-            let calls = text.matches(of: /(?<!router\.)\b(?:text|button|keyboardButton)\(\s*|\bmatches(?:Button|AnyLanguage)\([^,()]+,\s*/)
-            for call in calls {
+            // Simple word boundaries: under Unicode's rules "texts.text" is one word and `\b` would not split it.
+            let calls = text.matches(of: (/(router\.)?\b(?:text|button|keyboardButton)\(\s*|\bmatches(?:Button|AnyLanguage)\([^,()]+,\s*/)
+                .wordBoundaryKind(.simple))
+            // `router.button("k", …)` registers a callback prefix, not a reply key.
+            for call in calls where call.output.1 == nil {
                 for key in literals(inArgumentOf: text[call.range.upperBound...]) { keys[key] = file.lastPathComponent }
             }
-            for line in text.matches(of: /\b[kK]ey(?:: String)?\s*[=:]\s*(.*)/) {
+            for line in text.matches(of: (/\b[kK]ey(?:: String)?\s*[=:]\s*(.*)/).wordBoundaryKind(.simple)) {
                 for key in line.output.1.matches(of: /"([a-z][a-z0-9_]*)"/) { keys[String(key.output.1)] = file.lastPathComponent }
             }
         }
