@@ -103,6 +103,12 @@ public struct LanguagePack: Sendable {
         "today_open", "today_selling", "today_suspended", "unexpected_contact", "unexpected_location", "unknown_command", "unsubscribed",
         "unverified_header", "unverified_mark", "use_the_buttons", "verified_mark", "verify_button", "which_business_checkin",
         "which_business_close", "yes_word",
+        // Ownership links and groups (issue 11).
+        "approve_button", "ask_staff_link_button", "continue_private_button", "group_continue_private", "link_how_contact",
+        "link_how_staff", "link_request_pending", "link_request_rejected", "link_request_sent", "register_new_instead_button",
+        "reject_button", "saved_needs_verification", "staff_business_changed", "staff_link_already_decided", "staff_link_announced",
+        "staff_link_approved", "staff_link_rejected", "staff_link_request", "staff_link_taken", "typed_phone_choices",
+        "typed_phone_registered",
     ]
 
     /// Loads and validates `replies.yml` and `commands.yml` from `directory`.
