@@ -10,6 +10,50 @@ extension LanguagePack {
         .union(VendorInput.NameProblem.allCases.map(\.rawValue))
         .union(BroadcastStatus.allCases.map { "broadcast_status_\($0.rawValue)" })
 
+    /// The reply keys the code writes out (`texts.text("key", …)`, a button's key, a ternary of two keys);
+    /// a missing one stops the daemon at start, not mid-conversation. Add a new key here.
+    public static let requiredReplies = [
+        "all_button", "already_linked", "announcement_bad_html", "announcement_empty", "announcement_frame",
+        "announcement_received", "announcement_too_long", "any_business", "ask_announcement", "ask_business_category",
+        "ask_business_mode", "ask_business_name", "ask_checkin_location", "ask_halal", "ask_home_base", "ask_location",
+        "ask_new_location", "ask_new_name", "ask_phone", "ask_shop_location", "ask_shop_location_for_mode", "attendees",
+        "attendees_button", "audience_panel", "broadcast_cancelled", "broadcast_progress", "broadcast_repeated",
+        "broadcast_report", "broadcast_report_stopped", "broadcast_status_done", "broadcast_status_sending",
+        "broadcast_status_stopped", "broadcast_stopping", "business_card", "business_not_active", "button_expired",
+        "cancel_button", "cancel_inline_button", "cancelled", "category_not_understood", "change_button", "checked_in",
+        "checked_in_live", "checked_in_live_all_day", "checked_out", "choose_category", "choose_field", "closed_today",
+        "confirm_broadcast", "confirm_delete", "contact_not_yours", "delete_button", "delete_confirm_button", "deleted",
+        "dialog_in_progress", "duplicate_found", "enrolled_fixed", "enrolled_mobile", "enrollment_almost_done",
+        "enrollment_cancelled", "enrollment_intro", "enrollment_resumed", "enrollment_summary", "everyone", "everyone_button",
+        "fallback", "field_category", "field_halal", "field_location", "field_mode", "field_name", "field_phone", "filter_any",
+        "filter_any_button", "filter_category_button", "filter_halal_button", "filter_kelurahan_button", "filter_mode_button",
+        "fixed_shop_no_checkin", "format_html", "format_plain", "halal_mark", "halal_marked", "halal_no_button",
+        "halal_only_button", "halal_suffix", "halal_unknown_button", "halal_unmarked", "halal_usage", "halal_yes_button", "help",
+        "help_button", "html_off_button", "html_on_button", "is_this_yours", "keep_button", "kept", "language_switched",
+        "link_failed", "link_my_number_button", "linked", "live_stopped", "location_near", "location_or_skip",
+        "location_outside_region", "location_received", "location_required", "make_checkin_button", "make_checkin_named_button",
+        "mode_fixed", "mode_fixed_button", "mode_mobile_button", "mode_mobile_last_seen", "mode_mobile_live", "mode_mobile_since",
+        "more_kinds_button", "my_business_button", "name_control_characters", "name_markup", "name_no_letters", "name_too_long",
+        "name_too_short", "nearest_any_instead", "next_button", "no_broadcasts_yet", "no_business_with_phone", "no_business_yet",
+        "no_home_base", "no_more_results", "no_recipients", "no_results", "no_such_business", "no_text", "no_word",
+        "not_checked_in", "not_halal", "not_linked", "not_mine_button", "nothing_to_cancel", "nothing_to_verify",
+        "owner_suspended", "phone_invalid", "phone_received", "preview_button", "preview_header", "reopen_button", "reopened",
+        "results_header", "rsvp_already", "rsvp_button", "rsvp_off_button", "rsvp_on_button", "rsvp_preview", "rsvp_recorded",
+        "save_anyway_button", "save_button", "saved", "search_button", "send_broadcast_button", "send_business_location_button",
+        "send_my_number_button", "send_selling_location_button", "share_location_button", "skip_button", "staff_new_enrollment",
+        "something_went_wrong", "staff_only", "staff_halal_claimed", "staff_halal_not_claimed", "halal_certified", "halal_claim_pending", "staff_suspended", "staff_verified", "start", "statistics_entry", "statistics_header",
+        "stop_broadcast_button", "subscribed", "suspend_button", "this_is_mine_button", "today_closed", "today_not_selling",
+        "today_open", "today_selling", "today_suspended", "unexpected_contact", "unexpected_location", "unknown_command", "unsubscribed",
+        "unverified_header", "unverified_mark", "use_the_buttons", "verified_mark", "verify_button", "which_business_checkin",
+        "which_business_close", "yes_word",
+        // Ownership links and groups (issue 11).
+        "approve_button", "ask_staff_link_button", "continue_private_button", "group_continue_private", "link_how_contact",
+        "link_how_staff", "link_request_pending", "link_request_rejected", "link_request_sent", "register_new_instead_button",
+        "reject_button", "saved_needs_verification", "staff_business_changed", "staff_link_already_decided", "staff_link_announced",
+        "staff_link_approved", "staff_link_rejected", "staff_link_request", "staff_link_taken", "typed_phone_choices",
+        "typed_phone_registered",
+    ]
+
     /// Shown in place of a key that is not declared: a programming error, so say "something went wrong"
     /// in the user's language rather than show the key's name.
     static let unknownReplyFallback = "something_went_wrong"
