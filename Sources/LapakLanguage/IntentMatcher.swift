@@ -45,6 +45,33 @@ public struct IntentMatcher: Sendable {
     struct Phrase: Sendable {
         let words: [String]
         let letters: Int
+        /// The words as Unicode scalars, split once at load for the typo comparison.
+        let scalars: [[Unicode.Scalar]]
+        /// Each word's first letter: an exact word and a typo both start with it.
+        let firsts: [Unicode.Scalar?]
+
+        init(words: [String]) {
+            self.words = words
+            letters = words.reduce(0) { $0 + $1.count }
+            scalars = words.map { Array($0.unicodeScalars) }
+            firsts = scalars.map(\.first)
+        }
+    }
+
+    /// A message's words, each looked up once: it is compared with hundreds of phrases at every position,
+    /// so whether it is a known word, and its scalars, must not be worked out again for each comparison.
+    struct TypedWords {
+        let words: [String]
+        let scalars: [[Unicode.Scalar]]
+        let firsts: [Unicode.Scalar?]
+        let isKnown: [Bool]
+
+        init(_ words: [String], knownWords: Set<String>) {
+            self.words = words
+            scalars = words.map { Array($0.unicodeScalars) }
+            firsts = scalars.map(\.first)
+            isKnown = words.map(knownWords.contains)
+        }
     }
 
     let normalizer: TextNormalizer
@@ -72,7 +99,7 @@ public struct IntentMatcher: Sendable {
         let normalizer = TextNormalizer(slang: slang)
         let phrase = { (text: String) -> Phrase? in
             let words = normalizer.words(text)
-            return words.isEmpty ? nil : Phrase(words: words, letters: words.reduce(0) { $0 + $1.count })
+            return words.isEmpty ? nil : Phrase(words: words)
         }
 
         guard let mapping = try LanguageDataFile.load(intentsFile).mapping else {
@@ -146,8 +173,9 @@ public struct IntentMatcher: Sendable {
 
     /// What `text` asks for (only its first `scannedLength` characters are read).
     public func understand(_ text: String) -> Understanding {
-        let words = scannedWords(text)
-        guard !words.isEmpty else { return Understanding(intent: .fallback) }
+        let scanned = scannedWords(text)
+        guard !scanned.isEmpty else { return Understanding(intent: .fallback) }
+        let words = TypedWords(scanned, knownWords: knownWords)
         let category = best(categories.map { ($0.slug, $0.phrases) }, in: words)
         let intent = best(intents.map { ($0.intent, $0.phrases) }, in: words)
         let halalOnly = halal.contains { score($0, in: words) != nil }
@@ -165,11 +193,11 @@ public struct IntentMatcher: Sendable {
 
     /// The category of a command argument or a button label, when it names exactly one.
     public func category(in text: String) -> String? {
-        best(categories.map { ($0.slug, $0.phrases) }, in: scannedWords(text))?.value
+        best(categories.map { ($0.slug, $0.phrases) }, in: TypedWords(scannedWords(text), knownWords: knownWords))?.value
     }
 
     /// The candidate whose phrase matches best: more words, then fewer typos, then more letters; file order breaks ties.
-    private func best<Value>(_ candidates: [(Value, [Phrase])], in words: [String]) -> (value: Value, score: Score)? {
+    private func best<Value>(_ candidates: [(Value, [Phrase])], in words: TypedWords) -> (value: Value, score: Score)? {
         var winner: (value: Value, score: Score)?
         for (value, phrases) in candidates {
             for phrase in phrases {
@@ -190,18 +218,23 @@ public struct IntentMatcher: Sendable {
     }
 
     /// Where `phrase` occurs in `words` (its words consecutive, each exact or within the typo policy), scored.
-    func score(_ phrase: Phrase, in words: [String]) -> Score? {
+    func score(_ phrase: Phrase, in typed: TypedWords) -> Score? {
         let length = phrase.words.count
-        guard length <= words.count else { return nil }
+        guard length <= typed.words.count else { return nil }
         var bestScore: Score?
-        for start in 0...(words.count - length) {
+        for start in 0...(typed.words.count - length) {
             var exact = 0
             var matched = true
             for offset in 0..<length {
-                let typed = words[start + offset], known = phrase.words[offset]
-                if typed == known {
+                let index = start + offset
+                // A different first letter rules out both an exact word and a typo, at the cost of one comparison.
+                if typed.firsts[index] != phrase.firsts[offset] {
+                    matched = false
+                    break
+                }
+                if typed.words[index] == phrase.words[offset] {
                     exact += 1
-                } else if knownWords.contains(typed) || !EditDistance.matches(typed, known) {
+                } else if typed.isKnown[index] || !EditDistance.matches(typed.scalars[index], phrase.scalars[offset]) {
                     matched = false
                     break
                 }

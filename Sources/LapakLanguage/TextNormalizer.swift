@@ -60,7 +60,10 @@ public struct TextNormalizer: Sendable {
 public enum EditDistance {
     /// The distance between `a` and `b`, or `limit + 1` as soon as it must exceed `limit`.
     public static func damerauLevenshtein(_ a: String, _ b: String, limit: Int) -> Int {
-        let s = Array(a.unicodeScalars), t = Array(b.unicodeScalars)
+        damerauLevenshtein(Array(a.unicodeScalars), Array(b.unicodeScalars), limit: limit)
+    }
+
+    static func damerauLevenshtein(_ s: [Unicode.Scalar], _ t: [Unicode.Scalar], limit: Int) -> Int {
         if abs(s.count - t.count) > limit { return limit + 1 }
         if s.isEmpty || t.isEmpty { return max(s.count, t.count) }
         var previousPrevious = [Int](repeating: 0, count: t.count + 1)
@@ -98,9 +101,16 @@ public enum EditDistance {
     /// The first letter must be right: people rarely mistype it, and requiring it keeps different words
     /// of the same shape apart ("tukang" is not "pulang", "cuaca hari" is not "cari").
     public static func matches(_ typed: String, _ known: String) -> Bool {
+        matches(Array(typed.unicodeScalars), Array(known.unicodeScalars))
+    }
+
+    /// `matches` on words already split into scalars (normalised words are letters and digits without
+    /// accents, so a scalar is a letter): the matcher splits each word once, not once per comparison.
+    static func matches(_ typed: [Unicode.Scalar], _ known: [Unicode.Scalar]) -> Bool {
         if typed == known { return true }
-        guard typed.first == known.first else { return false }
+        guard let first = typed.first, first == known.first else { return false }
         let allowed = allowedEdits(forLength: min(typed.count, known.count))
-        return allowed > 0 && damerauLevenshtein(typed, known, limit: allowed) <= allowed
+        guard allowed > 0, abs(typed.count - known.count) <= allowed else { return false }
+        return damerauLevenshtein(typed, known, limit: allowed) <= allowed
     }
 }
