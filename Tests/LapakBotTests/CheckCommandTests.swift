@@ -6,18 +6,19 @@ import Testing
 /// `lapak check` refuses what `lapak run` would refuse: the token and the reply texts, never printing the token.
 ///
 /// Most cases run in process; only a few start the binary, since each `Process.run()` on Linux risks an
-/// intermittent crash of the test process (swift-corelibs-foundation's over-read of /proc/self/fd entries).
+/// intermittent crash of the test process (swift-corelibs-foundation's over-read of /proc/self/fd entries,
+/// seen here once in `DaemonCrashTests.launch`).
 @Suite("lapak check as a pre-flight of lapak run")
 struct CheckCommandTests {
     static let wellFormed = "123456789:AAFakeTokenForTests_only-0123456789"
     static let refusedTokens = ["", "12345:short", "not-a-token-at-all-but-long-enough", "123456789:AAFake token with spaces 0123456789"]
 
-    static func run(_ arguments: [String], _ environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    static func run(_ arguments: [String], _ environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
         try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
         // An unreachable API and a fresh database path: `run` must stop at the token check, before connecting.
         let database = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-check-\(UUID().uuidString).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: database) }
-        return try CommandLineTests.run(arguments, environment: ["LAPAK_DATABASE_PATH": database, "LAPAK_TELEGRAM_API_URL": "http://127.0.0.1:9"]
+        return try await CommandLineTests.run(arguments, environment: ["LAPAK_DATABASE_PATH": database, "LAPAK_TELEGRAM_API_URL": "http://127.0.0.1:9"]
             .merging(environment) { _, new in new })
     }
 
@@ -41,10 +42,10 @@ struct CheckCommandTests {
     }
 
     @Test("`lapak check` refuses a malformed token with run's message; neither prints the token")
-    func checkRefusesWhatRunRefuses() throws {
+    func checkRefusesWhatRunRefuses() async throws {
         let token = "12345:short-secret"
-        let check = try Self.run(["check"], ["LAPAK_TELEGRAM_TOKEN": token])
-        let run = try Self.run(["run"], ["LAPAK_TELEGRAM_TOKEN": token])
+        let check = try await Self.run(["check"], ["LAPAK_TELEGRAM_TOKEN": token])
+        let run = try await Self.run(["run"], ["LAPAK_TELEGRAM_TOKEN": token])
         #expect(check.status != 0 && run.status != 0)
         let message = try #require(check.output.split(separator: "\n").first { $0.contains("LAPAK_TELEGRAM_TOKEN") }, "\(check.output)")
         #expect(run.output.contains(message), "run: \(run.output)\ncheck: \(check.output)")
@@ -52,8 +53,8 @@ struct CheckCommandTests {
     }
 
     @Test("A well-formed token passes `lapak check`, and only “set” is printed")
-    func wellFormedToken() throws {
-        let check = try Self.run(["check"], ["LAPAK_TELEGRAM_TOKEN": Self.wellFormed])
+    func wellFormedToken() async throws {
+        let check = try await Self.run(["check"], ["LAPAK_TELEGRAM_TOKEN": Self.wellFormed])
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("token: set"))
         #expect(!check.output.contains(Self.wellFormed) && !check.output.contains("AAFakeToken"))
@@ -69,10 +70,10 @@ struct CheckCommandTests {
     }
 
     @Test("`lapak check` fails on a missing reply key, naming the key and the languages")
-    func checkNamesMissingKey() throws {
+    func checkNamesMissingKey() async throws {
         let copy = try Self.intents(without: "help_button")
         defer { try? FileManager.default.removeItem(at: copy) }
-        let check = try Self.run(["check", "--no-token"], ["LAPAK_INTENTS_PATH": copy.path])
+        let check = try await Self.run(["check", "--no-token"], ["LAPAK_INTENTS_PATH": copy.path])
         #expect(check.status != 0)
         #expect(check.output.contains("the reply 'help_button' is missing for 'id' and 'en'"), "\(check.output)")
     }
