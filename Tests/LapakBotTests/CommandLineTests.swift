@@ -2,89 +2,91 @@ import Foundation
 import LapakBot
 import Testing
 
-/// The `lapak` executable as a user runs it: from an unrelated folder, configured by environment alone.
-@Suite("The lapak command")
-struct CommandLineTests {
-    /// The `lapak` binary built next to this test bundle.
-    static var binary: URL {
-        URL(fileURLWithPath: ResourceLocator.executablePath()).deletingLastPathComponent().appendingPathComponent("lapak")
-    }
-
-    /// Runs `lapak` with `arguments` from `/` and returns its exit status and its output (stdout and stderr).
-    ///
-    /// Async, and without a blocking wait: the output goes to a file and the exit arrives through the
-    /// termination handler. A test that blocked in `waitUntilExit` would hold one of the cooperative pool's
-    /// threads (two on a 2-core machine), and every other test's bot would stall meanwhile.
-    static func run(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
-        env.merge(environment) { _, new in new }
-        process.environment = env
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-cli-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        defer { try? handle.close() }
-        process.standardOutput = handle
-        process.standardError = handle
-        let status = try await exitStatus(of: process)
-        return (status, String(decoding: try Data(contentsOf: output), as: UTF8.self))
-    }
-
-    /// Waits for a process started elsewhere (a daemon sent a signal) to exit, polling without blocking a thread.
-    static func waitForExit(_ process: Process, timeout: Duration = .seconds(30)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            guard ContinuousClock.now < deadline else { throw CancellationError() }
-            try await Task.sleep(for: .milliseconds(20))
+extension SubprocessTests {
+    /// The `lapak` executable as a user runs it: from an unrelated folder, configured by environment alone.
+    @Suite("The lapak command")
+    struct CommandLineTests {
+        /// The `lapak` binary built next to this test bundle.
+        static var binary: URL {
+            URL(fileURLWithPath: ResourceLocator.executablePath()).deletingLastPathComponent().appendingPathComponent("lapak")
         }
-    }
 
-    /// Starts `process` and waits for its exit without blocking a thread.
-    static func exitStatus(of process: Process) async throws -> Int32 {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
-            // Set before the start, so the exit cannot come first.
-            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
+        /// Runs `lapak` with `arguments` from `/` and returns its exit status and its output (stdout and stderr).
+        ///
+        /// Async, and without a blocking wait: the output goes to a file and the exit arrives through the
+        /// termination handler. A test that blocked in `waitUntilExit` would hold one of the cooperative pool's
+        /// threads (two on a 2-core machine), and every other test's bot would stall meanwhile.
+        static func run(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            process.currentDirectoryURL = URL(fileURLWithPath: "/")
+            var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+            env.merge(environment) { _, new in new }
+            process.environment = env
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-cli-\(UUID().uuidString).log")
+            FileManager.default.createFile(atPath: output.path, contents: nil)
+            defer { try? FileManager.default.removeItem(at: output) }
+            let handle = try FileHandle(forWritingTo: output)
+            defer { try? handle.close() }
+            process.standardOutput = handle
+            process.standardError = handle
+            let status = try await exitStatus(of: process)
+            return (status, String(decoding: try Data(contentsOf: output), as: UTF8.self))
+        }
+
+        /// Waits for a process started elsewhere (a daemon sent a signal) to exit, polling without blocking a thread.
+        static func waitForExit(_ process: Process, timeout: Duration = .seconds(30)) async throws {
+            let deadline = ContinuousClock.now + timeout
+            while process.isRunning {
+                guard ContinuousClock.now < deadline else { throw CancellationError() }
+                try await Task.sleep(for: .milliseconds(20))
             }
         }
-    }
 
-    @Test("`lapak check` finds intents/ and the default configuration from the root folder")
-    func checkFromAnywhere() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build lapak first: swift build")
-        let result = try await Self.run(["check", "--no-token"], environment: [:])
-        #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.contains("intents: ok"))
-    }
+        /// Starts `process` and waits for its exit without blocking a thread.
+        static func exitStatus(of process: Process) async throws -> Int32 {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
+                // Set before the start, so the exit cannot come first.
+                process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
+                do {
+                    try process.run()
+                } catch {
+                    process.terminationHandler = nil
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
 
-    @Test("`lapak run` without a token exits non-zero naming LAPAK_TELEGRAM_TOKEN")
-    func runWithoutToken() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build lapak first: swift build")
-        let result = try await Self.run(["run"], environment: [:])
-        #expect(result.status != 0)
-        #expect(result.output.contains("LAPAK_TELEGRAM_TOKEN"))
-    }
+        @Test("`lapak check` finds intents/ and the default configuration from the root folder")
+        func checkFromAnywhere() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build lapak first: swift build")
+            let result = try await Self.run(["check", "--no-token"], environment: [:])
+            #expect(result.status == 0, "\(result.output)")
+            #expect(result.output.contains("intents: ok"))
+        }
 
-    @Test("LAPAK_INTENTS_PATH points lapak at an edited copy, and a broken copy is refused with file and line")
-    func editedIntents() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build lapak first: swift build")
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("intents-cli-\(UUID().uuidString)")
-        try FileManager.default.copyItem(at: ResourceLocator.locate()!.intentsDirectory, to: copy)
-        defer { try? FileManager.default.removeItem(at: copy) }
-        let good = try await Self.run(["check", "--no-token"], environment: ["LAPAK_INTENTS_PATH": copy.path])
-        #expect(good.status == 0 && good.output.contains(copy.path), "\(good.output)")
+        @Test("`lapak run` without a token exits non-zero naming LAPAK_TELEGRAM_TOKEN")
+        func runWithoutToken() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build lapak first: swift build")
+            let result = try await Self.run(["run"], environment: [:])
+            #expect(result.status != 0)
+            #expect(result.output.contains("LAPAK_TELEGRAM_TOKEN"))
+        }
 
-        try "start:\n  id: Halo\n".write(to: copy.appendingPathComponent("replies.yml"), atomically: true, encoding: .utf8)
-        let broken = try await Self.run(["check", "--no-token"], environment: ["LAPAK_INTENTS_PATH": copy.path])
-        #expect(broken.status != 0)
-        #expect(broken.output.contains("replies.yml:2: reply 'start' has no 'en' text"), "\(broken.output)")
+        @Test("LAPAK_INTENTS_PATH points lapak at an edited copy, and a broken copy is refused with file and line")
+        func editedIntents() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build lapak first: swift build")
+            let copy = FileManager.default.temporaryDirectory.appendingPathComponent("intents-cli-\(UUID().uuidString)")
+            try FileManager.default.copyItem(at: ResourceLocator.locate()!.intentsDirectory, to: copy)
+            defer { try? FileManager.default.removeItem(at: copy) }
+            let good = try await Self.run(["check", "--no-token"], environment: ["LAPAK_INTENTS_PATH": copy.path])
+            #expect(good.status == 0 && good.output.contains(copy.path), "\(good.output)")
+
+            try "start:\n  id: Halo\n".write(to: copy.appendingPathComponent("replies.yml"), atomically: true, encoding: .utf8)
+            let broken = try await Self.run(["check", "--no-token"], environment: ["LAPAK_INTENTS_PATH": copy.path])
+            #expect(broken.status != 0)
+            #expect(broken.output.contains("replies.yml:2: reply 'start' has no 'en' text"), "\(broken.output)")
+        }
     }
 }

@@ -8,128 +8,130 @@ import Logging
 import Testing
 import TelegramBotAPI
 
-/// The real daemon (`lapak run` in its own process) killed with SIGKILL in the middle of a broadcast.
-@Suite("The daemon survives kill -9 in the middle of a broadcast")
-struct DaemonCrashTests {
-    @Test("kill -9 midway, restart: every vendor gets the announcement, only sends in flight can repeat, and the report says how many")
-    func killNineAndResume() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
-        let vendors = 150
-        var configuration = EmulatorConfiguration()
-        configuration.limits = .telegram
-        let emulator = BotAPIEmulator(configuration: configuration, logger: Logger(label: "emulator"))
-        try await emulator.start()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-kill9-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("lapak.sqlite").path
+extension SubprocessTests {
+    /// The real daemon (`lapak run` in its own process) killed with SIGKILL in the middle of a broadcast.
+    @Suite("The daemon survives kill -9 in the middle of a broadcast")
+    struct DaemonCrashTests {
+        @Test("kill -9 midway, restart: every vendor gets the announcement, only sends in flight can repeat, and the report says how many")
+        func killNineAndResume() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
+            let vendors = 150
+            var configuration = EmulatorConfiguration()
+            configuration.limits = .telegram
+            let emulator = BotAPIEmulator(configuration: configuration, logger: Logger(label: "emulator"))
+            try await emulator.start()
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-kill9-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let path = folder.appendingPathComponent("lapak.sqlite").path
 
-        // The registry and the announcement as staff would have left them, written by this process.
-        let database = try AppDatabase.open(path: path)
-        let registry = Registry(database: database, taxonomy: CategoryTaxonomy(categories: []), timeZone: .gmt)
-        _ = try await registry.upsertAll(BroadcastFixture.businesses(vendors))
-        await emulator.state.registerUsers((0..<vendors).map(BroadcastFixture.vendor) + [Vendors.dewi])
-        let outbox = Outbox(database: database)
-        let broadcast = try await outbox.start(Announcement(staffID: Vendors.dewi.id, staffChatID: Vendors.dewi.id, text: "Rapat akbar UMKM",
-                                                            audience: Audience(), rsvpLabel: nil))
-        let environment = [
-            "LAPAK_TELEGRAM_TOKEN": emulator.token, "LAPAK_TELEGRAM_API_URL": emulator.apiURL, "LAPAK_DATABASE_PATH": path,
-            "LAPAK_TELEGRAM_POLL_TIMEOUT": "2", "LAPAK_STAFF_IDS": String(Vendors.dewi.id), "LAPAK_LOG_LEVEL": "warning",
-        ]
+            // The registry and the announcement as staff would have left them, written by this process.
+            let database = try AppDatabase.open(path: path)
+            let registry = Registry(database: database, taxonomy: CategoryTaxonomy(categories: []), timeZone: .gmt)
+            _ = try await registry.upsertAll(BroadcastFixture.businesses(vendors))
+            await emulator.state.registerUsers((0..<vendors).map(BroadcastFixture.vendor) + [Vendors.dewi])
+            let outbox = Outbox(database: database)
+            let broadcast = try await outbox.start(Announcement(staffID: Vendors.dewi.id, staffChatID: Vendors.dewi.id, text: "Rapat akbar UMKM",
+                                                                audience: Audience(), rsvpLabel: nil))
+            let environment = [
+                "LAPAK_TELEGRAM_TOKEN": emulator.token, "LAPAK_TELEGRAM_API_URL": emulator.apiURL, "LAPAK_DATABASE_PATH": path,
+                "LAPAK_TELEGRAM_POLL_TIMEOUT": "2", "LAPAK_STAFF_IDS": String(Vendors.dewi.id), "LAPAK_LOG_LEVEL": "warning",
+            ]
 
-        let first = try Self.launch(environment)
-        try await Self.waitUntil(timeout: .seconds(30)) { await emulator.state.deliveries(containing: "Rapat akbar UMKM").count >= 50 }
-        kill(first.processIdentifier, SIGKILL)
-        try await CommandLineTests.waitForExit(first)
-        #expect(first.terminationReason == .uncaughtSignal)
-        let beforeRestart = await emulator.state.deliveries(containing: "Rapat akbar UMKM").count
-        #expect(beforeRestart < vendors)
+            let first = try Self.launch(environment)
+            try await Self.waitUntil(timeout: .seconds(30)) { await emulator.state.deliveries(containing: "Rapat akbar UMKM").count >= 50 }
+            kill(first.processIdentifier, SIGKILL)
+            try await CommandLineTests.waitForExit(first)
+            #expect(first.terminationReason == .uncaughtSignal)
+            let beforeRestart = await emulator.state.deliveries(containing: "Rapat akbar UMKM").count
+            #expect(beforeRestart < vendors)
 
-        let second = try Self.launch(environment)
-        try await Self.waitUntil(timeout: .seconds(60)) { (try? await outbox.broadcast(broadcast.id))??.status == .done }
-        try await Self.waitUntil(timeout: .seconds(10)) {
-            await emulator.state.botMessages(chatID: Vendors.dewi.id).contains { $0.text?.contains("Pengumuman #1 selesai") == true }
+            let second = try Self.launch(environment)
+            try await Self.waitUntil(timeout: .seconds(60)) { (try? await outbox.broadcast(broadcast.id))??.status == .done }
+            try await Self.waitUntil(timeout: .seconds(10)) {
+                await emulator.state.botMessages(chatID: Vendors.dewi.id).contains { $0.text?.contains("Pengumuman #1 selesai") == true }
+            }
+            kill(second.processIdentifier, SIGTERM)
+            try await CommandLineTests.waitForExit(second)
+            #expect(second.terminationStatus == 0)
+
+            let deliveries = await emulator.state.deliveries(containing: "Rapat akbar UMKM")
+            let record = try #require(try await outbox.broadcast(broadcast.id))
+            #expect(deliveries.count == vendors)  // nothing lost
+            #expect(deliveries.values.filter { $0 > 1 }.count <= record.repeatedAfterCrash)  // only in-flight sends repeated
+            #expect(record.repeatedAfterCrash <= 8)  // at most the requests in flight
+            #expect(await emulator.state.floodViolations == 0)
+            let report = await emulator.state.botMessages(chatID: Vendors.dewi.id).last?.text ?? ""
+            #expect(report.contains("terkirim \(vendors) dari \(vendors)"))
+            if record.repeatedAfterCrash > 0 { #expect(report.contains("dikirim ulang")) }
+            await emulator.stop()
         }
-        kill(second.processIdentifier, SIGTERM)
-        try await CommandLineTests.waitForExit(second)
-        #expect(second.terminationStatus == 0)
 
-        let deliveries = await emulator.state.deliveries(containing: "Rapat akbar UMKM")
-        let record = try #require(try await outbox.broadcast(broadcast.id))
-        #expect(deliveries.count == vendors)  // nothing lost
-        #expect(deliveries.values.filter { $0 > 1 }.count <= record.repeatedAfterCrash)  // only in-flight sends repeated
-        #expect(record.repeatedAfterCrash <= 8)  // at most the requests in flight
-        #expect(await emulator.state.floodViolations == 0)
-        let report = await emulator.state.botMessages(chatID: Vendors.dewi.id).last?.text ?? ""
-        #expect(report.contains("terkirim \(vendors) dari \(vendors)"))
-        if record.repeatedAfterCrash > 0 { #expect(report.contains("dikirim ulang")) }
-        await emulator.stop()
-    }
+        @Test("kill -9 in the middle of a crowd of citizens, restart: everyone gets the katering answer; only requests in flight repeat")
+        func killNineDuringACrowd() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
+            let emulator = BotAPIEmulator(configuration: EmulatorConfiguration(), logger: Logger(label: "emulator"))
+            try await emulator.start()
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-kill9-crowd-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let path = folder.appendingPathComponent("lapak.sqlite").path
+            let database = try AppDatabase.open(path: path)
+            let taxonomy = try CategoryTaxonomy.load(from: ResourceLocator.locate()!.intentsDirectory.appendingPathComponent("categories.yml"))
+            _ = try await Registry(database: database, taxonomy: taxonomy, timeZone: .gmt).upsertAll(BotSearchTests.registry)
+            let environment = [
+                "LAPAK_TELEGRAM_TOKEN": emulator.token, "LAPAK_TELEGRAM_API_URL": emulator.apiURL, "LAPAK_DATABASE_PATH": path,
+                "LAPAK_TELEGRAM_POLL_TIMEOUT": "2", "LAPAK_LOG_LEVEL": "warning",
+            ]
+            let citizens = (0..<60).map { User(id: 8_000 + Int64($0), firstName: "Warga \($0)", languageCode: "id") }
+            let here = BotSearchTests.here
 
-    @Test("kill -9 in the middle of a crowd of citizens, restart: everyone gets the katering answer; only requests in flight repeat")
-    func killNineDuringACrowd() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
-        let emulator = BotAPIEmulator(configuration: EmulatorConfiguration(), logger: Logger(label: "emulator"))
-        try await emulator.start()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-kill9-crowd-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("lapak.sqlite").path
-        let database = try AppDatabase.open(path: path)
-        let taxonomy = try CategoryTaxonomy.load(from: ResourceLocator.locate()!.intentsDirectory.appendingPathComponent("categories.yml"))
-        _ = try await Registry(database: database, taxonomy: taxonomy, timeZone: .gmt).upsertAll(BotSearchTests.registry)
-        let environment = [
-            "LAPAK_TELEGRAM_TOKEN": emulator.token, "LAPAK_TELEGRAM_API_URL": emulator.apiURL, "LAPAK_DATABASE_PATH": path,
-            "LAPAK_TELEGRAM_POLL_TIMEOUT": "2", "LAPAK_LOG_LEVEL": "warning",
-        ]
-        let citizens = (0..<60).map { User(id: 8_000 + Int64($0), firstName: "Warga \($0)", languageCode: "id") }
-        let here = BotSearchTests.here
+            let first = try Self.launch(environment)
+            for citizen in citizens { await emulator.state.sendText(from: citizen, "katering terdekat") }
+            for citizen in citizens { await emulator.state.sendLocation(from: citizen, latitude: here.latitude, longitude: here.longitude) }
+            try await Self.waitUntil(timeout: .seconds(30)) { await emulator.state.deliveries(containing: "Bagikan lokasi").count >= 10 }
+            kill(first.processIdentifier, SIGKILL)
+            try await CommandLineTests.waitForExit(first)
+            #expect(first.terminationReason == .uncaughtSignal)
+            let answeredBeforeRestart = await emulator.state.deliveries(containing: "Katering terdekat").count
 
-        let first = try Self.launch(environment)
-        for citizen in citizens { await emulator.state.sendText(from: citizen, "katering terdekat") }
-        for citizen in citizens { await emulator.state.sendLocation(from: citizen, latitude: here.latitude, longitude: here.longitude) }
-        try await Self.waitUntil(timeout: .seconds(30)) { await emulator.state.deliveries(containing: "Bagikan lokasi").count >= 10 }
-        kill(first.processIdentifier, SIGKILL)
-        try await CommandLineTests.waitForExit(first)
-        #expect(first.terminationReason == .uncaughtSignal)
-        let answeredBeforeRestart = await emulator.state.deliveries(containing: "Katering terdekat").count
+            let second = try Self.launch(environment)
+            try await Self.waitUntil(timeout: .seconds(60)) { await emulator.state.deliveries(containing: "Katering terdekat").count == citizens.count }
+            try await Task.sleep(for: .milliseconds(500))
+            kill(second.processIdentifier, SIGTERM)
+            try await CommandLineTests.waitForExit(second)
+            #expect(second.terminationStatus == 0)
 
-        let second = try Self.launch(environment)
-        try await Self.waitUntil(timeout: .seconds(60)) { await emulator.state.deliveries(containing: "Katering terdekat").count == citizens.count }
-        try await Task.sleep(for: .milliseconds(500))
-        kill(second.processIdentifier, SIGTERM)
-        try await CommandLineTests.waitForExit(second)
-        #expect(second.terminationStatus == 0)
-
-        #expect(answeredBeforeRestart < citizens.count, "the kill came too late to test anything")
-        var repeated = 0
-        for citizen in citizens {
-            let texts = await emulator.state.botMessages(chatID: citizen.id).compactMap(\.text)
-            #expect(texts.contains { $0.contains("Katering terdekat") }, "\(citizen.firstName) got no answer")
-            #expect(!texts.contains { $0.contains("Usaha terdekat") }, "\(citizen.firstName) got a search for any kind")
-            repeated += texts.count - 3  // the question's answer, "Lokasi diterima", the results
+            #expect(answeredBeforeRestart < citizens.count, "the kill came too late to test anything")
+            var repeated = 0
+            for citizen in citizens {
+                let texts = await emulator.state.botMessages(chatID: citizen.id).compactMap(\.text)
+                #expect(texts.contains { $0.contains("Katering terdekat") }, "\(citizen.firstName) got no answer")
+                #expect(!texts.contains { $0.contains("Usaha terdekat") }, "\(citizen.firstName) got a search for any kind")
+                repeated += texts.count - 3  // the question's answer, "Lokasi diterima", the results
+            }
+            // Only a request in flight at the kill (sent, its outcome not yet recorded) can go out again:
+            // at most one per chat being answered at once (handlers.concurrency, 16).
+            #expect(repeated >= 0 && repeated <= 16, "\(repeated) messages repeated")
+            await emulator.stop()
         }
-        // Only a request in flight at the kill (sent, its outcome not yet recorded) can go out again:
-        // at most one per chat being answered at once (handlers.concurrency, 16).
-        #expect(repeated >= 0 && repeated <= 16, "\(repeated) messages repeated")
-        await emulator.stop()
-    }
 
-    static func launch(_ environment: [String: String]) throws -> Process {
-        let process = Process()
-        process.executableURL = CommandLineTests.binary
-        process.arguments = ["run"]
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
+        static func launch(_ environment: [String: String]) throws -> Process {
+            let process = Process()
+            process.executableURL = CommandLineTests.binary
+            process.arguments = ["run"]
+            process.currentDirectoryURL = URL(fileURLWithPath: "/")
+            process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { _, new in new }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
 
-    static func waitUntil(timeout: Duration, _ condition: () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !(await condition()) {
-            guard ContinuousClock.now < deadline else { throw FixtureTimeout() }
-            try await Task.sleep(for: .milliseconds(20))
+        static func waitUntil(timeout: Duration, _ condition: () async -> Bool) async throws {
+            let deadline = ContinuousClock.now + timeout
+            while !(await condition()) {
+                guard ContinuousClock.now < deadline else { throw FixtureTimeout() }
+                try await Task.sleep(for: .milliseconds(20))
+            }
         }
     }
 }

@@ -1,62 +1,64 @@
 import Foundation
 import Testing
 
-/// `lapak import` and `lapak export` as the agency runs them: wrong paths fail loudly and leave nothing behind.
-@Suite("lapak import and export")
-struct RegistryCommandLineTests {
-    /// A fresh folder for one test's files.
-    static func folder() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
-    }
-
-    @Test("`lapak export` against a database that does not exist fails clearly and creates nothing")
-    func exportWithoutDatabase() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
-        let folder = try Self.folder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let database = folder.appendingPathComponent("missing/lapak.sqlite")
-        for format in ["csv", "geojson"] {
-            let result = try await CommandLineTests.run(["export", "--format", format], environment: ["LAPAK_DATABASE_PATH": database.path])
-            #expect(result.status != 0)
-            #expect(result.output.contains("no database at \(database.path)"), "\(result.output)")
+extension SubprocessTests {
+    /// `lapak import` and `lapak export` as the agency runs them: wrong paths fail loudly and leave nothing behind.
+    @Suite("lapak import and export")
+    struct RegistryCommandLineTests {
+        /// A fresh folder for one test's files.
+        static func folder() throws -> URL {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-cli-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            return folder
         }
-        #expect(!FileManager.default.fileExists(atPath: database.deletingLastPathComponent().path))
-    }
 
-    @Test("`lapak import` of a missing file says no such file and creates no database")
-    func importMissingFile() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
-        let folder = try Self.folder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let database = folder.appendingPathComponent("lapak.sqlite")
-        let result = try await CommandLineTests.run(["import", folder.appendingPathComponent("registry.csv").path],
-                                              environment: ["LAPAK_DATABASE_PATH": database.path])
-        #expect(result.status != 0)
-        #expect(result.output.contains("no such file"), "\(result.output)")
-        #expect(!FileManager.default.fileExists(atPath: database.path))
-    }
+        @Test("`lapak export` against a database that does not exist fails clearly and creates nothing")
+        func exportWithoutDatabase() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
+            let folder = try Self.folder()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let database = folder.appendingPathComponent("missing/lapak.sqlite")
+            for format in ["csv", "geojson"] {
+                let result = try await CommandLineTests.run(["export", "--format", format], environment: ["LAPAK_DATABASE_PATH": database.path])
+                #expect(result.status != 0)
+                #expect(result.output.contains("no database at \(database.path)"), "\(result.output)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: database.deletingLastPathComponent().path))
+        }
 
-    @Test("A semicolon file with a bad row imports the good rows, reports the bad one by line, and exports back")
-    func importThenExport() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
-        let folder = try Self.folder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let environment = ["LAPAK_DATABASE_PATH": folder.appendingPathComponent("lapak.sqlite").path]
-        let file = folder.appendingPathComponent("sheet.csv")
-        try """
-            id;name;category;mode;latitude;longitude;kelurahan;address;phone;telegram_id;halal;catatan
-            A1;=Warung;bakso;menetap;0,1335;117,5081;api api;;;;ya;x
-            A2;Toko;kelontong;menetap;0,13;117,49;Jakarta;;;;tidak;
-            """.write(to: file, atomically: true, encoding: .utf8)
-        let imported = try await CommandLineTests.run(["import", file.path], environment: environment)
-        #expect(imported.status == 2)
-        #expect(imported.output.contains("\(file.path):3: unknown kelurahan 'Jakarta'"), "\(imported.output)")
-        #expect(imported.output.contains("warning: column 12 'catatan'"), "\(imported.output)")
-        #expect(imported.output.contains("1 inserted"), "\(imported.output)")
-        let exported = try await CommandLineTests.run(["export"], environment: environment)
-        #expect(exported.status == 0)
-        #expect(exported.output.contains("A1,'=Warung,bakso-mie,menetap,0.1335,117.5081,Api-Api,,,,ya,active,ya,imported,"), "\(exported.output)")
+        @Test("`lapak import` of a missing file says no such file and creates no database")
+        func importMissingFile() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
+            let folder = try Self.folder()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let database = folder.appendingPathComponent("lapak.sqlite")
+            let result = try await CommandLineTests.run(["import", folder.appendingPathComponent("registry.csv").path],
+                                                  environment: ["LAPAK_DATABASE_PATH": database.path])
+            #expect(result.status != 0)
+            #expect(result.output.contains("no such file"), "\(result.output)")
+            #expect(!FileManager.default.fileExists(atPath: database.path))
+        }
+
+        @Test("A semicolon file with a bad row imports the good rows, reports the bad one by line, and exports back")
+        func importThenExport() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
+            let folder = try Self.folder()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let environment = ["LAPAK_DATABASE_PATH": folder.appendingPathComponent("lapak.sqlite").path]
+            let file = folder.appendingPathComponent("sheet.csv")
+            try """
+                id;name;category;mode;latitude;longitude;kelurahan;address;phone;telegram_id;halal;catatan
+                A1;=Warung;bakso;menetap;0,1335;117,5081;api api;;;;ya;x
+                A2;Toko;kelontong;menetap;0,13;117,49;Jakarta;;;;tidak;
+                """.write(to: file, atomically: true, encoding: .utf8)
+            let imported = try await CommandLineTests.run(["import", file.path], environment: environment)
+            #expect(imported.status == 2)
+            #expect(imported.output.contains("\(file.path):3: unknown kelurahan 'Jakarta'"), "\(imported.output)")
+            #expect(imported.output.contains("warning: column 12 'catatan'"), "\(imported.output)")
+            #expect(imported.output.contains("1 inserted"), "\(imported.output)")
+            let exported = try await CommandLineTests.run(["export"], environment: environment)
+            #expect(exported.status == 0)
+            #expect(exported.output.contains("A1,'=Warung,bakso-mie,menetap,0.1335,117.5081,Api-Api,,,,ya,active,ya,imported,"), "\(exported.output)")
+        }
     }
 }

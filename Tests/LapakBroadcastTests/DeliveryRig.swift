@@ -36,9 +36,9 @@ struct DeliveryRig {
                      ownerTelegramID: vendorID(index), halal: index % 5 == 0)
         })
         await emulator.state.registerUsers((0..<vendors).map { User(id: vendorID($0), firstName: "Vendor \($0)") })
-        let transport = CurlTransport(configuration: .init(maxConcurrentRequests: 16, connectTimeout: .seconds(2)))
+        let transport = CurlTransport(configuration: .init(maxConcurrentRequests: 16, connectTimeout: .seconds(10)))
         let pacer = MessagePacer(rate: rate)
-        let client = BotAPIClient(token: emulator.token, apiURL: emulator.apiURL, transport: transport, requestTimeout: .seconds(5),
+        let client = BotAPIClient(token: emulator.token, apiURL: emulator.apiURL, transport: transport, requestTimeout: .seconds(20),
                                   pacer: pacer, logger: logger)
         let rig = DeliveryRig(emulator: emulator, transport: transport, client: client, pacer: pacer, database: database,
                               outbox: Outbox(database: database), observer: RecordingObserver(), folder: folder)

@@ -17,7 +17,7 @@ private struct EmulatorBench {
         try await emulator.start()
         let transport = CurlTransport()
         let client = BotAPIClient(token: emulator.token, apiURL: emulator.apiURL, transport: transport,
-                                  requestTimeout: .seconds(5), retryPolicy: .none, logger: Logger(label: "test"))
+                                  requestTimeout: .seconds(20), retryPolicy: .none, logger: Logger(label: "test"))
         let bench = EmulatorBench(emulator: emulator, transport: transport, client: client)
         do {
             try await body(bench)
@@ -32,7 +32,7 @@ private struct EmulatorBench {
 
     /// A second client with its own flood holds, as another bot process would have: it never saw a 429.
     func otherClient() -> BotAPIClient {
-        BotAPIClient(token: emulator.token, apiURL: emulator.apiURL, transport: transport, requestTimeout: .seconds(5),
+        BotAPIClient(token: emulator.token, apiURL: emulator.apiURL, transport: transport, requestTimeout: .seconds(20),
                      retryPolicy: .none, logger: Logger(label: "test"))
     }
 

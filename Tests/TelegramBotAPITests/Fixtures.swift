@@ -21,9 +21,11 @@ struct EmulatorFixture {
         configuration.limits = limits
         let emulator = BotAPIEmulator(configuration: configuration, logger: logger)
         try await emulator.start()
-        let transport = CurlTransport(configuration: .init(maxConcurrentRequests: 8, connectTimeout: .seconds(2)))
+        // Generous time-outs: these tests check behaviour, not speed, and at the start of a full run some forty
+        // bots and emulators start together on two cores, so an answer can wait seconds for a thread.
+        let transport = CurlTransport(configuration: .init(maxConcurrentRequests: 8, connectTimeout: .seconds(10)))
         let client = BotAPIClient(token: emulator.token, apiURL: emulator.apiURL, transport: transport,
-                                  requestTimeout: .seconds(5), retryPolicy: retryPolicy, pacer: pacer, logger: logger)
+                                  requestTimeout: .seconds(20), retryPolicy: retryPolicy, pacer: pacer, logger: logger)
         let fixture = EmulatorFixture(emulator: emulator, transport: transport, client: client)
         do {
             let result = try await body(fixture)
