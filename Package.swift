@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "LapakRegistry", targets: ["LapakRegistry"]),
         .library(name: "LapakLanguage", targets: ["LapakLanguage"]),
         .library(name: "LapakBot", targets: ["LapakBot"]),
+        .library(name: "LapakWeb", targets: ["LapakWeb"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries: libcurl for HTTP, jansson for JSON on the Bot API wire.
@@ -51,6 +54,7 @@ let package = Package(
             dependencies: [
                 "CCurl", "CJansson",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
@@ -117,6 +121,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -128,6 +133,22 @@ let package = Package(
             name: "LapakBroadcast",
             dependencies: [
                 "TelegramBotAPI", "LapakDatabase", "LapakRegistry",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // The operational HTTP server (and, later, the public site): /metrics, /healthz, /readyz.
+        .target(
+            name: "LapakWeb",
+            dependencies: [
+                "LapakBot", "LapakDatabase", "TelegramBotAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -150,8 +171,10 @@ let package = Package(
         .executableTarget(
             name: "lapak",
             dependencies: [
-                "LapakBot", "LapakDemo", "BotAPIEmulator", "TelegramBotAPI", "LapakRegistry", "LapakDatabase",
+                "LapakBot", "LapakDemo", "LapakWeb", "BotAPIEmulator", "TelegramBotAPI", "LapakRegistry", "LapakDatabase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -189,9 +212,11 @@ let package = Package(
         .testTarget(
             name: "LapakBotTests",
             dependencies: [
-                "LapakBot", "LapakDemo", "LapakBroadcast", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase", "LapakRegistry",
+                "LapakBot", "LapakDemo", "LapakWeb", "LapakBroadcast", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase", "LapakRegistry",
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),

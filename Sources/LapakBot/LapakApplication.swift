@@ -21,10 +21,20 @@ public struct LapakApplication: Sendable {
     public let broadcastSender: BroadcastSender
     /// Shared by replies and broadcasts: keeps every message within Telegram's limits.
     public let pacer: MessagePacer
+    /// Beats after every successful getUpdates (readiness: is Telegram reachable with this token).
+    public let pollHeartbeat = Heartbeat()
+    /// Beats on every pass of the broadcast sender (readiness: is it alive).
+    public let broadcastHeartbeat = Heartbeat()
     private let logger: Logger
 
-    /// The daemon's long-running parts, for a `ServiceGroup`.
-    public var services: [any Service] { [service, broadcastSender] }
+    /// Whether the broadcast sender is running, and why not.
+    public let broadcastStatus = ServiceStatus()
+
+    /// The daemon's long-running parts, for a `ServiceGroup`. The broadcast sender restarts with backoff
+    /// after an error; the poller does not (a rejected token or an unusable database ends the process).
+    public var services: [any Service] {
+        [service, SupervisedService("broadcast sender", broadcastSender, status: broadcastStatus, logger: logger)]
+    }
 
     /// Opens the database and loads the language data; fails with a message naming what is wrong.
     /// - Parameter now: the wall clock for "today" and expiry; tests inject a fixed one.
@@ -52,7 +62,7 @@ public struct LapakApplication: Sendable {
         let pollerConfiguration = LongPoller.Configuration(
             pollTimeout: configuration.pollTimeout, batchLimit: configuration.batchLimit,
             maxConcurrentHandlers: configuration.handlerConcurrency, maxPendingUpdates: configuration.maxPendingUpdates,
-            deleteWebhookOnConflict: configuration.deleteWebhookOnConflict)
+            deleteWebhookOnConflict: configuration.deleteWebhookOnConflict, heartbeat: pollHeartbeat)
         let conversationSettings = ConversationSettings(
             staffIDs: configuration.staffIDs, timeZone: configuration.timeZone, maxDistance: configuration.searchMaxDistance,
             locationWindow: TimeInterval(configuration.locationMemoryMinutes * 60),
@@ -64,17 +74,20 @@ public struct LapakApplication: Sendable {
         broadcastSender = BroadcastSender(
             outbox: Outbox(database: database), client: client, pacer: pacer,
             configuration: .init(maxInFlight: configuration.broadcastMaxInFlight, maxAttempts: configuration.broadcastMaxAttempts),
-            observer: BroadcastReporter(client: client, texts: texts, database: database, logger: logger), clock: clock, now: now, logger: logger)
+            observer: BroadcastReporter(client: client, texts: texts, database: database, logger: logger), clock: clock, now: now,
+            heartbeat: broadcastHeartbeat, logger: logger)
     }
 
     /// Runs the daemon until SIGTERM or SIGINT, then stops gracefully.
-    public func run() async throws {
+    /// - Parameter alongside: more services to run in the same group (the HTTP server).
+    public func run(alongside extra: [any Service] = []) async throws {
         logger.info("Lapak starting", metadata: [
             "api_url": "\(configuration.telegramAPIURL)", "database": "\(configuration.databasePath)",
             "intents": "\(configuration.intentsDirectory.path)",
         ])
         let group = ServiceGroup(
-            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: (services + extra).map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                                 logger: logger))
         defer { transport.shutdown() }
         try await group.run()
     }

@@ -18,6 +18,15 @@ public struct LapakConfiguration: Sendable {
     public var handlerConcurrency: Int
     /// Seconds a reply is retried after transient errors before it is given up (`replies.retry_deadline`).
     public var replyRetryDeadline: Int
+    /// Whether the public site is served (`web.enabled`); the operational routes are served either way.
+    public var webEnabled: Bool
+    /// The address the HTTP server binds with the site on (`web.host`); 127.0.0.1 with it off.
+    public var webHost: String
+    /// The HTTP server's port (`web.port`, LAPAK_WEB_PORT); 0 picks a free one.
+    public var webPort: Int
+    /// Readiness fails when a reply has waited this many seconds undelivered while no 429 holds the bot
+    /// (`health.outbox_max_age`).
+    public var outboxMaxAge: Int
     public var maxPendingUpdates: Int
     public var staffIDs: Set<Int64>
     public var timeZone: TimeZone
@@ -88,6 +97,10 @@ public struct LapakConfiguration: Sendable {
         handlerConcurrency = try settings.integer("handlers.concurrency", default: 16, range: 1...256)
         maxPendingUpdates = try settings.integer("handlers.max_pending", default: 1000, range: 1...100_000)
         replyRetryDeadline = try settings.integer("replies.retry_deadline", default: 120, range: 5...3600)
+        webEnabled = try settings.boolean("web.enabled", default: true)
+        webHost = settings.string("web.host") ?? "127.0.0.1"
+        webPort = try settings.integer("web.port", default: 8080, range: 0...65535)
+        outboxMaxAge = try settings.integer("health.outbox_max_age", default: 180, range: 10...86_400)
 
         searchMaxDistance = Double(try settings.integer("search.max_distance", default: 25_000, range: 100...2_000_000))
         locationMemoryMinutes = try settings.integer("search.location_memory_minutes", default: 30, range: 1...1440)

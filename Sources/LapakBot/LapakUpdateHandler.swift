@@ -79,32 +79,40 @@ public struct LapakUpdateHandler: UpdateHandler {
 
     public func handle(_ update: Update) async throws {
         let moment = now()
+        let started = ContinuousClock.now
+        let kind = UpdateMetrics.kind(of: update)
+        UpdateMetrics.received(kind: kind)
         // One transaction for the handler's changes, its replies and the handled mark, shared (group
         // commit) with the updates of other chats handled at the same moment.
-        let replies = try await commits.run({ db in try self.run(update, at: moment, in: db) }, recover: { error, db in
+        let handled = try await commits.run({ db in try self.run(update, at: moment, in: db) }, recover: { error, db in
             // Nothing of the handler was kept. Say sorry rather than leave the user waiting, and mark the
             // update handled so that a handler bug cannot loop on it after every restart.
             self.bot.logger.error("Handling an update failed; the user is told to try again",
                                   metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
-            return try self.apologise(for: update, at: moment, in: db)
+            return HandledUpdate(replies: try self.apologise(for: update, at: moment, in: db), route: "failed")
         })
-        await sender.deliver(replies)
+        UpdateMetrics.handled(kind: kind, route: handled.route, duration: ContinuousClock.now - started)
+        await sender.deliver(handled.replies)
+        if !handled.replies.isEmpty { UpdateMetrics.replied(after: ContinuousClock.now - started) }
     }
 
-    /// Routes one update and marks it handled, inside the caller's transaction; returns the replies written.
-    func run(_ update: Update, at moment: Date, in db: Database) throws -> [OutgoingReply] {
-        var replies: [OutgoingReply] = []
+    /// Routes one update and marks it handled, inside the caller's transaction; returns the replies written
+    /// and the route that answered.
+    func run(_ update: Update, at moment: Date, in db: Database) throws -> HandledUpdate {
+        var handled = HandledUpdate(replies: [], route: "ignored")
         if let context = try context(for: update, at: moment, in: db) {
             switch update.content {
             case .message(let message): try router.route(message, context, bot: bot)
             case .callbackQuery(let query): try router.route(query, context, bot: bot)
-            case .editedMessage(let message): try router.editRoute?(context, message)
+            case .editedMessage(let message):
+                context.route = "edit"
+                try router.editRoute?(context, message)
             case .unhandled: break
             }
-            replies = context.replies
+            handled = HandledUpdate(replies: context.replies, route: context.route)
         }
         try SQLiteUpdateInbox.markHandled(update.updateID, at: Int64(moment.timeIntervalSince1970), in: db)
-        return replies
+        return handled
     }
 
     /// The context of an update Lapak answers; nil for updates it ignores (bots, other bots' commands).
@@ -155,6 +163,12 @@ public struct LapakUpdateHandler: UpdateHandler {
         try SQLiteUpdateInbox.markHandled(update.updateID, at: Int64(moment.timeIntervalSince1970), in: db)
         return replies
     }
+}
+
+/// What handling an update produced: its replies, and the route that answered it (for metrics and logs).
+struct HandledUpdate: Sendable {
+    var replies: [OutgoingReply]
+    var route: String
 }
 
 /// A live location as it arrived: its message (whose edits move the cart) and when sharing ends.

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -53,11 +54,14 @@ public struct BroadcastSender: Service {
     let clock: any MonotonicClock
     let now: @Sendable () -> Date
     let logger: Logger
+    /// Beaten on every pass of the sending and the idle loop, so readiness can tell a stuck sender.
+    let heartbeat: Heartbeat?
 
     /// - Parameter client: the bot's client; the sender uses its bulk copy with the same connections and flood holds.
     public init(outbox: Outbox, client: BotAPIClient, pacer: MessagePacer, configuration: Configuration = Configuration(),
                 observer: any BroadcastObserver, clock: any MonotonicClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() },
-                logger: Logger) {
+                heartbeat: Heartbeat? = nil, logger: Logger) {
+        self.heartbeat = heartbeat
         self.outbox = outbox
         self.client = client.forBulkSending()
         self.pacer = pacer
@@ -75,6 +79,7 @@ public struct BroadcastSender: Service {
             logger.warning("Resuming broadcasts after a crash; sends that were in flight go out again", metadata: ["in_flight": "\(repeated)"])
         }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            heartbeat?.beat()
             let active = try await outbox.activeBroadcasts()
             guard let broadcast = active.first else {
                 try? await clock.sleep(for: configuration.idlePoll)
@@ -94,6 +99,7 @@ public struct BroadcastSender: Service {
             var inFlight = 0
             while !Task.isShuttingDownGracefully {
                 try Task.checkCancellation()
+                heartbeat?.beat()
                 // Read afresh each pass: staff may have stopped it, and its progress message (a reply delivered
                 // after the handler's commit) may have got its message id since the last pass.
                 guard let current = try await outbox.broadcast(broadcast.id), current.status == .sending else { break }  // stopped by staff
@@ -173,16 +179,25 @@ public struct BroadcastSender: Service {
             return try await record(error, for: entry)
         }
         try await outbox.markSent(entry, messageID: message.messageID, now: now())
+        Self.recordDelivery("sent")
+    }
+
+    /// One recipient's outcome: `sent`, `unreachable`, `failed` or `retry`.
+    static func recordDelivery(_ outcome: String) {
+        Counter(label: "lapak_broadcast_deliveries_total", dimensions: [("outcome", outcome)]).increment()
     }
 
     private func record(_ error: BotAPIError, for entry: OutboxEntry) async throws {
         switch error {
         case .rejected(let telegram) where telegram.errorCode == 429:
             // The client holds bulk and this chat, and has shifted the pacer past retry_after already.
+            Self.recordDelivery("retry")
             try await outbox.reschedule(entry, at: now(), error: telegram.description, countsAsAttempt: false, now: now())
         case .rejected(let telegram) where telegram.errorCode == 403:
+            Self.recordDelivery("unreachable")
             try await outbox.markUnreachable(entry, reason: telegram.errorDescription, now: now())
         case .rejected(let telegram) where telegram.errorCode < 500:
+            Self.recordDelivery("failed")
             try await outbox.markFailed(entry, reason: telegram.errorDescription, now: now())
         case .transport(let transport) where transport.kind == .cancelled:
             throw CancellationError()  // leaves the row in 'sending': it may have gone out
@@ -190,8 +205,10 @@ public struct BroadcastSender: Service {
             // 5xx, network errors, garbled answers: try again later, up to maxAttempts.
             let attempts = entry.attempts + 1
             guard attempts < configuration.maxAttempts else {
+                Self.recordDelivery("failed")
                 return try await outbox.markFailed(entry, reason: "\(error) (after \(attempts) attempts)", now: now())
             }
+            Self.recordDelivery("retry")
             let delay = configuration.backoff.delay(afterFailures: attempts - 1, jitter: Double.random(in: 0...1))
             let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
             try await outbox.reschedule(entry, at: now().addingTimeInterval(seconds), error: "\(error)", countsAsAttempt: true, now: now())

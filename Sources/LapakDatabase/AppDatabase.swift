@@ -352,6 +352,16 @@ public struct AppDatabase: Sendable {
                 WHERE registry_id GLOB 'TG-[0-9][0-9][0-9][0-9][0-9][0-9]*' AND owner_telegram_id IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("2026-12-01 health probe") { db in
+            try db.execute(sql: """
+                -- One row that /readyz rewrites: proof that the database takes writes (not read-only, not locked
+                -- for good, the disk not full).
+                CREATE TABLE health_probe (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    checked_at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -169,6 +169,7 @@ public struct BotAPIClient: Sendable {
     private func hold(after error: BotAPIError, scope: FloodScope, isMessage: Bool) {
         let now = clock.now
         let wait = Duration.seconds(max(1, error.retryAfter ?? 1))
+        BotAPIMetrics.recordFloodWait(scope: scope.metricName, retryAfter: max(1, error.retryAfter ?? 1))
         holds.hold(isMessage ? [scope, .bulk] : [scope], until: now + wait, now: now)
         if case .chat(let chatID) = scope { pacer?.holdChat(chatID, for: wait) }
         if isMessage { pacer?.holdBulk(for: wait) }
@@ -205,6 +206,7 @@ public struct BotAPIClient: Sendable {
             response = try await transport.post(HTTPRequest(url: methodPrefix + method, body: body, timeout: timeout))
         } catch {
             logger.debug("Bot API call failed", metadata: ["method": "\(method)", "error": "\(error)"])
+            BotAPIMetrics.recordCall(method, outcome: "network")
             throw .transport(error)
         }
         let answer: JSONValue
@@ -218,6 +220,7 @@ public struct BotAPIClient: Sendable {
         }
         if ok {
             logger.trace("Bot API call succeeded", metadata: ["method": "\(method)"])
+            BotAPIMetrics.recordCall(method, outcome: "ok")
             return answer["result"] ?? .null
         }
         let parameters = answer["parameters"].flatMap { try? ResponseParameters(json: $0) }
@@ -229,6 +232,7 @@ public struct BotAPIClient: Sendable {
             migrateToChatID: parameters?.migrateToChatID
         )
         logger.debug("Bot API call rejected", metadata: ["method": "\(method)", "error_code": "\(error.errorCode)", "description": "\(error.errorDescription)"])
+        BotAPIMetrics.recordCall(method, outcome: String(error.errorCode))
         throw .rejected(error)
     }
 

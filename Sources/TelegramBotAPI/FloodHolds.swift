@@ -17,6 +17,15 @@ public enum FloodScope: Sendable, Hashable, CustomStringConvertible {
     /// Chat-less calls of one Bot API method.
     case method(String)
 
+    /// The scope as a metric label: the kind only, since a label per chat would grow without end.
+    var metricName: String {
+        switch self {
+        case .chat: return "chat"
+        case .bulk: return "bulk"
+        case .method(let name): return "method:" + name
+        }
+    }
+
     public var description: String {
         switch self {
         case .chat(let id): return "chat \(id)"

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -25,11 +26,14 @@ public struct LongPoller: Service {
         public var backoff: Backoff
         /// On 409 "webhook is active", delete the webhook and go on instead of stopping.
         public var deleteWebhookOnConflict: Bool
+        /// Beaten after every getUpdates that succeeded, for readiness.
+        public var heartbeat: Heartbeat?
 
         public init(pollTimeout: Int = 50, batchLimit: Int = 100,
                     allowedUpdates: [String]? = ["message", "edited_message", "callback_query"],
                     maxConcurrentHandlers: Int = 16, maxPendingUpdates: Int = 1000, backoff: Backoff = Backoff(),
-                    deleteWebhookOnConflict: Bool = false) {
+                    deleteWebhookOnConflict: Bool = false, heartbeat: Heartbeat? = nil) {
+            self.heartbeat = heartbeat
             self.pollTimeout = pollTimeout
             self.batchLimit = batchLimit
             self.allowedUpdates = allowedUpdates
@@ -102,6 +106,8 @@ public struct LongPoller: Service {
                                                 timeout: configuration.pollTimeout, allowedUpdates: configuration.allowedUpdates)
                 }
                 failures = 0
+                configuration.heartbeat?.beat()
+                Self.recordLag(of: batch.updates)
             } catch let error as BotAPIError {
                 if Task.isShuttingDownGracefully || Task.isCancelled { return }
                 try await recover(from: error, failures: &failures)
@@ -122,6 +128,18 @@ public struct LongPoller: Service {
             offset = next
             for update in fresh { await dispatch(update, to: dispatcher) }
         }
+    }
+
+    /// Records how long the oldest message of a batch waited at Telegram (its date has whole seconds).
+    private static func recordLag(of updates: [Update]) {
+        let dates = updates.compactMap { update -> Int64? in
+            switch update.content {
+            case .message(let message), .editedMessage(let message): return message.editDate ?? message.date
+            case .callbackQuery, .unhandled: return nil
+            }
+        }
+        guard let oldest = dates.min() else { return BotAPIMetrics.recordPollLag(seconds: 0) }
+        BotAPIMetrics.recordPollLag(seconds: max(0, Date().timeIntervalSince1970 - Double(oldest)))
     }
 
     /// Decides what an error of getUpdates means: wait, fix, or stop.

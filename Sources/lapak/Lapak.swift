@@ -4,7 +4,10 @@ import Foundation
 import LapakBot
 import LapakDemo
 import LapakRegistry
+import LapakWeb
 import Logging
+import Metrics
+import Prometheus
 import TelegramBotAPI
 import UnixSignals
 
@@ -52,8 +55,14 @@ extension Lapak {
                 throw fail("\(error)")
             }
             let logger = bootstrapLogging(settings.logLevel)
+            // Every metric of the process goes to this registry, which the HTTP server's /metrics exports.
+            let metrics = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
             do {
-                try await LapakApplication(configuration: settings, logger: logger).run()
+                let application = try LapakApplication(configuration: settings, logger: logger)
+                // Supervised: a taken port is logged and retried, never a reason to stop answering citizens.
+                let server = SupervisedService("http server", OperationsServer(for: application, registry: metrics, logger: logger), logger: logger)
+                try await application.run(alongside: [server])
             } catch {
                 logger.critical("Lapak stopped: \(error)")
                 throw fail("\(error)")

@@ -36,7 +36,7 @@ extension SubprocessTests {
             await first.state.registerUsers(recipients)
             let environment = [
                 "LAPAK_TELEGRAM_TOKEN": first.token, "LAPAK_TELEGRAM_API_URL": first.apiURL, "LAPAK_DATABASE_PATH": path,
-                "LAPAK_TELEGRAM_POLL_TIMEOUT": "2", "LAPAK_STAFF_IDS": String(Vendors.dewi.id), "LAPAK_LOG_LEVEL": "warning",
+                "LAPAK_TELEGRAM_POLL_TIMEOUT": "2", "LAPAK_STAFF_IDS": String(Vendors.dewi.id), "LAPAK_LOG_LEVEL": "warning", "LAPAK_WEB_PORT": "0",
             ]
             let running = try DaemonCrashTests.launch(environment)
             try await DaemonCrashTests.waitUntil(timeout: .seconds(30)) {

@@ -44,7 +44,8 @@ struct BotHarness {
     ///   - clock: the bot's wall clock ("today", expiry); the real time when nil.
     ///   - environment: more LAPAK_* settings.
     func runBot(registry seed: [Business] = [], checkIns: [(registryID: String, position: GeoPoint)] = [], staff: [Int64] = [],
-                clock: WallClock? = nil, environment: [String: String] = [:], _ body: () async throws -> Void) async throws {
+                clock: WallClock? = nil, environment: [String: String] = [:],
+                alongside extra: (LapakApplication) -> [any Service] = { _ in [] }, _ body: () async throws -> Void) async throws {
         let settings = try await LapakConfiguration.load(environment: environment.merging([
             "LAPAK_TELEGRAM_TOKEN": emulator.token,
             "LAPAK_TELEGRAM_API_URL": emulator.apiURL,
@@ -62,7 +63,8 @@ struct BotHarness {
             let business = try await application.registry.business(registryID: checkIn.registryID)!
             try await application.registry.checkIn(businessID: business.id, at: checkIn.position, now: Date())
         }
-        let group = ServiceGroup(configuration: .init(services: application.services.map { .init(service: $0) }, logger: logger))
+        let group = ServiceGroup(configuration: .init(services: (application.services + extra(application)).map { .init(service: $0) },
+                                                      logger: logger))
         let running = Task { try await group.run() }
         do {
             try await body()

@@ -34,7 +34,7 @@ extension SubprocessTests {
                                                                 audience: Audience(), rsvpLabel: nil))
             let environment = [
                 "LAPAK_TELEGRAM_TOKEN": emulator.token, "LAPAK_TELEGRAM_API_URL": emulator.apiURL, "LAPAK_DATABASE_PATH": path,
-                "LAPAK_TELEGRAM_POLL_TIMEOUT": "2", "LAPAK_STAFF_IDS": String(Vendors.dewi.id), "LAPAK_LOG_LEVEL": "warning",
+                "LAPAK_TELEGRAM_POLL_TIMEOUT": "2", "LAPAK_STAFF_IDS": String(Vendors.dewi.id), "LAPAK_LOG_LEVEL": "warning", "LAPAK_WEB_PORT": "0",
             ]
 
             let first = try Self.launch(environment)
@@ -79,7 +79,7 @@ extension SubprocessTests {
             _ = try await Registry(database: database, taxonomy: taxonomy, timeZone: .gmt).upsertAll(BotSearchTests.registry)
             let environment = [
                 "LAPAK_TELEGRAM_TOKEN": emulator.token, "LAPAK_TELEGRAM_API_URL": emulator.apiURL, "LAPAK_DATABASE_PATH": path,
-                "LAPAK_TELEGRAM_POLL_TIMEOUT": "2", "LAPAK_LOG_LEVEL": "warning",
+                "LAPAK_TELEGRAM_POLL_TIMEOUT": "2", "LAPAK_LOG_LEVEL": "warning", "LAPAK_WEB_PORT": "0",
             ]
             let citizens = (0..<60).map { User(id: 8_000 + Int64($0), firstName: "Warga \($0)", languageCode: "id") }
             let here = BotSearchTests.here

@@ -45,6 +45,10 @@ public final class BotContext {
     /// The bot's routes, so one feature can resume another's dialog.
     let routes: BotRouter
 
+    /// The route that answered (`find`, a command's action, `button:e`, `dialog:enrolling`, …), for metrics
+    /// and logs; a bounded set of names, never user input.
+    var route = "unrouted"
+
     /// The replies written so far, in the order they leave.
     private(set) var replies: [OutgoingReply] = []
     /// Whether the callback query has been answered (every press must stop its spinner exactly once).

@@ -10,6 +10,7 @@ extension BotRouter {
         guard message.chat.kind == .privateChat else {
             // In groups Lapak speaks only when a command calls it (the handler drops the rest), and then
             // points to the private chat.
+            context.route = "group"
             if let command = message.command { try continueInPrivate(command: command, argument: message.commandArgument, context, bot: bot) }
             return
         }
@@ -21,7 +22,9 @@ extension BotRouter {
         if let location = message.location ?? message.venue?.location {
             let point = GeoPoint(latitude: location.latitude, longitude: location.longitude)
             let live = location.livePeriod.map { LiveShare(messageID: message.messageID, until: bot.liveEnd(period: $0, now: context.now)) }
+            context.route = state.map { "dialog:\($0.kind)" } ?? "location"
             if let state, let handle = dialogs[state.kind]?.location, try handle(context, state, point, live) { return }
+            context.route = "location"
             if let state, state.capturesInput {
                 try context.send(bot.texts.text("unexpected_location", context.language))
                 return try askAgain(state, context)
@@ -46,6 +49,7 @@ extension BotRouter {
         var parts = data.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         let prefix = parts.removeFirst()
         guard let route = buttons[prefix], route.arguments.contains(parts.count) else { return try expired() }
+        context.route = "button:" + prefix
         var press = ButtonPress(query: query, arguments: parts, business: nil)
         do {
             switch route.access {
@@ -73,6 +77,7 @@ extension BotRouter {
             try context.send(bot.texts.text("unknown_command", context.language, ["command": HTML.escape("/" + action.rawValue)]))
             return
         }
+        context.route = action.rawValue
         if route.access == .staff && !context.isStaff {
             try context.send(bot.texts.text("staff_only", context.language))
             return
@@ -109,6 +114,7 @@ extension BotRouter {
         if let state, state.capturesInput {
             // "batal", "gak jadi", "cancel" typed during a dialog end it rather than becoming a name or an announcement.
             if text.count <= 20, bot.matcher.understand(text).intent == .cancel { return try run(.cancel, argument: nil, context, bot: bot) }
+            context.route = "dialog:\(state.kind)"
             if let handle = dialogs[state.kind]?.text, try handle(context, state, text) { return }
         }
         if let button = keyboardButtons.first(where: { bot.matchesButton(text, $0.key) }) {
@@ -117,8 +123,10 @@ extension BotRouter {
         let understanding = bot.matcher.understand(text)
         switch understanding.intent {
         case .findNearby:
+            context.route = "find"
             try findRoute?(context, understanding)
         case .fallback:
+            context.route = "fallback"
             try fallbackRoute?(context, text)
         case let intent:
             guard let action = intents[intent] else { try fallbackRoute?(context, text); return }
@@ -136,7 +144,9 @@ extension BotRouter {
             try context.send(bot.texts.text("phone_invalid", language, ["text": HTML.escape(contact.phoneNumber)]))
             return
         }
+        context.route = "contact"
         if let state, let dialog = dialogs[state.kind] {
+            context.route = "dialog:\(state.kind)"
             if let handle = dialog.contact, try handle(context, state, phone) { return }
             if dialog.holdsAnswers {
                 // Another step is waiting: the contact does not replace the answers given so far.

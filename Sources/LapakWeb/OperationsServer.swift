@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// The HTTP server `lapak run` starts beside the bot: `/healthz`, `/readyz` and `/metrics` for the
+/// operator (and, once the agency's site is built, the site itself).
+///
+/// With the public site off it listens on 127.0.0.1 only: metrics and readiness are for the machine's
+/// own Prometheus and systemd, not for the internet.
+public struct OperationsServer: Service {
+    /// Where to listen and what to answer.
+    public struct Configuration: Sendable {
+        /// The address to bind: `web.host`, or 127.0.0.1 with the public site off.
+        public var host: String
+        /// `web.port`; 0 picks a free port (tests).
+        public var port: Int
+
+        /// A listening address.
+        public init(host: String = "127.0.0.1", port: Int = 8080) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    private let configuration: Configuration
+    private let registry: PrometheusCollectorRegistry
+    private let readiness: Readiness
+    private let refreshGauges: @Sendable () async -> Void
+    private let logger: Logger
+    private let onListening: (@Sendable (Int) -> Void)?
+
+    /// A server exporting `registry`, judging readiness by `readiness`; `refreshGauges` updates the gauges
+    /// read from the database (outbox ages, registry size) just before each scrape.
+    public init(configuration: Configuration, registry: PrometheusCollectorRegistry, readiness: Readiness,
+                refreshGauges: @escaping @Sendable () async -> Void = {}, logger: Logger, onListening: (@Sendable (Int) -> Void)? = nil) {
+        self.configuration = configuration
+        self.registry = registry
+        self.readiness = readiness
+        self.refreshGauges = refreshGauges
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let router = Router()
+        router.middlewares.add(MetricsMiddleware())
+        router.get("healthz") { _, _ in "ok\n" }
+        router.get("readyz") { _, _ in
+            let report = await readiness.evaluate()
+            return Response(status: report.isReady ? .ok : .serviceUnavailable,
+                            headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: report.text)))
+        }
+        router.get("metrics") { _, _ in
+            await refreshGauges()
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        let address = configuration
+        let onListening = onListening
+        let logger = logger
+        let application = Application(
+            router: router,
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "Lapak"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? address.port
+                logger.info("Serving /healthz, /readyz and /metrics", metadata: ["address": "http://\(address.host):\(port)"])
+                onListening?(port)
+            },
+            logger: logger)
+        try await application.runService()
+    }
+}
