@@ -63,10 +63,11 @@ public struct LapakApplication: Sendable {
             pollTimeout: configuration.pollTimeout, batchLimit: configuration.batchLimit,
             maxConcurrentHandlers: configuration.handlerConcurrency, maxPendingUpdates: configuration.maxPendingUpdates,
             deleteWebhookOnConflict: configuration.deleteWebhookOnConflict, heartbeat: pollHeartbeat)
-        let conversationSettings = ConversationSettings(
+        var conversationSettings = ConversationSettings(
             staffIDs: configuration.staffIDs, timeZone: configuration.timeZone, maxDistance: configuration.searchMaxDistance,
             locationWindow: TimeInterval(configuration.locationMemoryMinutes * 60),
             liveSilenceLimit: TimeInterval(configuration.liveSilenceMinutes * 60), region: configuration.region)
+        conversationSettings.logIdentity = LogIdentity(rawIDs: configuration.logRawIDs)
         service = LapakService(client: client, database: database, texts: texts, matcher: matcher, registry: registry,
                                conversationSettings: conversationSettings, pollerConfiguration: pollerConfiguration,
                                replyConfiguration: ReplySender.Configuration(deadline: .seconds(configuration.replyRetryDeadline)), clock: clock,

@@ -31,6 +31,10 @@ public struct LapakConfiguration: Sendable {
     public var staffIDs: Set<Int64>
     public var timeZone: TimeZone
     public var logLevel: Logger.Level
+    /// `text` (human-readable lines) or `json` (one object per line, for journald and Loki) (`log.format`).
+    public var logFormat: LogFormat
+    /// Whether log lines show chat ids as they are (`log.raw_ids`); by default they are pseudonymised.
+    public var logRawIDs: Bool
     public var intentsDirectory: URL
     /// Search results farther than this many metres are never shown.
     public var searchMaxDistance: Double
@@ -140,6 +144,12 @@ public struct LapakConfiguration: Sendable {
             throw ConfigurationError(setting: "log.level", message: "'\(level)' in LAPAK_LOG_LEVEL is not one of trace, debug, info, notice, warning, error, critical")
         }
         self.logLevel = logLevel
+        let format = (settings.string("log.format") ?? "text").lowercased()
+        guard let logFormat = LogFormat(rawValue: format) else {
+            throw ConfigurationError(setting: "log.format", message: "'\(format)' in LAPAK_LOG_FORMAT is not text or json")
+        }
+        self.logFormat = logFormat
+        logRawIDs = try settings.boolean("log.raw_ids", default: false)
 
         let intents = settings.string("intents.path") ?? ""
         if !intents.isEmpty {

@@ -23,6 +23,8 @@ public struct ConversationSettings: Sendable {
     public var liveSilenceLimit: TimeInterval
     /// Shops and check-ins must lie inside this box (the city and its surroundings).
     public var region: GeoBox
+    /// How chat ids appear in log lines (`log.raw_ids`).
+    public var logIdentity = LogIdentity(rawIDs: false)
 
     public init(staffIDs: Set<Int64> = [], timeZone: TimeZone = TimeZone(identifier: "Asia/Makassar")!, maxDistance: Double = 25_000,
                 locationWindow: TimeInterval = 30 * 60, buttonLifetime: TimeInterval = 24 * 3600, liveSilenceLimit: TimeInterval = 15 * 60,
@@ -88,12 +90,31 @@ public struct LapakUpdateHandler: UpdateHandler {
             // Nothing of the handler was kept. Say sorry rather than leave the user waiting, and mark the
             // update handled so that a handler bug cannot loop on it after every restart.
             self.bot.logger.error("Handling an update failed; the user is told to try again",
-                                  metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
+                                  metadata: self.logMetadata(update, route: "failed").merging(["error": "\(error)"]) { _, new in new })
             return HandledUpdate(replies: try self.apologise(for: update, at: moment, in: db), route: "failed")
         })
         UpdateMetrics.handled(kind: kind, route: handled.route, duration: ContinuousClock.now - started)
         await sender.deliver(handled.replies)
-        if !handled.replies.isEmpty { UpdateMetrics.replied(after: ContinuousClock.now - started) }
+        let elapsed = ContinuousClock.now - started
+        if !handled.replies.isEmpty { UpdateMetrics.replied(after: elapsed) }
+        var metadata = logMetadata(update, route: handled.route)
+        metadata["duration_ms"] = "\(elapsed.milliseconds)"
+        metadata["replies"] = "\(handled.replies.count)"
+        bot.logger.info("Update handled", metadata: metadata)
+    }
+
+    /// What every log line about an update carries: its id, its chat (pseudonymised unless `log.raw_ids`)
+    /// and the route that answered it.
+    func logMetadata(_ update: Update, route: String) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["update_id": "\(update.updateID)", "intent": "\(route)"]
+        let chatID: Int64?
+        switch update.content {
+        case .message(let message), .editedMessage(let message): chatID = message.chat.id
+        case .callbackQuery(let query): chatID = query.message?.chat.id ?? query.from.id
+        case .unhandled: chatID = nil
+        }
+        if let chatID { metadata["chat"] = "\(bot.settings.logIdentity.chat(chatID))" }
+        return metadata
     }
 
     /// Routes one update and marks it handled, inside the caller's transaction; returns the replies written

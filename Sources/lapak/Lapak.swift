@@ -29,12 +29,19 @@ func fail(_ message: String) -> ExitCode {
     return ExitCode.failure
 }
 
-/// Sends log lines to standard error at `level`.
-func bootstrapLogging(_ level: Logger.Level) -> Logger {
+/// Sends log lines to standard error at `level`, as text lines or JSON objects.
+func bootstrapLogging(_ level: Logger.Level, format: LogFormat = .text) -> Logger {
     LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
+        switch format {
+        case .text:
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        case .json:
+            var handler = JSONLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
     }
     return Logger(label: "lapak")
 }
@@ -54,7 +61,7 @@ extension Lapak {
             } catch {
                 throw fail("\(error)")
             }
-            let logger = bootstrapLogging(settings.logLevel)
+            let logger = bootstrapLogging(settings.logLevel, format: settings.logFormat)
             // Every metric of the process goes to this registry, which the HTTP server's /metrics exports.
             let metrics = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))

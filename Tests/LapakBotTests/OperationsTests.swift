@@ -4,6 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import GRDB
+import InMemoryLogging
 import LapakBot
 import LapakDatabase
 import LapakWeb
@@ -100,5 +101,83 @@ struct OperationsTests {
         await group.triggerGracefulShutdown()
         try await running.value
         #expect(attempts.withLock { $0 } == 3)
+    }
+}
+
+/// Log lines an operator can search: every update's line names it, its chat (pseudonymised) and its route.
+@Suite("Logs: a line per update with its id, chat and intent; JSON lines without the token")
+struct OperationsLogTests {
+    @Test("Each update's line carries update_id, a pseudonymised chat, the intent and the duration; raw_ids shows the id", arguments: [false, true])
+    func updateLines(rawIDs: Bool) async throws {
+        try await BotHarness.with { harness in
+            try await harness.runBot(registry: BotSearchTests.registry, environment: ["LAPAK_LOG_RAW_IDS": rawIDs ? "true" : "false"]) {
+                _ = try await harness.say("katering terdekat", as: BotSearchTests.sari)
+                try await BotSearchTests.waitUntil { harness.logs.entries.contains { "\($0.message)" == "Update handled" } }
+            }
+            let line = try #require(harness.logs.entries.first { "\($0.message)" == "Update handled" })
+            let metadata = line.metadata ?? [:]
+            #expect(metadata["intent"].map { "\($0)" } == "find")
+            #expect(metadata["update_id"] != nil && metadata["duration_ms"] != nil)
+            let chat = "\(metadata["chat"] ?? "")"
+            if rawIDs {
+                #expect(chat == String(BotSearchTests.sari.id))
+            } else {
+                #expect(chat.hasPrefix("c-") && chat.count == 14 && !chat.contains(String(BotSearchTests.sari.id)))
+                #expect(chat == LogIdentity(rawIDs: false).chat(BotSearchTests.sari.id))  // the same chat, the same name
+            }
+        }
+    }
+
+    @Test("A JSON line is one object with the message and the metadata as fields, quotes and newlines escaped")
+    func jsonLines() throws {
+        let lines = Mutex<[String]>([])
+        var handler = JSONLogHandler(label: "lapak") { line in lines.withLock { $0.append(line) } }
+        handler.logLevel = .info
+        let logger = Logger(label: "lapak", factory: { _ in handler })
+        logger.warning("cannot reach \"the API\"\nretrying", metadata: ["update_id": "42", "chat": "c-0123456789ab"])
+        logger.debug("not written at info")
+        let written = lines.withLock { $0 }
+        #expect(written.count == 1 && written[0].hasSuffix("}\n") && written[0].filter { $0 == "\n" }.count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(written[0].utf8)) as? [String: String])
+        #expect(object["message"] == "cannot reach \"the API\"\nretrying" && object["level"] == "warning")
+        #expect(object["update_id"] == "42" && object["chat"] == "c-0123456789ab" && object["time"] != nil)
+    }
+}
+
+extension SubprocessTests {
+    /// `lapak run` with `log.format: json`, as journald would collect it.
+    @Suite("lapak run logs JSON")
+    struct JSONLogTests {
+        @Test("With LAPAK_LOG_FORMAT=json every line of `lapak run` is a JSON object, and none contains the token")
+        func runLogsJSON() async throws {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-json-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let log = folder.appendingPathComponent("run.log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: log)
+            let token = "123456:SECRET-TOKEN-abcdefghijklmnop"
+            let process = Process()
+            process.executableURL = CommandLineTests.binary
+            process.arguments = ["run"]
+            process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "LAPAK_TELEGRAM_TOKEN": token,
+                                   "LAPAK_TELEGRAM_API_URL": "http://127.0.0.1:9", "LAPAK_LOG_FORMAT": "json", "LAPAK_WEB_PORT": "0",
+                                   "LAPAK_DATABASE_PATH": folder.appendingPathComponent("lapak.sqlite").path]
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+            let text = { String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self) }
+            try await BotSearchTests.waitUntil { text().contains("cannot reach") }
+            kill(process.processIdentifier, SIGTERM)
+            try await CommandLineTests.waitForExit(process)
+            try handle.close()
+            let lines = text().split(separator: "\n")
+            #expect(lines.count >= 3)
+            for line in lines {
+                #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "not JSON: \(line)")
+                #expect(!line.contains("SECRET-TOKEN"))
+            }
+            #expect(lines.contains { $0.contains("\"message\":\"cannot reach http://127.0.0.1:9") })
+        }
     }
 }
