@@ -24,6 +24,8 @@ public struct LapakConfiguration: Sendable {
     public var webHost: String
     /// The HTTP server's port (`web.port`, LAPAK_WEB_PORT); 0 picks a free one.
     public var webPort: Int
+    /// Whether swift-metrics records into the Prometheus registry that /metrics exports (`metrics.enabled`).
+    public var metricsEnabled: Bool
     /// Readiness fails when a reply has waited this many seconds undelivered while no 429 holds the bot
     /// (`health.outbox_max_age`).
     public var outboxMaxAge: Int
@@ -104,6 +106,7 @@ public struct LapakConfiguration: Sendable {
         webEnabled = try settings.boolean("web.enabled", default: true)
         webHost = settings.string("web.host") ?? "127.0.0.1"
         webPort = try settings.integer("web.port", default: 8080, range: 0...65535)
+        metricsEnabled = try settings.boolean("metrics.enabled", default: true)
         outboxMaxAge = try settings.integer("health.outbox_max_age", default: 180, range: 10...86_400)
 
         searchMaxDistance = Double(try settings.integer("search.max_distance", default: 25_000, range: 100...2_000_000))

@@ -27,6 +27,8 @@ final class Lab {
             throw ProbeError("no lapak binary at \(options.lapakPath): build it with `swift build -c release --product lapak` at the top level, or pass --lapak")
         }
         self.options = options
+        // The bot's HTTP server (metrics, health) on a free port, so runs never collide on 8080.
+        botEnvironment = ["LAPAK_WEB_PORT": "0"].merging(options.botEnvironment) { _, new in new }
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-crowd-\(options.scenario.rawValue)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }

@@ -41,6 +41,8 @@ struct ProbeOptions: Sendable {
     var strict = false
     /// Keep the temporary folder (database, logs) for inspection.
     var keep = false
+    /// More LAPAK_* settings for the bot (`--bot-env LAPAK_METRICS_ENABLED=false`), for A/B runs of one binary.
+    var botEnvironment: [String: String] = [:]
 
     /// The citizens of this run.
     var citizenCount: Int { citizens ?? (scenario == .faults ? 30 : 200) }
@@ -55,7 +57,7 @@ struct ProbeOptions: Sendable {
         usage: CrowdProbe [--scenario burst|faults|broadcast|crash] [--citizens N] [--recipients N]
                           [--registry-size N] [--seed N] [--fault-502 R] [--fault-drop R] [--fault-seed N]
                           [--kill-at 0.1,0.5,0.9] [--in-flight-ms MS] [--idle-seconds S] [--timeout S]
-                          [--lapak PATH] [--log-level LEVEL] [--strict] [--keep]
+                          [--lapak PATH] [--log-level LEVEL] [--bot-env KEY=VALUE]… [--strict] [--keep]
         """
 
     /// Reads the arguments (without the program name).
@@ -97,6 +99,10 @@ struct ProbeOptions: Sendable {
             case "--timeout": options.timeoutSeconds = try number(name, Double.self)
             case "--lapak": options.lapakPath = try value(name)
             case "--log-level": options.logLevel = try value(name)
+            case "--bot-env":
+                let pair = try value(name).split(separator: "=", maxSplits: 1).map(String.init)
+                guard pair.count == 2, pair[0].hasPrefix("LAPAK_") else { throw UsageError("--bot-env takes LAPAK_NAME=value") }
+                options.botEnvironment[pair[0]] = pair[1]
             case "--strict": options.strict = true
             case "--keep": options.keep = true
             case "--help", "-h": throw UsageError(nil)
