@@ -1,0 +1,26 @@
+import Benchmark
+import Metrics
+import Prometheus
+
+/// What recording metrics costs per update, with the Prometheus backend `lapak run` bootstraps.
+///
+/// Its own executable, because swift-metrics is bootstrapped once per process and the other benchmarks
+/// must keep measuring without a backend. The calls are those one citizen's update makes in the bot
+/// (LapakUpdateHandler, BotAPIClient): the update received and handled, two durations, and two Bot API
+/// calls (its reply, and its share of getUpdates).
+let benchmarks: @Sendable () -> Void = {
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+    Benchmark("Metrics of one update (6 recordings, Prometheus backend)",
+              configuration: .init(metrics: [.wallClock, .cpuTotal, .mallocCountTotal], maxDuration: .seconds(3))) { benchmark in
+        for _ in benchmark.scaledIterations {
+            Counter(label: "lapak_updates_received_total", dimensions: [("kind", "message")]).increment()
+            Counter(label: "lapak_updates_handled_total", dimensions: [("kind", "message"), ("intent", "find")]).increment()
+            Timer(label: "lapak_handler_duration_seconds").recordNanoseconds(180_000)
+            Counter(label: "lapak_bot_api_calls_total", dimensions: [("method", "sendMessage"), ("outcome", "ok")]).increment()
+            Counter(label: "lapak_bot_api_calls_total", dimensions: [("method", "getUpdates"), ("outcome", "ok")]).increment()
+            Timer(label: "lapak_update_reply_duration_seconds").recordNanoseconds(2_500_000)
+        }
+    }
+}
