@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -62,7 +63,12 @@ public final class BotAPIEmulator: Sendable {
         }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
-            try await task.value
+            do {
+                try await task.value
+            } catch let error as IOError where error.errnoCode == EADDRINUSE {
+                // The usual reason a bind fails: said in a line a person acts on, not NIO's bind(descriptor:…).
+                throw EmulatorError.portInUse(host: configuration.host, port: configuration.port)
+            }
             throw EmulatorError.notRunning
         }
         server.withLock { $0 = Server(task: task, group: group, port: port) }

@@ -129,6 +129,8 @@ public enum EmulatorError: Error, Sendable, Hashable, CustomStringConvertible {
     case timedOut(String)
     /// The emulator is not running.
     case notRunning
+    /// Another program listens on the port the emulator was to listen on.
+    case portInUse(host: String, port: Int)
 
     /// A short English explanation for test failures.
     public var description: String {
@@ -136,6 +138,7 @@ public enum EmulatorError: Error, Sendable, Hashable, CustomStringConvertible {
         case .noSuchButton(let detail): return "no such button: \(detail)"
         case .timedOut(let detail): return "timed out: \(detail)"
         case .notRunning: return "the emulator is not running"
+        case .portInUse(let host, let port): return "port \(port) on \(host) is already in use (another emulator? --port picks another, 0 a free one)"
         }
     }
 }

@@ -13,6 +13,8 @@ extension LanguagePack {
     /// The reply keys the code writes out (`texts.text("key", …)`, a button's key, a ternary of two keys);
     /// a missing one stops the daemon at start, not mid-conversation. Add a new key here.
     public static let requiredReplies = [
+        // What fits the vendor or staff member (issue 12).
+        "already_checked_out", "category_confirmed", "help_staff_header", "start_enrol_hint", "today_checked_out",
         "all_button", "already_linked", "announcement_bad_html", "announcement_empty", "announcement_frame",
         "announcement_received", "announcement_too_long", "any_business", "ask_announcement", "ask_business_category",
         "ask_business_mode", "ask_business_name", "ask_checkin_location", "ask_halal", "ask_home_base", "ask_location",

@@ -10,6 +10,8 @@ struct DemoChat: Service {
     let emulator: BotAPIEmulator
     let mode: DemoRunner.Mode
     let script: [String]
+    /// Typed lines in interactive mode; standard input when nil.
+    let input: AsyncStream<String>?
     let answerTimeout: Duration
     let output: @Sendable (String) -> Void
 
@@ -17,21 +19,26 @@ struct DemoChat: Service {
     static let user = User(id: 700_001, firstName: "Sari", lastName: "Wulandari", username: "sari_btg", languageCode: "id")
 
     func run() async throws {
+        let screen = DemoScreen(output: output)
         output(banner)
+        // Messages that arrive between typed lines (broadcast progress, the announcement, the final report)
+        // are printed as they come, not only when the next line or a /tunggu happens to look.
+        let watcher = Task { await watch(screen) }
+        defer { watcher.cancel() }
         switch mode {
         case .scripted:
             for line in script {
                 output("› \(line)")
-                guard try await perform(line, strict: true) else { break }
+                guard try await perform(line, on: screen, strict: true) else { break }
             }
             output("(end of the scripted demo: run `make demo` on a terminal to chat yourself)")
         case .interactive:
-            output("› ", terminator: false)
+            prompt()
             // Ctrl-C triggers graceful shutdown: stop waiting for the terminal at once.
             try await cancelWhenGracefulShutdown {
-                for await line in Self.standardInputLines() {
-                    guard try await perform(line, strict: false) else { break }
-                    output("› ", terminator: false)
+                for await line in input ?? Self.standardInputLines() {
+                    guard try await perform(line, on: screen, strict: false) else { break }
+                    prompt()
                 }
             }
             output("")
@@ -43,30 +50,57 @@ struct DemoChat: Service {
         Lapak demo — a local Bot API emulator at \(emulator.apiURL) and the real bot, no token, no network.
         You are \(Self.user.firstName) (Telegram user \(Self.user.id)). Type a message, or:
           /lokasi LAT LON   or   /lokasi KELURAHAN   share a location (e.g. /lokasi 0.1335 117.5081, /lokasi Bontang Kuala)
-          #N                press button N of the last keyboard
-          /tunggu [DETIK]   wait (default 5 s) and show what the bot sent or edited meanwhile (broadcast progress)
+          #N                press button N: those of the newest keyboard (older ones are marked stale), then the reply keyboard
+          /tunggu [DETIK]   wait (default 5 s); what the bot sends or edits meanwhile is shown as it comes
           /keluar           quit (or Ctrl-D)
         You are also a vendor (/daftar, /jualan, /usahaku) and agency staff (/umumkan, /verifikasi, /statistik).
         """
     }
 
+    /// Whether a person types at a terminal, where the prompt is shown and output may interrupt it.
+    private var atTerminal: Bool { mode == .interactive && input == nil }
+
+    /// The prompt, on a terminal only.
+    private func prompt() {
+        if atTerminal { FileHandle.standardOutput.write(Data("› ".utf8)) }
+    }
+
+    /// Prints what the bot sends while no typed line waits for an answer.
+    private func watch(_ screen: DemoScreen) async {
+        let state = emulator.state
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(300))
+            let snapshot = await screen.generation
+            let messages = await state.botMessages(chatID: Self.user.id)
+            let keyboard = await state.currentReplyKeyboard(chatID: Self.user.id)
+            if await screen.showIfIdle(messages, readAt: snapshot, replyKeyboard: keyboard, interrupting: atTerminal) { prompt() }
+        }
+    }
+
     /// Performs one typed line; false when the user wants to leave.
-    private func perform(_ rawLine: String, strict: Bool) async throws -> Bool {
+    private func perform(_ rawLine: String, on screen: DemoScreen, strict: Bool) async throws -> Bool {
         let line = rawLine.trimmingCharacters(in: .whitespaces)
         if line.isEmpty { return true }
         if ["/keluar", "/quit", "/exit"].contains(line.lowercased()) { return false }
-        let state = emulator.state
-        let chatID = Self.user.id
-        let before = await state.botMessages(chatID: chatID)
-
         if line.lowercased().hasPrefix("/tunggu") {
+            // The watcher prints what comes meanwhile.
             let seconds = Int(line.dropFirst("/tunggu".count).trimmingCharacters(in: .whitespaces)) ?? 5
             try? await Task.sleep(for: .seconds(min(max(seconds, 1), 120)))
-            for change in Self.changes(from: before, to: await state.botMessages(chatID: chatID)) {
-                output((change.edited ? "‹ Lapak (edited): " : "‹ Lapak: ") + render(change.message))
-            }
             return true
         }
+        await screen.setBusy(true)
+        let result = try await answer(line, on: screen, strict: strict)
+        await screen.setBusy(false)
+        return result
+    }
+
+    /// Sends one line's action and prints the bot's answer to it.
+    private func answer(_ line: String, on screen: DemoScreen, strict: Bool) async throws -> Bool {
+        let state = emulator.state
+        let chatID = Self.user.id
+        // What arrived unseen before this line is printed first, so the answer below is this line's own.
+        await screen.show(await state.botMessages(chatID: chatID), replyKeyboard: await state.currentReplyKeyboard(chatID: chatID))
+        var query: String?
         do {
             if line.lowercased().hasPrefix("/lokasi") {
                 guard let point = Self.point(from: String(line.dropFirst("/lokasi".count))) else {
@@ -76,7 +110,12 @@ struct DemoChat: Service {
                 }
                 await state.sendLocation(from: Self.user, latitude: point.latitude, longitude: point.longitude)
             } else if line.hasPrefix("#"), let number = Int(line.dropFirst()) {
-                guard try await press(number) else { return true }
+                let available = await screen.numbered
+                guard (1...max(available.count, 1)).contains(number), number <= available.count else {
+                    output("  (there is no button #\(number))")
+                    return true
+                }
+                query = try await press(available[number - 1].press)
             } else {
                 await state.sendText(from: Self.user, line)
             }
@@ -85,101 +124,53 @@ struct DemoChat: Service {
             return true
         }
 
-        // Wait for the bot to send something new or to edit a message (paging edits in place).
+        // Wait for the bot to send something new, to edit a message or its buttons, or to answer the press with a notice.
         let deadline = ContinuousClock.now + answerTimeout
-        var changed: [(message: Message, edited: Bool)] = []
-        while changed.isEmpty {
+        var toast: String?
+        while await screen.changes(in: await state.botMessages(chatID: chatID)).isEmpty {
+            if let query, let answered = await state.answeredCallbackQueries[query], let text = answered {
+                toast = text
+                break
+            }
             guard ContinuousClock.now < deadline else {
                 if strict { throw DemoError(message: "the bot did not answer “\(line)” within \(answerTimeout)") }
                 output("  (no answer yet)")
                 return true
             }
             try? await Task.sleep(for: .milliseconds(50))
-            changed = Self.changes(from: before, to: await state.botMessages(chatID: chatID))
         }
         // Let a reply made of several messages arrive before printing: wait until the chat has been quiet a
         // while. A script types faster than a person, so its chat soon meets the per-chat spacing (about a
         // message a second after a short burst) and waits longer for quiet.
         let quiet: Duration = strict ? .milliseconds(1_200) : .milliseconds(300)
-        var seen = changed.count
+        var seen = await screen.changes(in: await state.botMessages(chatID: chatID)).count
         var quietSince = ContinuousClock.now
         while ContinuousClock.now - quietSince < quiet, ContinuousClock.now < deadline + .seconds(5) {
             try? await Task.sleep(for: .milliseconds(50))
-            let count = Self.changes(from: before, to: await state.botMessages(chatID: chatID)).count
+            let count = await screen.changes(in: await state.botMessages(chatID: chatID)).count
             if count != seen { (seen, quietSince) = (count, ContinuousClock.now) }
         }
-        for change in Self.changes(from: before, to: await state.botMessages(chatID: chatID)) {
-            output((change.edited ? "‹ Lapak (edited): " : "‹ Lapak: ") + render(change.message))
-        }
-        await printButtons()
+        if toast == nil, let query, let answered = await state.answeredCallbackQueries[query] { toast = answered }
+        if let toast { await screen.showToast(toast) }
+        await screen.show(await state.botMessages(chatID: chatID), replyKeyboard: await state.currentReplyKeyboard(chatID: chatID))
         return true
     }
 
-    /// Messages that are new, or whose text changed, since `before`.
-    static func changes(from before: [Message], to after: [Message]) -> [(message: Message, edited: Bool)] {
-        let old = Dictionary(before.map { ($0.messageID, $0) }, uniquingKeysWith: { _, last in last })
-        return after.compactMap { message in
-            guard let previous = old[message.messageID] else { return (message, false) }
-            return previous.text != message.text ? (message, true) : nil
-        }
-    }
-
-    /// The buttons a user can press now: the last inline keyboard, then the reply keyboard.
-    private func buttons() async -> [(label: String, press: Press)] {
+    /// Presses a numbered button; the callback query's id for an inline button, to find its answer.
+    private func press(_ press: DemoScreen.Press) async throws -> String? {
         let state = emulator.state
-        var result: [(String, Press)] = []
-        if let message = await state.botMessages(chatID: Self.user.id).last(where: { !($0.replyMarkup?.rows.isEmpty ?? true) }),
-           let rows = message.replyMarkup?.rows
-        {
-            for button in rows.joined() {
-                if let data = button.callbackData { result.append((button.text, .inline(messageID: message.messageID, data: data))) }
-            }
-        }
-        if let keyboard = await state.currentReplyKeyboard(chatID: Self.user.id) {
-            for button in keyboard.keyboard.joined() { result.append((button.text, .keyboard(button))) }
-        }
-        return result
-    }
-
-    private enum Press {
-        case inline(messageID: Int, data: String)
-        case keyboard(KeyboardButton)
-    }
-
-    private func press(_ number: Int) async throws -> Bool {
-        let available = await buttons()
-        guard (1...max(available.count, 1)).contains(number), number <= available.count else {
-            output("  (there is no button #\(number))")
-            return false
-        }
-        let state = emulator.state
-        switch available[number - 1].press {
+        switch press {
         case .inline(let messageID, let data):
-            try await state.pressInlineButton(from: Self.user, messageID: messageID, callbackData: data)
+            let update = try await state.pressInlineButton(from: Self.user, messageID: messageID, callbackData: data)
+            if case .callbackQuery(let query) = update.content { return query.id }
+            return nil
         case .keyboard(let button):
             // A location button shares the demo user's position: the centre of Bontang Baru.
             let here = Kelurahan.named("Bontang Baru")!
             try await state.pressKeyboardButton(from: Self.user, label: button.text,
                                                 location: button.requestLocation ? (here.latitude, here.longitude) : nil)
+            return nil
         }
-        return true
-    }
-
-    private func printButtons() async {
-        let available = await buttons()
-        guard !available.isEmpty else { return }
-        let labels = available.enumerated().map { "[#\($0.offset + 1) \($0.element.label)]" }
-        output("  " + labels.joined(separator: " "))
-    }
-
-    private func render(_ message: Message) -> String {
-        if let venue = message.venue {
-            return "📍 \(venue.title) — \(venue.address) (\(venue.location.latitude), \(venue.location.longitude))"
-        }
-        if let location = message.location, message.text == nil {
-            return "📍 \(location.latitude), \(location.longitude)"
-        }
-        return TerminalText.plain(fromHTML: message.text ?? "").replacingOccurrences(of: "\n", with: "\n  ")
     }
 
     static func point(from argument: String) -> (latitude: Double, longitude: Double)? {
@@ -202,26 +193,5 @@ struct DemoChat: Service {
             }
             reader.start()
         }
-    }
-}
-
-extension DemoChat {
-    fileprivate func output(_ text: String, terminator: Bool) {
-        if terminator { output(text) } else { FileHandle.standardOutput.write(Data(text.utf8)) }
-    }
-}
-
-/// Telegram HTML shown as plain terminal text.
-enum TerminalText {
-    static func plain(fromHTML html: String) -> String {
-        var text = ""
-        var insideTag = false
-        for character in html {
-            if character == "<" { insideTag = true; continue }
-            if character == ">" && insideTag { insideTag = false; continue }
-            if !insideTag { text.append(character) }
-        }
-        return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
     }
 }

@@ -22,10 +22,16 @@ public struct DemoRunner: Sendable {
     public static let defaultScript = [
         "/start", "katering terdekat", "#1", "#1", "bakso dekat sini", "ada tukang jahit gak dkt sini?", "/bahasa", "nearest laundry", "/help",
         "/bahasa",
-        // A vendor enrolls a shop: name, kind (typed), Menetap, the shop's location, phone, halal, Simpan.
-        "/daftar", "Warung Demo Bu Sari", "katering", "#1", "/lokasi Bontang Baru", "0812 5555 0101", "#1", "#1",
-        // Sari is staff too: an announcement to the demo's vendors, its preview, Kirim, the report.
-        "/umumkan Pelatihan sertifikasi halal gratis, Sabtu pukul 09.00 di kantor Dinas", "#8", "#1", "/tunggu 15", "/statistik",
+        // A vendor enrolls a shop: a name with markup (refused), the name, kind (typed, confirmed), Menetap, the shop's
+        // location, phone, halal, Simpan.
+        "/daftar", "Warung <b>Sari</b>", "Warung Demo Bu Sari", "katering", "#1", "/lokasi Bontang Baru", "0812 5555 0101", "#1", "#1",
+        // Sari is staff too: an announcement to the demo's vendors, its preview, Kirim; progress, her own copy
+        // and the report print as they come.
+        // ✋ Ikut on (the panel's text changes), the kind picker and back (only the buttons change), Pratinjau, Kirim.
+        "/umumkan Pelatihan sertifikasi halal gratis untuk <30 orang>, Sabtu pukul 09.00 di kantor Dinas", "#5", "#1", "#1", "#8", "#1",
+        "/tunggu 15",
+        // As the vendor of Warung Demo Bu Sari she answers ✋ Ikut, and /statistik counts it.
+        "#1", "/statistik",
     ]
 
     /// Sample businesses whose owners have "started the bot" in the demo, so announcements have recipients.
@@ -37,11 +43,15 @@ public struct DemoRunner: Sendable {
     let logger: Logger
     let answerTimeout: Duration
     let sampleSize: Int
+    let input: AsyncStream<String>?
 
-    public init(mode: Mode, script: [String] = DemoRunner.defaultScript, sampleSize: Int = 16_000, answerTimeout: Duration = .seconds(15),
+    /// A demo in `mode`; `input` gives the typed lines of an interactive demo (tests), standard input when nil.
+    public init(mode: Mode, script: [String] = DemoRunner.defaultScript, input: AsyncStream<String>? = nil, sampleSize: Int = 16_000,
+                answerTimeout: Duration = .seconds(15),
                 output: @escaping @Sendable (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }, logger: Logger) {
         self.mode = mode
         self.script = script
+        self.input = input
         self.answerTimeout = answerTimeout
         self.sampleSize = sampleSize
         self.output = output
@@ -69,7 +79,7 @@ public struct DemoRunner: Sendable {
         try await loadSampleRegistry(into: application.registry)
         await emulator.state.registerUsers((0..<Self.demoVendorCount).map { User(id: 800_000 + Int64($0), firstName: "Vendor \($0)") })
 
-        let chat = DemoChat(emulator: emulator, mode: mode, script: script, answerTimeout: answerTimeout, output: output)
+        let chat = DemoChat(emulator: emulator, mode: mode, script: script, input: input, answerTimeout: answerTimeout, output: output)
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: application.service, successTerminationBehavior: .gracefullyShutdownGroup),

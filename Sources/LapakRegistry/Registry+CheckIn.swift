@@ -58,8 +58,7 @@ extension Registry {
     public func endOfDay(after now: Date) -> Date {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let startOfToday = calendar.startOfDay(for: now)
-        return calendar.date(byAdding: .day, value: 1, to: startOfToday) ?? now.addingTimeInterval(86_400)
+        return calendar.date(byAdding: .day, value: 1, to: startOfDay(containing: now)) ?? now.addingTimeInterval(86_400)
     }
 
     /// Records where a mobile vendor sells now, ending any earlier check-in of today.
@@ -117,6 +116,18 @@ extension Registry {
     /// The business's check-in that is active at `now`, if any.
     public func activeCheckIn(businessID: Int64, now: Date = Date()) async throws -> CheckIn? {
         try await database.writer.read { try session($0).activeCheckIn(businessID: businessID, now: now) }
+    }
+
+    /// Whether the vendor ended a check-in of today before `now` (/tutup, or a live location that stopped).
+    public func checkedOutToday(businessID: Int64, now: Date = Date()) async throws -> Bool {
+        try await database.writer.read { try session($0).checkedOutToday(businessID: businessID, now: now) }
+    }
+
+    /// The last local midnight at or before `now` in the registry's time zone: when "today" began.
+    public func startOfDay(containing now: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar.startOfDay(for: now)
     }
 
     /// Removes search entries of check-ins that have expired. The search skips them anyway; removing them
@@ -206,6 +217,15 @@ extension Registry.Session {
                            endsAt: Date(timeIntervalSince1970: TimeInterval(row["ends_at"] as Int64)),
                            endedAt: ended.map { Date(timeIntervalSince1970: TimeInterval($0)) })
         }
+    }
+
+    /// `checkedOutToday(businessID:now:)` inside the caller's transaction.
+    public func checkedOutToday(businessID: Int64, now: Date = Date()) throws -> Bool {
+        // Started today, not yesterday: a check-in ended yesterday says nothing about today.
+        let since = Int64(registry.startOfDay(containing: now).timeIntervalSince1970)
+        return try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM checkin WHERE business_id = ? AND started_at >= ? AND ended_at IS NOT NULL AND ended_at <= ?)
+            """), arguments: [businessID, since, Int64(now.timeIntervalSince1970)]) ?? false
     }
 
     /// `purgeExpiredPlaces(now:)` inside the caller's transaction.

@@ -57,8 +57,32 @@ public struct RegistryExporter: Sendable {
 
     /// A GeoJSON FeatureCollection: one Point feature per business with a location ([longitude, latitude] as GeoJSON orders them).
     public func geoJSON() async throws -> String {
-        try await registry.database.writer.read { try session($0).geoJSON() }
+        try await geoJSONExport().text
     }
+
+    /// `geoJSON()` with the count of businesses it left out for want of a location, for the exporter to report.
+    public func geoJSONExport() async throws -> GeoJSONExport {
+        try await registry.database.writer.read { try session($0).geoJSONExport() }
+    }
+
+    /// Decimals kept of a coordinate: 6 is about 11 cm, finer than any phone's fix; more only bloats the file.
+    public static let coordinateDecimals = 6
+
+    /// `value` rounded to `coordinateDecimals` decimals.
+    static func coordinate(_ value: Double) -> Double {
+        let scale = 1_000_000.0
+        return (value * scale).rounded() / scale
+    }
+}
+
+/// A GeoJSON export and what it could not contain.
+public struct GeoJSONExport: Sendable, Hashable {
+    /// The FeatureCollection.
+    public var text: String
+    /// Businesses written as features.
+    public var features: Int
+    /// Businesses left out because they have no location (a feature needs a point): mobile vendors without a home base.
+    public var withoutLocation: Int
 }
 
 extension RegistryExporter.Session {
@@ -74,10 +98,19 @@ extension RegistryExporter.Session {
 
     /// `geoJSON()` inside the caller's transaction.
     public func geoJSON() throws -> String {
+        try geoJSONExport().text
+    }
+
+    /// `geoJSONExport()` inside the caller's transaction.
+    public func geoJSONExport() throws -> GeoJSONExport {
         let registry = exporter.registry
         var features: [JSONValue] = []
+        var withoutLocation = 0
         for business in try registry.session(db).allBusinesses() {
-            guard let location = business.location else { continue }
+            guard let location = business.location else {
+                withoutLocation += 1
+                continue
+            }
             let category = registry.taxonomy.category(business.category)
             var properties: [String: JSONValue] = [
                 "id": .string(business.registryID), "name": .string(business.name), "category": .string(business.category),
@@ -88,11 +121,15 @@ extension RegistryExporter.Session {
             if let category { properties["category_name"] = .string(category.indonesianName) }
             features.append([
                 "type": "Feature",
-                "geometry": ["type": "Point", "coordinates": [.double(location.longitude), .double(location.latitude)]],
+                "geometry": ["type": "Point", "coordinates": [.double(RegistryExporter.coordinate(location.longitude)),
+                                                              .double(RegistryExporter.coordinate(location.latitude))]],
                 "properties": .object(properties),
             ])
         }
-        return JSONValue.object(["type": "FeatureCollection", "features": .array(features)]).serializedString()
+        // 15 significant digits print a value rounded to 6 decimals (at most 9 digits here) as its decimals;
+        // the default 17 would add binary noise (0.14430100000000001).
+        let text = JSONValue.object(["type": "FeatureCollection", "features": .array(features)]).serializedString(realPrecision: 15)
+        return GeoJSONExport(text: text, features: features.count, withoutLocation: withoutLocation)
     }
 }
 

@@ -138,21 +138,26 @@ extension JSONValue {
     }
 
     /// The compact JSON text of this value as UTF-8 bytes.
-    public func serialized() -> [UInt8] {
+    ///
+    /// - Parameter realPrecision: significant digits of floating-point numbers (1...31); jansson's 17 when nil,
+    ///   which writes a rounded 0.144301 as 0.14430100000000001.
+    public func serialized(realPrecision: Int? = nil) -> [UInt8] {
         let node = makeJansson()
         defer { json_decref(node) }
-        let size = json_dumpb(node, nil, 0, Int(JSON_COMPACT) | Int(JSON_ENCODE_ANY))
+        // JSON_REAL_PRECISION(n) is a function-like C macro, which Swift does not import: its bits written out.
+        let flags = Int(JSON_COMPACT) | Int(JSON_ENCODE_ANY) | ((realPrecision ?? 0) & 0x1F) << 11
+        let size = json_dumpb(node, nil, 0, flags)
         guard size > 0 else { return [] }
         return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             count = buffer.withMemoryRebound(to: CChar.self) { chars in
-                json_dumpb(node, chars.baseAddress, size, Int(JSON_COMPACT) | Int(JSON_ENCODE_ANY))
+                json_dumpb(node, chars.baseAddress, size, flags)
             }
         }
     }
 
     /// The compact JSON text of this value.
-    public func serializedString() -> String {
-        String(decoding: serialized(), as: UTF8.self)
+    public func serializedString(realPrecision: Int? = nil) -> String {
+        String(decoding: serialized(realPrecision: realPrecision), as: UTF8.self)
     }
 }
 

@@ -74,8 +74,18 @@ extension Lapak {
         func run() async throws {
             do {
                 let exporter = RegistryExporter(registry: try await openRegistry(configFile: config, mustExist: true))
-                let text = format == .csv ? try await exporter.csv() : try await exporter.geoJSON() + "\n"
-                try write(text, to: output)
+                switch format {
+                case .csv:
+                    try write(try await exporter.csv(), to: output)
+                case .geojson:
+                    let export = try await exporter.geoJSONExport()
+                    try write(export.text + "\n", to: output)
+                    // On stderr, so that a file or a pipe of GeoJSON stays valid; a map short of rows must say why.
+                    if export.withoutLocation > 0 {
+                        FileHandle.standardError.write(Data(("lapak: exported \(export.features) of \(export.features + export.withoutLocation) businesses; "
+                            + "\(export.withoutLocation) left out: they have no location, and a GeoJSON feature needs a point (`--format csv` has every row)\n").utf8))
+                    }
+                }
             } catch {
                 throw fail("\(error)")
             }

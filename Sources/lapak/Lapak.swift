@@ -18,8 +18,9 @@ struct Lapak: AsyncParsableCommand {
         commandName: "lapak",
         abstract: "Lapak: the Telegram bot of Bontang's UMKM registry.",
         discussion: "Settings come from config/lapak.yaml and LAPAK_* environment variables; see README.md.",
-        subcommands: [Run.self, Demo.self, Emulator.self, Check.self, Import.self, Export.self, Sample.self, Backup.self, Restore.self],
-        defaultSubcommand: Run.self
+        // No default subcommand: a bare `lapak` prints this help, and a mistyped one the top-level usage,
+        // rather than starting (or explaining) the daemon.
+        subcommands: [Run.self, Demo.self, Emulator.self, Check.self, Import.self, Export.self, Sample.self, Backup.self, Restore.self]
     )
 }
 
@@ -159,11 +160,15 @@ extension Lapak {
             configuration.limits = limits ? .telegram : .off
             let emulator = BotAPIEmulator(configuration: configuration, logger: logger)
             await emulator.state.setRandomFaults(serverErrorRate: fault502, dropRate: faultDrop, seed: faultSeed)
-            try await emulator.start()
-            print("Bot API emulator on \(emulator.apiURL) (token \(emulator.token)); control API under \(emulator.apiURL)/control/. Ctrl-C stops it.")
-            // A tool reading this line through a pipe or a file must not wait for the buffer to fill
-            // (nil flushes every stream; `stdout` itself is not concurrency-safe to name).
-            fflush(nil)
+            do {
+                try await emulator.start()
+            } catch {
+                throw fail("\(error)")
+            }
+            // Written straight to the file descriptor, not through stdio's buffer: a tool reading this line from a
+            // pipe or a file gets it at once, not when a buffer fills or the emulator stops.
+            FileHandle.standardOutput.write(Data(("Bot API emulator on \(emulator.apiURL) (token \(emulator.token)); "
+                + "control API under \(emulator.apiURL)/control/. Ctrl-C stops it.\n").utf8))
             await waitForInterrupt()
             await emulator.stop()
         }

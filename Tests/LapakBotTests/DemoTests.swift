@@ -5,7 +5,7 @@ import Testing
 
 @Suite("make demo")
 struct DemoTests {
-    @Test("The scripted demo talks to the real bot through the emulator and shows its answers")
+    @Test("The scripted demo talks to the real bot through the emulator and shows what Telegram would: literal < and >, keyboard-only edits, notices, stale keyboards, ✋ Ikut counted")
     func scriptedDemo() async throws {
         let lines = Mutex<[String]>([])
         let demo = DemoRunner(mode: .scripted, output: { line in lines.withLock { $0.append(line) } }, logger: Logger(label: "demo"))
@@ -24,6 +24,44 @@ struct DemoTests {
         #expect(transcript.contains("Kirim pengumuman ini ke 241 pelaku usaha?"))
         #expect(transcript.contains("Pengumuman #1 selesai: terkirim 241 dari 241"))
         #expect(transcript.contains("Terkirim 241 / 241"))
+        // Texts as Telegram displays them: the entities decoded, nothing taken for a tag.
+        #expect(transcript.contains("tidak boleh berisi tanda < atau > atau kode HTML"), "\(transcript)")
+        #expect(transcript.contains("untuk <30 orang>, Sabtu"))
+        #expect(transcript.contains("‹ Lapak: Jenis usaha: Katering ✔"))
+        // Only the newest keyboard is numbered; the older one is printed as stale.
+        #expect(transcript.contains("(stale buttons, not pressable by number:"))
+        // Sari's own copy of the announcement, her ✋ Ikut with its notice, and /statistik counting it.
+        #expect(transcript.contains("ⓘ ✋ Tercatat: Anda ikut. Terima kasih!"), "\(transcript)")
+        #expect(transcript.contains("✋ ikut 1"), "\(transcript)")
+        // An edit of the buttons alone: the staff's kind picker under the audience panel.
+        #expect(transcript.contains("‹ Lapak (new buttons under “📣 Penerima pengumuman”)"))
         #expect(transcript.contains("end of the scripted demo"))
+    }
+
+    @Test("An interactive demo prints the broadcast's progress, the announcement and the report as they come, with nothing typed")
+    func messagesAtThePrompt() async throws {
+        let lines = Mutex<[String]>([])
+        let (input, typing) = AsyncStream<String>.makeStream()
+        let demo = DemoRunner(mode: .interactive, input: input, sampleSize: 1_000, output: { line in lines.withLock { $0.append(line) } },
+                              logger: Logger(label: "demo"))
+        let running = Task { try await demo.run() }
+        /// Waits (up to a minute) until a printed line contains `text`, as a person reads before typing on.
+        func waitFor(_ text: String) async throws {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline, !lines.withLock({ $0.contains { $0.contains(text) } }) {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        for (line, answer) in [("/umumkan Rapat pelaku UMKM, Senin pukul 10.00", "👁 Pratinjau]"), ("#8", "📤 Kirim]"), ("#1", "📤 Terkirim")] {
+            typing.yield(line)
+            try await waitFor(answer)
+        }
+        // Nothing more is typed: the progress and the report must still be printed.
+        try await waitFor("Pengumuman #1 selesai")
+        typing.finish()
+        try await running.value
+        let transcript = lines.withLock { $0.joined(separator: "\n") }
+        #expect(transcript.contains("‹ Lapak: ✅ Pengumuman #1 selesai: terkirim 240 dari 240"), "\(transcript)")
+        #expect(transcript.contains("‹ Lapak (edited): "))  // the progress message, edited while nobody typed
     }
 }

@@ -39,6 +39,28 @@ extension SubprocessTests {
             #expect(!FileManager.default.fileExists(atPath: database.path))
         }
 
+        @Test("`lapak export --format geojson` says on stderr how many businesses it left out and why")
+        func geoJSONLeftOut() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
+            let folder = try Self.folder()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let environment = ["LAPAK_DATABASE_PATH": folder.appendingPathComponent("lapak.sqlite").path]
+            let file = folder.appendingPathComponent("sheet.csv")
+            try """
+                id,name,category,mode,latitude,longitude,kelurahan,address,phone,telegram_id,halal
+                A1,Warung,bakso,menetap,0.1335,117.5081,,,,,ya
+                A2,Bakso Keliling,bakso,berkeliling,,,,,,,tidak
+                A3,Es Keliling,minuman,berkeliling,,,,,,,tidak
+                """.write(to: file, atomically: true, encoding: .utf8)
+            _ = try await CommandLineTests.run(["import", file.path], environment: environment)
+            let map = folder.appendingPathComponent("map.geojson")
+            let exported = try await CommandLineTests.run(["export", "--format", "geojson", "-o", map.path], environment: environment)
+            #expect(exported.status == 0)
+            #expect(exported.output == "lapak: exported 1 of 3 businesses; 2 left out: they have no location, "
+                    + "and a GeoJSON feature needs a point (`--format csv` has every row)\n", "\(exported.output)")
+            #expect(try String(contentsOf: map, encoding: .utf8).contains("[117.5081,0.1335]"))
+        }
+
         @Test("A semicolon file with a bad row imports the good rows, reports the bad one by line, and exports back")
         func importThenExport() async throws {
             try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")

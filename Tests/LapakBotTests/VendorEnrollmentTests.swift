@@ -61,8 +61,10 @@ struct VendorEnrollmentTests {
                 let category = try await harness.say("Warung Makan   Bu Rina", as: rina)
                 #expect(category.text?.contains("jenis usaha") == true && category.text?.contains("Warung Makan Bu Rina") == true)
                 #expect(category.replyMarkup?.rows.joined().contains { $0.callbackData == "e:k:katering" } == true)
-                let mode = try await harness.say("katering", as: rina)  // typed, understood through categories.yml
-                #expect(mode.text?.contains("berjualan") == true)
+                // Typed, understood through categories.yml, and confirmed before the next question.
+                let typed = try await harness.say("katering", as: rina, expecting: 2)
+                #expect(typed[0].text == "Jenis usaha: Katering ✔")
+                #expect(typed[1].text?.contains("berjualan") == true)
 
                 let location = try await harness.tap("e:m:menetap", as: rina)[0]
                 #expect(location.text?.contains("lokasi toko") == true)

@@ -96,6 +96,25 @@ struct ImportExportTests {
         #expect(geoJSON.components(separatedBy: #""type":"Feature""#).count - 1 == located)
     }
 
+    @Test("GeoJSON coordinates keep at most 6 decimals, and the export counts the businesses it leaves out for want of a point")
+    func geoJSONPrecision() async throws {
+        let fixture = try RegistryFixture()
+        defer { fixture.remove() }
+        _ = try await fixture.importer.importCSV(Self.header + """
+            G1,Warung Presisi,kelontong,menetap,0.1443012345678,117.4938129876543,,,,,tidak
+            G2,Bakso Tanpa Pangkalan,bakso,berkeliling,,,,,,,tidak
+            G3,Toko Bulat,kelontong,menetap,0.13,117.5,,,,,tidak
+
+            """)
+        let export = try await RegistryExporter(registry: fixture.registry).geoJSONExport()
+        #expect(export.features == 2 && export.withoutLocation == 1)
+        #expect(export.text.contains("[117.493813,0.144301]"), "\(export.text)")
+        #expect(export.text.contains("[117.5,0.13]"), "\(export.text)")
+        // No number in the file has more than 6 decimals (the properties hold no other numbers).
+        let numbers = export.text.split(whereSeparator: { !"0123456789.".contains($0) }).filter { $0.contains(".") }
+        #expect(numbers.count == 4 && numbers.allSatisfy { $0.split(separator: ".").last!.count <= 6 }, "\(numbers)")
+    }
+
     @Test("A file with a wrong header is refused as a whole")
     func wrongHeader() async throws {
         let fixture = try RegistryFixture()

@@ -159,8 +159,10 @@ struct CheckInFeature: BotFeature, BotFeatureServices {
         switch business.mode {
         case .berkeliling:
             let ended = try context.registry.checkOut(businessID: business.id, now: context.now)
-            try send(texts.text(ended ? "checked_out" : "not_checked_in", language, ["name": HTML.escape(business.name)]), to: context,
-                           keyboard: mainKeyboard(language))
+            // A second /tutup must not say the vendor never came out today: they did, and closed.
+            let key = ended ? "checked_out"
+                : try context.registry.checkedOutToday(businessID: business.id, now: context.now) ? "already_checked_out" : "not_checked_in"
+            try send(texts.text(key, language, ["name": HTML.escape(business.name)]), to: context, keyboard: mainKeyboard(language))
         case .menetap:
             let until = try context.registry.closeToday(businessID: business.id, now: context.now)
             try send(texts.text("closed_today", language, ["name": HTML.escape(business.name), "until": resultsView(language, context).time(until)]),

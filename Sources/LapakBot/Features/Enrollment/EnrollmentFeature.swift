@@ -180,6 +180,9 @@ struct EnrollmentFeature: BotFeature, BotFeatureServices {
                 return try ask(draft, context)
             }
             draft.category = slug
+            // A typed kind is a guess from free text: say at once what was understood, so a wrong guess is seen now.
+            let name = bot.taxonomy.category(slug).map { language == .english ? $0.englishName : $0.indonesianName } ?? slug
+            try send(texts.text("category_confirmed", language, ["category": HTML.escape(name)]), to: context)
         case .mode:
             guard let mode = OperatingMode(spelling: text) else { return try ask(draft, context) }
             draft.mode = mode

@@ -24,15 +24,26 @@ struct GeneralFeature: BotFeature, BotFeatureServices {
         router.fallbackRoute = { context, text in try fallback(text, context) }
     }
 
-    /// /start begins afresh: any dialog is dropped.
+    /// /start begins afresh: any dialog is dropped. Someone who owns no business yet also learns how to enrol one.
     func start(_ context: BotContext) throws {
         try context.setDialogState(nil)
-        try send(texts.text("start", context.language, ["name": HTML.escape(context.user.firstName)]), to: context,
-                 keyboard: mainKeyboard(context.language))
+        var text = texts.text("start", context.language, ["name": HTML.escape(context.user.firstName)])
+        if try context.registry.businesses(ownedBy: context.user.id).isEmpty {
+            text += "\n\n" + texts.text("start_enrol_hint", context.language)
+        }
+        try send(text, to: context, keyboard: mainKeyboard(context.language))
     }
 
+    /// /bantuan: the public help, and for staff the staff commands of commands.yml, which the public menu leaves out.
     func help(_ context: BotContext) throws {
-        try send(texts.text("help", context.language), to: context, keyboard: mainKeyboard(context.language))
+        let language = context.language
+        var text = texts.text("help", language)
+        if context.isStaff {
+            let staffCommands = (texts.commands[language] ?? []).filter(\.staffOnly)
+            text += "\n\n" + texts.text("help_staff_header", language) + "\n"
+                + staffCommands.map { "/\($0.command) — \(HTML.escape($0.description))" }.joined(separator: "\n")
+        }
+        try send(text, to: context, keyboard: mainKeyboard(language))
     }
 
     /// Ends the dialog in progress, saying which one ended.

@@ -79,6 +79,8 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
             if let checkIn = try context.registry.activeCheckIn(businessID: business.id, now: moment) {
                 today = texts.text("today_selling", language, ["kelurahan": HTML.escape(Kelurahan.nearest(to: checkIn.position).name),
                                                                "since": view.time(checkIn.startedAt), "until": view.time(checkIn.endsAt)])
+            } else if try context.registry.checkedOutToday(businessID: business.id, now: moment) {
+                today = texts.text("today_checked_out", language)
             } else {
                 today = texts.text("today_not_selling", language)
             }
