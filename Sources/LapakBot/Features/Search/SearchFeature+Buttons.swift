@@ -26,6 +26,12 @@ extension SearchFeature {
             let session = try searchSession(press.id(0), context)
             try showPage(of: session, offset: session.offset + 5, halalOnly: session.halalOnly, context)
         }
+        // p:SESSION: the previous page.
+        router.button("p", access: .anyone) { context, press in
+            let session = try searchSession(press.id(0), context)
+            guard session.offset > 0 else { throw StaleButton() }
+            try showPage(of: session, offset: max(0, session.offset - 5), halalOnly: session.halalOnly, context)
+        }
         // h:SESSION: the other halal filter, from the first page.
         router.button("h", access: .anyone) { context, press in
             let session = try searchSession(press.id(0), context)
@@ -70,7 +76,7 @@ extension SearchFeature {
         let id = try saveSession(origin: origin, category: session.category, halalOnly: halalOnly, offset: offset, results: results, context)
         let view = resultsView(context)
         let text = view.page(results, category: session.category, halalOnly: halalOnly, offset: offset)
-        let keyboard = view.keyboard(session: id, results: results, halalOnly: halalOnly, hasMore: results.count == 5)
+        let keyboard = view.keyboard(session: id, results: results, halalOnly: halalOnly, hasMore: results.count == 5, offset: offset)
         if context.callbackQuery?.message != nil {
             try context.editPressedMessage(text, keyboard: keyboard)
         } else {
