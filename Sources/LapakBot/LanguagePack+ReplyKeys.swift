@@ -53,7 +53,7 @@ extension LanguagePack {
         "staff_link_approved", "staff_link_rejected", "staff_link_request", "staff_link_taken", "typed_phone_choices",
         "typed_phone_registered",
         // Citizens' search: paging, names and trades, honest locations, small words (issue 12).
-        "previous_button", "result_near_kelurahan",
+        "previous_button", "result_near_kelurahan", "results_header_names", "greeting_reply", "thanks_reply",
     ]
 
     /// Shown in place of a key that is not declared: a programming error, so say "something went wrong"

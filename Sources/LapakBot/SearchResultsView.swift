@@ -13,14 +13,21 @@ struct SearchResultsView {
     let liveSilenceLimit: TimeInterval
 
     /// The header and the numbered results of one page.
-    func page(_ results: [SearchResult], category: String?, halalOnly: Bool, offset: Int) -> String {
+    ///
+    /// A search by name says so: the names come first, then the rest of the kind.
+    func page(_ results: [SearchResult], category: String?, halalOnly: Bool, offset: Int, names: NameQuery = NameQuery()) -> String {
         let what: String
         if let category, let entry = taxonomy.category(category) {
             what = language == .english ? entry.englishName : entry.indonesianName
         } else {
             what = texts.text("any_business", language).capitalized
         }
-        let header = texts.text("results_header", language, ["what": HTML.escape(what), "halal": halalOnly ? texts.text("halal_suffix", language) : ""])
+        let halal = halalOnly ? texts.text("halal_suffix", language) : ""
+        var header = texts.text("results_header", language, ["what": HTML.escape(what), "halal": halal])
+        if !names.isEmpty {
+            header = category == nil ? texts.text("results_header", language, ["what": HTML.escape(names.display), "halal": halal])
+                : texts.text("results_header_names", language, ["names": HTML.escape(names.display), "what": HTML.escape(what), "halal": halal])
+        }
         return header + "\n\n" + list(results, startingAt: offset + 1)
     }
 
