@@ -54,6 +54,7 @@ extension LanguagePack {
         "typed_phone_registered",
         // Citizens' search: paging, names and trades, honest locations, small words (issue 12).
         "previous_button", "result_near_kelurahan", "results_header_names", "greeting_reply", "thanks_reply",
+        "location_outside_service_area", "remembered_location_outside", "remembered_location_stale",
     ]
 
     /// Shown in place of a key that is not declared: a programming error, so say "something went wrong"

@@ -132,6 +132,13 @@ extension ConversationStore.Session {
             .map { ($0["latitude"], $0["longitude"]) }
     }
 
+    /// The user's last shared location however old, with when it was shared (not yet forgotten: the sweep runs
+    /// on the next shared location and at start), so that an answer can say why it is not used.
+    public func lastLocation(of userID: Int64) throws -> (latitude: Double, longitude: Double, recordedAt: Date)? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT latitude, longitude, recorded_at FROM user_location WHERE user_id = ?"), arguments: [userID])
+            .map { ($0["latitude"], $0["longitude"], Date(timeIntervalSince1970: TimeInterval($0["recorded_at"] as Int64))) }
+    }
+
     /// `forgetOldLocations(now:window:)` inside the caller's transaction.
     @discardableResult
     public func forgetOldLocations(now: Date = Date(), window: TimeInterval) throws -> Int {

@@ -47,21 +47,41 @@ struct SearchFeature: BotFeature, BotFeatureServices {
             return try send(texts.text("choose_category", context.language), to: context,
                                   keyboard: .inlineKeyboard(categoryKeyboard(page: 0, context.language)))
         }
-        let moment = context.now
-        if let remembered = try context.conversations.recentLocation(of: context.user.id, now: moment, window: settings.locationWindow) {
-            try context.setDialogState(nil)
-            return try showResults(from: GeoPoint(latitude: remembered.latitude, longitude: remembered.longitude),
-                                   search: PendingSearch(category: category, halalOnly: halalOnly, names: names), context)
+        let search = PendingSearch(category: category, halalOnly: halalOnly, names: names)
+        // A remembered location is used only while it is recent and inside the service area; otherwise the
+        // answer says which it is and asks for a fresh one, rather than drawing results from it.
+        var note: String?
+        if let remembered = try context.conversations.lastLocation(of: context.user.id) {
+            let point = GeoPoint(latitude: remembered.latitude, longitude: remembered.longitude)
+            let time = resultsView(context).time(remembered.recordedAt)
+            if context.now.timeIntervalSince(remembered.recordedAt) > settings.locationWindow {
+                note = texts.text("remembered_location_stale", context.language, ["time": time, "minutes": String(Int(settings.locationWindow / 60))])
+            } else if !settings.region.contains(point) {
+                note = texts.text("remembered_location_outside", context.language, ["time": time])
+            } else {
+                try context.setDialogState(nil)
+                return try showResults(from: point, search: search, context)
+            }
         }
-        try context.setDialogState(DialogState.awaitingSearchLocation(PendingSearch(category: category, halalOnly: halalOnly, names: names)))
+        try askForLocation(search, note: note, context)
+    }
+
+    /// Asks for the location a search needs (after `note`, which says why a remembered one is not used).
+    func askForLocation(_ search: PendingSearch, note: String? = nil, _ context: BotContext) throws {
+        try context.setDialogState(DialogState.awaitingSearchLocation(search))
+        let (category, names) = (search.category, search.names)
         let language = context.language
-        let keyboard = ReplyKeyboardMarkup(keyboard: [
+        let ask = texts.text("ask_location", language, ["what": HTML.escape(names.isEmpty ? label(of: category, language) : names.display),
+                                                        "minutes": String(Int(settings.locationWindow / 60))])
+        try send(note.map { $0 + "\n\n" + ask } ?? ask, to: context, keyboard: .replyKeyboard(locationKeyboard(language)))
+    }
+
+    /// "Send my location" and "Cancel", in place of the main keyboard while a search waits for a location.
+    func locationKeyboard(_ language: Language) -> ReplyKeyboardMarkup {
+        ReplyKeyboardMarkup(keyboard: [
             [KeyboardButton(text: texts.text("share_location_button", language), requestLocation: true)],
             [KeyboardButton(text: texts.text("cancel_button", language))],
         ], resizeKeyboard: true, oneTimeKeyboard: true)
-        try send(texts.text("ask_location", language, ["what": HTML.escape(names.isEmpty ? label(of: category, language) : names.display),
-                                                             "minutes": String(Int(settings.locationWindow / 60))]),
-                       to: context, keyboard: .replyKeyboard(keyboard))
     }
 
     /// A shared location outside any vendor dialog: answers the pending search, or shows what is nearby
@@ -69,6 +89,13 @@ struct SearchFeature: BotFeature, BotFeatureServices {
     func searchFrom(location: GeoPoint, pending: PendingSearch?, live: LiveShare?, _ context: BotContext) throws {
         try context.conversations.rememberLocation(of: context.user.id, latitude: location.latitude, longitude: location.longitude,
                                                  now: context.now, window: settings.locationWindow)
+        guard settings.region.contains(location) else {
+            // Lapak knows only Bontang's businesses: results from elsewhere would be none, or far away and misleading.
+            // A pending search keeps waiting for a location inside the area.
+            try context.setDialogState(pending.map(DialogState.awaitingSearchLocation))
+            return try send(texts.text("location_outside_service_area", context.language), to: context,
+                            keyboard: .replyKeyboard(locationKeyboard(context.language)))
+        }
         let mobile = try context.registry.businesses(ownedBy: context.user.id).filter { $0.mode == .berkeliling && $0.status == .active }
         let offer: DialogState? = mobile.isEmpty ? nil
             : .offeredCheckIn(latitude: location.latitude, longitude: location.longitude, liveMessageID: live?.messageID,
