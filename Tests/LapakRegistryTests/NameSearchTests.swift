@@ -48,6 +48,20 @@ struct NameSearchTests {
         #expect(only.map(\.business.registryID) == ["J3"])
     }
 
+    @Test("A name on hundreds of businesses still gives the nearest of them, whatever order they were registered in")
+    func commonNameNearestFirst() async throws {
+        let fixture = try RegistryFixture()
+        defer { fixture.remove() }
+        // Registered farthest first: the index hands its matches out in registration order.
+        let many = (1...700).reversed().map { index in
+            Business(registryID: "M\(index)", name: "Warung Mas Joko \(index)", category: "warung-makan", mode: .menetap,
+                     location: Self.north(Double(index) * 10))
+        }
+        _ = try await fixture.registry.upsertAll(many)
+        let results = try await fixture.registry.nearest(NearestQuery(origin: Self.here, limit: 3, names: NameQuery([["mas", "joko"]])))
+        #expect(results.map(\.business.registryID) == ["M1", "M2", "M3"])
+    }
+
     @Test("Renaming, deleting and importing keep the index in step")
     func indexFollowsTheRegistry() async throws {
         let fixture = try RegistryFixture()
