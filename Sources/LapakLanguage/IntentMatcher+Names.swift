@@ -81,6 +81,18 @@ extension IntentMatcher {
         return [content]
     }
 
+    /// The word of `names` that `typed` is a typo of (same first letter, within the typo policy), the closest
+    /// one; nil when none is. A word of fewer than four letters is never corrected: too many words are near it.
+    public func closestWord(to typed: String, in names: [String]) -> String? {
+        guard typed.count >= 4 else { return nil }
+        var best: (word: String, distance: Int)?
+        for word in Set(names.flatMap(normalizer.words)) where word != typed && EditDistance.matches(typed, word) {
+            let distance = EditDistance.damerauLevenshtein(typed, word, limit: 2)
+            if best == nil || distance < best!.distance || (distance == best!.distance && word < best!.word) { best = (word, distance) }
+        }
+        return best?.word
+    }
+
     /// The language `text` is clearly written in, or nil when it does not say.
     ///
     /// Clear means: more than one word typed, and words listed for one language only in the intents data,

@@ -99,4 +99,16 @@ extension Registry.Session {
         return try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM business_name WHERE business_name MATCH ?)"),
                                  arguments: [names.matchExpression]) ?? false
     }
+
+    /// Names that share three-letter pieces with `term`, those sharing the most (and rarest) first: where a
+    /// mistyped word ("jokko") finds the word it stands for ("Joko"). FTS5's bm25 rank orders them.
+    public func namesSharingTrigrams(with term: String, limit: Int = 20) throws -> [String] {
+        let letters = Array(term.lowercased())
+        guard letters.count >= 3 else { return [] }
+        let pieces = Set((0...(letters.count - 3)).map { String(letters[$0..<($0 + 3)]) }).filter { !$0.contains(" ") }
+        guard !pieces.isEmpty else { return [] }
+        let expression = pieces.sorted().map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
+        return try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM business_name WHERE business_name MATCH ? ORDER BY rank LIMIT ?"),
+                                   arguments: [expression, limit])
+    }
 }

@@ -44,6 +44,10 @@ struct BotNameSearchTests {
                 #expect(bakso.text?.contains("1. Bakso Mas Joko · 2,0 km") == true, "\(bakso.text ?? "")")
                 #expect(bakso.text?.contains("2. Mie Ayam Bu Yati · 150 m") == true)
 
+                // A typo in the name: the trigram index finds the word it stands for.
+                let typo = try await harness.say("Bakso Mas Jokko", as: Self.sari)
+                #expect(typo.text?.contains("1. Bakso Mas Joko · 2,0 km") == true, "\(typo.text ?? "")")
+
                 let named = try await harness.say("Mas Joko", as: Self.sari)
                 #expect(named.text?.contains("1. Fotokopi Mas Joko · 500 m") == true, "\(named.text ?? "")")
                 #expect(named.text?.contains("2. Bakso Mas Joko · 2,0 km") == true)
