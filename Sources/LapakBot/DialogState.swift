@@ -49,7 +49,8 @@ enum DialogState: Equatable {
         let value: JSONValue
         switch self {
         case .awaitingSearchLocation(let search):
-            value = ["step": "awaiting_location", "category": search.category.map(JSONValue.string) ?? .null, "halal": .bool(search.halalOnly)]
+            value = ["step": "awaiting_location", "category": search.category.map(JSONValue.string) ?? .null, "halal": .bool(search.halalOnly),
+                     "names": .string(search.names.encoded)]
         case .enrolling(let draft):
             value = ["step": "enrolling", "draft": draft.json]
         case .awaitingCheckInLocation(let id):
@@ -72,7 +73,8 @@ enum DialogState: Equatable {
         guard let json, let value = try? JSONValue.parse(json), let step = value["step"]?.stringValue else { return nil }
         switch step {
         case "awaiting_location":
-            self = .awaitingSearchLocation(PendingSearch(category: value["category"]?.stringValue, halalOnly: value["halal"]?.boolValue ?? false))
+            self = .awaitingSearchLocation(PendingSearch(category: value["category"]?.stringValue, halalOnly: value["halal"]?.boolValue ?? false,
+                                                         names: NameQuery(encoded: value["names"]?.stringValue ?? "")))
         case "enrolling":
             guard let draft = value["draft"].flatMap(EnrollmentDraft.init(json:)) else { return nil }
             self = .enrolling(draft)
@@ -125,6 +127,8 @@ struct BroadcastDraft: Equatable {
 struct PendingSearch: Equatable {
     var category: String?
     var halalOnly: Bool
+    /// Business names asked for (a state stored before names were searched has none).
+    var names = NameQuery()
 }
 
 /// A field of a business a vendor can change from /usahaku.

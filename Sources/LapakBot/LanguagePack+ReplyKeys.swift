@@ -54,6 +54,9 @@ extension LanguagePack {
         "reject_button", "saved_needs_verification", "staff_business_changed", "staff_link_already_decided", "staff_link_announced",
         "staff_link_approved", "staff_link_rejected", "staff_link_request", "staff_link_taken", "typed_phone_choices",
         "typed_phone_registered",
+        // Citizens' search: paging, names and trades, honest locations, small words (issue 12).
+        "previous_button", "result_near_kelurahan", "results_header_names", "greeting_reply", "thanks_reply",
+        "location_outside_service_area", "remembered_location_outside", "remembered_location_stale",
     ]
 
     /// Shown in place of a key that is not declared: a programming error, so say "something went wrong"

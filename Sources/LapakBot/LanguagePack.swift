@@ -1,5 +1,6 @@
 import Foundation
 import LapakDatabase
+import LapakLanguage
 import LapakRegistry
 import Yams
 
@@ -11,6 +12,11 @@ public enum Language: String, Sendable, CaseIterable, Hashable {
     /// The reply language for a Telegram client language: `en*` is English, anything else Indonesian.
     public init(telegramLanguageCode code: String?) {
         self = (code?.lowercased().hasPrefix("en") ?? false) ? .english : .indonesian
+    }
+
+    /// The language a message was found to be written in.
+    init(_ written: WrittenLanguage) {
+        self = written == .english ? .english : .indonesian
     }
 }
 

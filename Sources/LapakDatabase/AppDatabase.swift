@@ -362,6 +362,29 @@ public struct AppDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("2026-12-02 business name search") { db in
+            try db.execute(sql: """
+                -- People ask for a business by its name ("Bakso Mas Joko") or a narrow trade ("fotokopi"). An
+                -- external-content FTS5 index over business.name with the trigram tokenizer: any substring of
+                -- three letters or more is found, case-insensitively. A table beside business rather than a
+                -- column in it, because business rows are decoded by column position.
+                CREATE VIRTUAL TABLE business_name USING fts5(name, content='business', content_rowid='id', tokenize='trigram');
+                INSERT INTO business_name(business_name) VALUES ('rebuild');
+                -- Triggers keep the index in step with every write to business: enrollment, edits, imports.
+                CREATE TRIGGER business_name_insert AFTER INSERT ON business BEGIN
+                    INSERT INTO business_name(rowid, name) VALUES (new.id, new.name);
+                END;
+                CREATE TRIGGER business_name_delete AFTER DELETE ON business BEGIN
+                    INSERT INTO business_name(business_name, rowid, name) VALUES ('delete', old.id, old.name);
+                END;
+                CREATE TRIGGER business_name_update AFTER UPDATE OF name ON business BEGIN
+                    INSERT INTO business_name(business_name, rowid, name) VALUES ('delete', old.id, old.name);
+                    INSERT INTO business_name(rowid, name) VALUES (new.id, new.name);
+                END;
+                -- A results page by name remembers the names asked for, so that its next page asks again.
+                ALTER TABLE search_session ADD COLUMN names TEXT NOT NULL DEFAULT '';
+                """)
+        }
         return migrator
     }
 }

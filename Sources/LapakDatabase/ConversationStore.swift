@@ -68,9 +68,12 @@ public struct ConversationStore: Sendable {
         /// The business ids on the page shown, in order (venue buttons refer to them by position).
         public var resultIDs: [Int64]
         public var createdAt: Date
+        /// The names asked for, as `NameQuery.encoded` gives them; empty for a search by kind alone.
+        public var names: String
 
         public init(id: Int64 = 0, userID: Int64, latitude: Double, longitude: Double, category: String?, halalOnly: Bool, offset: Int,
-                    resultIDs: [Int64], createdAt: Date) {
+                    resultIDs: [Int64], createdAt: Date, names: String = "") {
+            self.names = names
             self.id = id
             self.userID = userID
             self.latitude = latitude
@@ -129,6 +132,13 @@ extension ConversationStore.Session {
             .map { ($0["latitude"], $0["longitude"]) }
     }
 
+    /// The user's last shared location however old, with when it was shared (not yet forgotten: the sweep runs
+    /// on the next shared location and at start), so that an answer can say why it is not used.
+    public func lastLocation(of userID: Int64) throws -> (latitude: Double, longitude: Double, recordedAt: Date)? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT latitude, longitude, recorded_at FROM user_location WHERE user_id = ?"), arguments: [userID])
+            .map { ($0["latitude"], $0["longitude"], Date(timeIntervalSince1970: TimeInterval($0["recorded_at"] as Int64))) }
+    }
+
     /// `forgetOldLocations(now:window:)` inside the caller's transaction.
     @discardableResult
     public func forgetOldLocations(now: Date = Date(), window: TimeInterval) throws -> Int {
@@ -141,10 +151,10 @@ extension ConversationStore.Session {
         let created = Int64(session.createdAt.timeIntervalSince1970)
         try db.cachedStatement(sql: "DELETE FROM search_session WHERE created_at < ?").execute(arguments: [created - Int64(keep)])
         try db.cachedStatement(sql: """
-            INSERT INTO search_session (user_id, latitude, longitude, category, halal, page_offset, result_ids, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO search_session (user_id, latitude, longitude, category, halal, page_offset, result_ids, created_at, names)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [session.userID, session.latitude, session.longitude, session.category, session.halalOnly, session.offset,
-                             session.resultIDs.map(String.init).joined(separator: ","), created])
+                             session.resultIDs.map(String.init).joined(separator: ","), created, session.names])
         let id = db.lastInsertedRowID
         if let updateID { try SQLiteUpdateInbox.markHandled(updateID, in: db) }
         return id
@@ -158,6 +168,6 @@ extension ConversationStore.Session {
         return ConversationStore.SearchSession(
             id: row["id"], userID: row["user_id"], latitude: row["latitude"], longitude: row["longitude"],
             category: row["category"], halalOnly: row["halal"], offset: row["page_offset"], resultIDs: ids,
-            createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)))
+            createdAt: Date(timeIntervalSince1970: TimeInterval(row["created_at"] as Int64)), names: row["names"])
     }
 }

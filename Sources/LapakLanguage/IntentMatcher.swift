@@ -9,6 +9,8 @@ public enum Intent: String, Sendable, Hashable, CaseIterable {
     case register, checkin, checkout
     case myBusiness = "my_business"
     case cancel, stop, subscribe, broadcast, stats, language
+    /// Small words: a greeting ("halo", "selamat pagi") or thanks ("makasih", "thanks"), answered briefly.
+    case greeting, thanks
     case fallback
 
     /// Intents that name an action outright and win over a category in the same message
@@ -16,7 +18,7 @@ public enum Intent: String, Sendable, Hashable, CaseIterable {
     var isDecisive: Bool {
         switch self {
         case .register, .checkin, .checkout, .myBusiness, .cancel, .stop, .subscribe, .broadcast, .stats, .language: return true
-        case .start, .help, .findNearby, .fallback: return false
+        case .start, .help, .findNearby, .greeting, .thanks, .fallback: return false
         }
     }
 }
@@ -80,6 +82,12 @@ public struct IntentMatcher: Sendable {
     let halal: [Phrase]
     /// Words that are taken as written, never as a typo of another word.
     let knownWords: Set<String>
+    /// Trades narrower than a kind (`trades.yml`), each with its kind and the words its businesses' names carry.
+    let trades: [Trade]
+    /// Words that only ask for a search ("dekat", "cari", "halal"): never part of a business name asked for.
+    let searchWords: Set<String>
+    /// Words listed for one language only (`intents.yml`, `words.yml`, `trades.yml`): evidence of the language a message is in.
+    let languageOfWord: [String: WrittenLanguage]
 
     /// Loads `intents.yml` and `slang.yml` from `directory`; categories come from `taxonomy`.
     public static func load(from directory: URL, taxonomy: CategoryTaxonomy) throws(LanguageDataError) -> IntentMatcher {
@@ -107,14 +115,17 @@ public struct IntentMatcher: Sendable {
         }
         var intents: [(Intent, [Phrase])] = []
         var halal: [Phrase] = []
+        var evidence = LanguageEvidence()
         for (key, value) in mapping {
             guard let name = key.string else { continue }
             var phrases: [Phrase] = []
-            for language in ["id", "en"] {
-                guard let list = value[language], list.sequence != nil else {
-                    throw LanguageDataError(file: intentsFile.path, line: value.line, reason: "'\(name)' needs a list of '\(language)' phrases")
+            for language in WrittenLanguage.allCases {
+                guard let list = value[language.rawValue], list.sequence != nil else {
+                    throw LanguageDataError(file: intentsFile.path, line: value.line, reason: "'\(name)' needs a list of '\(language.rawValue)' phrases")
                 }
-                phrases += list.array().compactMap { $0.string }.compactMap(phrase)
+                let listed = list.array().compactMap { $0.string }.compactMap(phrase)
+                evidence.add(listed.flatMap(\.words), language)
+                phrases += listed
             }
             if name == "halal" {
                 halal = phrases
@@ -131,20 +142,29 @@ public struct IntentMatcher: Sendable {
         let wordsFile = directory.appendingPathComponent("words.yml")
         var knownWords: Set<String> = []
         let wordsNode = try LanguageDataFile.load(wordsFile)
-        for language in ["id", "en"] {
-            guard let list = wordsNode[language], list.sequence != nil else {
-                throw LanguageDataError(file: wordsFile.path, line: nil, reason: "expected a list of '\(language)' words")
+        for language in WrittenLanguage.allCases {
+            guard let list = wordsNode[language.rawValue], list.sequence != nil else {
+                throw LanguageDataError(file: wordsFile.path, line: nil, reason: "expected a list of '\(language.rawValue)' words")
             }
-            for node in list.array() { knownWords.formUnion(normalizer.words(node.string ?? "")) }
+            for node in list.array() {
+                let words = normalizer.words(node.string ?? "")
+                knownWords.formUnion(words)
+                evidence.add(words, language)
+            }
         }
+        let trades = try Trade.load(from: directory.appendingPathComponent("trades.yml"), taxonomy: taxonomy, normalizer: normalizer,
+                                    evidence: &evidence)
         // Every word of every phrase is known too: a synonym is never a typo of another synonym.
         let categories = taxonomy.categories.map { category in
             (category.slug, (category.synonyms + [category.slug, category.indonesianName, category.englishName]).compactMap(phrase))
         }
-        for phrases in intents.map(\.1) + categories.map(\.1) + [halal] {
+        for phrases in intents.map(\.1) + categories.map(\.1) + trades.map(\.phrases) + [halal] {
             for phrase in phrases { knownWords.formUnion(phrase.words) }
         }
-        return IntentMatcher(normalizer: normalizer, intents: intents, categories: categories, halal: halal, knownWords: knownWords)
+        let searchWords = Set(intents.filter { [.findNearby, .greeting, .thanks].contains($0.0) }.flatMap { $0.1.flatMap(\.words) }
+                              + halal.flatMap(\.words))
+        return IntentMatcher(normalizer: normalizer, intents: intents, categories: categories, halal: halal, knownWords: knownWords,
+                             trades: trades, searchWords: searchWords, languageOfWord: evidence.languageOfWord)
     }
 
     /// How many characters of a message are read to understand it.
@@ -176,7 +196,11 @@ public struct IntentMatcher: Sendable {
         let scanned = scannedWords(text)
         guard !scanned.isEmpty else { return Understanding(intent: .fallback) }
         let words = TypedWords(scanned, knownWords: knownWords)
-        let category = best(categories.map { ($0.slug, $0.phrases) }, in: words)
+        var category = best(categories.map { ($0.slug, $0.phrases) }, in: words)
+        // A trade ("fotokopi", "servis ac") names its kind in trades.yml, and wins over a kind matched as well or less well.
+        if let trade = best(trades.map { ($0.kind, $0.phrases) }, in: words), category == nil || trade.score >= category!.score {
+            category = trade
+        }
         let intent = best(intents.map { ($0.intent, $0.phrases) }, in: words)
         let halalOnly = halal.contains { score($0, in: words) != nil }
 
@@ -197,7 +221,7 @@ public struct IntentMatcher: Sendable {
     }
 
     /// The candidate whose phrase matches best: more words, then fewer typos, then more letters; file order breaks ties.
-    private func best<Value>(_ candidates: [(Value, [Phrase])], in words: TypedWords) -> (value: Value, score: Score)? {
+    func best<Value>(_ candidates: [(Value, [Phrase])], in words: TypedWords) -> (value: Value, score: Score)? {
         var winner: (value: Value, score: Score)?
         for (value, phrases) in candidates {
             for phrase in phrases {

@@ -21,6 +21,11 @@ public struct TextNormalizer: Sendable {
                 current.unicodeScalars.append(scalar)
             } else if scalar == "-" && !current.isEmpty {
                 current.unicodeScalars.append(scalar)  // a compound: `append` decides ("kue-kue", "warung-makan")
+            } else if scalar.properties.isEmojiPresentation || scalar.properties.isEmoji, let expansion = slang[String(scalar)] {
+                // An emoji listed in slang.yml stands for its word ("🍜" for "bakso"); other emoji are dropped.
+                if !current.isEmpty { append(current, to: &words) }
+                current = ""
+                words.append(contentsOf: expansion)
             } else if !current.isEmpty {
                 append(current, to: &words)
                 current = ""

@@ -26,6 +26,12 @@ public struct Kelurahan: Sendable, Hashable {
         Kelurahan(name: "Kanaan", kecamatan: "Bontang Barat", code: "64.74.03.1003", latitude: 0.1235, longitude: 117.4459),
     ]
 
+    /// The kelurahan whose pin is nearest to `point` (pins are labels, so this names the neighbourhood, not a boundary).
+    public static func nearest(to point: GeoPoint) -> Kelurahan? {
+        bontang.min { point.distance(to: GeoPoint(latitude: $0.latitude, longitude: $0.longitude))
+            < point.distance(to: GeoPoint(latitude: $1.latitude, longitude: $1.longitude)) }
+    }
+
     /// The kelurahan named `name`, ignoring case, spaces and hyphens ("api api", "BontangKuala").
     public static func named(_ name: String) -> Kelurahan? {
         guard !name.isEmpty else { return nil }

@@ -38,9 +38,13 @@ public struct NearestQuery: Sendable, Hashable {
     public var offset: Int
     /// Results farther than this are never returned (metres).
     public var maxDistance: Double
+    /// Business names asked for: those businesses come first, nearest first, then the rest of `category`
+    /// (with no category, only the names).
+    public var names: NameQuery
 
     public init(origin: GeoPoint, category: String? = nil, halalOnly: Bool = false, limit: Int = 5, offset: Int = 0,
-                maxDistance: Double = 25_000) {
+                maxDistance: Double = 25_000, names: NameQuery = NameQuery()) {
+        self.names = names
         self.origin = origin
         self.category = category
         self.halalOnly = halalOnly
@@ -71,6 +75,7 @@ extension Registry {
     }
 
     static func nearest(_ query: NearestQuery, now: Date, in db: Database) throws -> [SearchResult] {
+        if !query.names.isEmpty { return try namesThenKind(query, now: now, in: db) }
         let needed = query.offset + query.limit
         guard query.limit > 0, query.maxDistance > 0 else { return [] }
         var categoryRange: (Double, Double) = (-1, 1)
@@ -111,7 +116,11 @@ extension Registry {
             found.insert((id, exact.position, distance), at: index)
             return true
         }
-        let page = found.dropFirst(query.offset).prefix(query.limit)
+        return try results(for: found.dropFirst(query.offset).prefix(query.limit), in: db)
+    }
+
+    /// Search hits as results: each business with its check-in's start and last update.
+    static func results(for page: some Sequence<(id: Int64, position: GeoPoint, distance: Double)>, in db: Database) throws -> [SearchResult] {
         let details = try db.cachedStatement(sql: """
             SELECT b.*, c.started_at AS checkin_started, c.updated_at AS checkin_updated, c.source AS checkin_source
             FROM business b LEFT JOIN place p ON p.business_id = b.id LEFT JOIN checkin c ON c.id = p.checkin_id

@@ -210,14 +210,16 @@ let table: [Expectation] = {
     ganti bahasa | language
     english please | language
     bahasa indonesia | language
-    halo | start
-    hai | start
-    hallo | start
-    assalamualaikum | start
-    selamat pagi | start
-    hello | start
-    hi there | start
-    good morning | start
+    halo | greeting
+    hai | greeting
+    hallo | greeting
+    assalamualaikum | greeting
+    selamat pagi | greeting
+    hello | greeting
+    hi there | greeting
+    good morning | greeting
+    mulai | start
+    start | start
     bantuan | help
     tolong | help
     help | help
@@ -229,9 +231,21 @@ let table: [Expectation] = {
     tlg | help
     hehe | fallback
     ok | fallback
-    terima kasih | fallback
-    makasih ya | fallback
-    thanks | fallback
+    terima kasih | thanks
+    makasih ya | thanks
+    thanks | thanks
+    thank you so much | thanks
+    makasih banyak ya | thanks
+    🍜 | find_nearby bakso-mie
+    ☕ | find_nearby minuman
+    🧋 | find_nearby minuman
+    🍰 | find_nearby kue
+    ada 🍜 dekat sini | find_nearby bakso-mie
+    fotokopi dekat sini | find_nearby jasa
+    sablon kaos | find_nearby jahit
+    les privat | find_nearby jasa
+    servis ac | find_nearby elektronik
+    ac repair near me | find_nearby elektronik
     asdfgh | fallback
     👍 | fallback
     123 | fallback

@@ -88,3 +88,32 @@ struct LongMessageTests {
         #expect(matcher.understand(text).category == nil)
     }
 }
+
+@Suite("Names, trades and the language a message is written in")
+struct NamesAndLanguageTests {
+    @Test("A trade names its kind and its name words; a name says more than a kind; a kind alone is no name",
+          arguments: [
+            ("fotokopi dekat sini", [["fotokopi"], ["fotocopy"], ["foto kopi"], ["foto copy"], ["photocopy"], ["percetakan"]]),
+            ("cari servis ac", [["servis ac"], ["service ac"], ["teknik ac"], ["cuci ac"]]),
+            ("Bakso Mas Joko", [["bakso", "mas", "joko"]]),
+            ("amplang bu ani", [["amplang", "bu", "ani"]]),
+            ("bakso dekat sini", []),
+            ("katering terdekat", []),
+            ("ketring halal", []),
+          ] as [(String, [[String]])])
+    func names(text: String, expected: [[String]]) {
+        let names = ShippedLanguage.matcher.names(in: text)
+        #expect(Array(names.prefix(expected.count)) == expected)
+        #expect(expected.isEmpty == names.isEmpty)
+    }
+
+    @Test("A message clearly in one language says so; a single word, or words of both, do not",
+          arguments: [
+            ("nearest laundry", WrittenLanguage.english), ("where is the nearest bakso", .english), ("thank you", .english),
+            ("cari laundry terdekat", .indonesian), ("terima kasih", .indonesian), ("ada bakso dekat sini", .indonesian),
+            ("thanks", nil), ("halo", nil), ("laundry", nil), ("makasih", nil), ("laundry 1", nil), ("cari laundry near me", nil),
+          ] as [(String, WrittenLanguage?)])
+    func writtenLanguage(text: String, expected: WrittenLanguage?) {
+        #expect(ShippedLanguage.matcher.writtenLanguage(of: text) == expected)
+    }
+}

@@ -67,6 +67,25 @@ func registryBenchmarks() {
         }
     }
 
+    // A citizen asking by name or trade: the FTS5 trigram index finds the names, their places give distances,
+    // then the kind fills the page. Names as people ask for them: a trade with many shops, an owner's name
+    // on some 640 businesses, a name of two words, a trade of another kind.
+    let names: [(category: String?, names: NameQuery)] = [
+        ("jasa", NameQuery([["fotokopi"], ["fotocopy"], ["photocopy"]])), (nil, NameQuery([["mas", "joko"]])),
+        ("bakso-mie", NameQuery([["bakso", "urat"]])), ("jahit", NameQuery([["sablon"]])),
+    ]
+    var nameConfiguration = searchConfiguration
+    nonisolated(unsafe) var named: Registry?
+    nameConfiguration.setup = { named = try await RegistryRig.open(count: 16_000) }
+    nameConfiguration.teardown = { named = nil }
+    Benchmark("Name query, 16k, names then kind (FTS5 trigram)", configuration: nameConfiguration) { benchmark in
+        for iteration in benchmark.scaledIterations {
+            let origin = RegistryRig.origins[iteration % RegistryRig.origins.count]
+            let asked = names[iteration % names.count]
+            blackHole(try await named!.nearest(NearestQuery(origin: origin, category: asked.category, limit: 5, names: asked.names)))
+        }
+    }
+
     let csv = SampleRegistry(count: 16_000, seed: 2026).csv()
     Benchmark("Import 16,000 CSV rows into an empty registry",
               configuration: .init(metrics: [.wallClock], maxDuration: .seconds(30), maxIterations: 10)) { benchmark in

@@ -22,6 +22,7 @@ struct Bot: Sendable {
     var staff: StaffFeature { StaffFeature(bot: self) }
     var broadcast: BroadcastFeature { BroadcastFeature(bot: self) }
     var statistics: StatisticsFeature { StatisticsFeature(bot: self) }
+    var smallTalk: SmallTalkFeature { SmallTalkFeature(bot: self) }
 
     /// Every feature's routes, built once at start.
     func router() -> BotRouter {
@@ -34,6 +35,7 @@ struct Bot: Sendable {
         router.add(staff)
         router.add(broadcast)
         router.add(statistics)
+        router.add(smallTalk)
         return router
     }
 

@@ -120,14 +120,22 @@ extension BotRouter {
         if let button = keyboardButtons.first(where: { bot.matchesButton(text, $0.key) }) {
             return try run(button.action, argument: nil, context, bot: bot)
         }
+        // A message clearly written in the other language is answered in it, unless the user chose one with /bahasa.
+        if let written = bot.matcher.writtenLanguage(of: text), try context.preferences.chosenLanguage(of: context.user.id) == nil {
+            context.switchLanguage(to: Language(written))
+        }
         let understanding = bot.matcher.understand(text)
         switch understanding.intent {
         case .findNearby:
             context.route = "find"
-            try findRoute?(context, understanding)
+            try findRoute?(context, understanding, text)
         case .fallback:
             context.route = "fallback"
+            if let nameRoute, try nameRoute(context, text) { context.route = "name"; return }
             try fallbackRoute?(context, text)
+        case let intent where intentRoutes[intent] != nil:
+            context.route = intent.rawValue
+            try intentRoutes[intent]?(context)
         case let intent:
             guard let action = intents[intent] else { try fallbackRoute?(context, text); return }
             try run(action, argument: nil, context, bot: bot)

@@ -71,7 +71,11 @@ struct BotRouter: Sendable {
     private(set) var dialogs: [DialogState.Kind: DialogRoute] = [:]
     /// The main keyboard's buttons arrive as their labels: reply key → command.
     private(set) var keyboardButtons: [(key: String, action: CommandAction)] = []
-    var findRoute: (@Sendable (BotContext, Understanding) throws -> Void)?
+    var findRoute: (@Sendable (BotContext, Understanding, _ text: String) throws -> Void)?
+    /// Text that names a business ("Amplang Bu Ani") without a kind: returns false when no name matches.
+    var nameRoute: (@Sendable (BotContext, String) throws -> Bool)?
+    /// Intents answered without a command (small words).
+    private(set) var intentRoutes: [Intent: @Sendable (BotContext) throws -> Void] = [:]
     var fallbackRoute: (@Sendable (BotContext, String) throws -> Void)?
     var locationRoute: (@Sendable (BotContext, GeoPoint, LiveShare?) throws -> Void)?
     var contactRoute: (@Sendable (BotContext, String) throws -> Void)?
@@ -87,6 +91,11 @@ struct BotRouter: Sendable {
     /// Free text understood as `intent` runs the command `action` (with its access).
     mutating func intent(_ intent: Intent, runs action: CommandAction) {
         intents[intent] = action
+    }
+
+    /// Free text understood as `intent` is answered by `handler` (an intent with no command of its own).
+    mutating func intent(_ intent: Intent, _ handler: @escaping @Sendable (BotContext) throws -> Void) {
+        intentRoutes[intent] = handler
     }
 
     /// A main-keyboard button (its label is the reply text `key`) runs the command `action`.

@@ -26,6 +26,12 @@ extension SearchFeature {
             let session = try searchSession(press.id(0), context)
             try showPage(of: session, offset: session.offset + 5, halalOnly: session.halalOnly, context)
         }
+        // p:SESSION: the previous page.
+        router.button("p", access: .anyone) { context, press in
+            let session = try searchSession(press.id(0), context)
+            guard session.offset > 0 else { throw StaleButton() }
+            try showPage(of: session, offset: max(0, session.offset - 5), halalOnly: session.halalOnly, context)
+        }
         // h:SESSION: the other halal filter, from the first page.
         router.button("h", access: .anyone) { context, press in
             let session = try searchSession(press.id(0), context)
@@ -58,19 +64,21 @@ extension SearchFeature {
     private func showPage(of session: ConversationStore.SearchSession, offset: Int, halalOnly: Bool, _ context: BotContext) throws {
         let language = context.language
         let origin = GeoPoint(latitude: session.latitude, longitude: session.longitude)
+        let names = NameQuery(encoded: session.names)
         let results = try context.registry.nearest(NearestQuery(origin: origin, category: session.category, halalOnly: halalOnly, limit: 5,
-                                                                offset: offset, maxDistance: settings.maxDistance), at: context.now)
+                                                                offset: offset, maxDistance: settings.maxDistance, names: names), at: context.now)
         guard !results.isEmpty else {
             return try context.answer(HTML.plain(texts.text(offset > 0 ? "no_more_results" : "no_results", language, [
-                "what": label(of: session.category, language), "halal": halalOnly ? texts.text("halal_suffix", language) : "",
+                "what": names.isEmpty ? label(of: session.category, language) : names.display, "halal": halalOnly ? texts.text("halal_suffix", language) : "",
                 "distance": DistanceFormat.string(metres: settings.maxDistance, decimalComma: language == .indonesian),
             ])), alert: offset == 0)
         }
         try context.answer()
-        let id = try saveSession(origin: origin, category: session.category, halalOnly: halalOnly, offset: offset, results: results, context)
+        let id = try saveSession(origin: origin, category: session.category, halalOnly: halalOnly, offset: offset, results: results, names: names,
+                                 context)
         let view = resultsView(context)
-        let text = view.page(results, category: session.category, halalOnly: halalOnly, offset: offset)
-        let keyboard = view.keyboard(session: id, results: results, halalOnly: halalOnly, hasMore: results.count == 5)
+        let text = view.page(results, category: session.category, halalOnly: halalOnly, offset: offset, names: names)
+        let keyboard = view.keyboard(session: id, results: results, halalOnly: halalOnly, hasMore: results.count == 5, offset: offset)
         if context.callbackQuery?.message != nil {
             try context.editPressedMessage(text, keyboard: keyboard)
         } else {
