@@ -20,7 +20,11 @@ public struct DemoRunner: Sendable {
 
     /// The conversation played when there is no terminal.
     public static let defaultScript = [
-        "/start", "katering terdekat", "#1", "#1", "bakso dekat sini", "ada tukang jahit gak dkt sini?", "/bahasa", "nearest laundry", "/help",
+        "/start", "katering terdekat", "#1", "#1", "bakso dekat sini", "ada tukang jahit gak dkt sini?",
+        // A trade narrower than the sixteen kinds, a food emoji and its second page, thanks; English; then a
+        // location outside the city (Balikpapan).
+        "fotokopi dekat sini", "🍜", "#7", "terima kasih",
+        "/bahasa", "nearest laundry", "/lokasi -1.2650 116.8312", "/help",
         "/bahasa",
         // A vendor enrolls a shop: a name with markup (refused), the name, kind (typed, confirmed), Menetap, the shop's
         // location, phone, halal, Simpan.

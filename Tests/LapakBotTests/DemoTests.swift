@@ -18,6 +18,12 @@ struct DemoTests {
         #expect(transcript.contains("‹ Lapak: 📍 "))  // the first result as a map pin
         #expect(transcript.contains("Bakso dan mie terdekat"))
         #expect(transcript.contains("Penjahit dan konveksi terdekat"))
+        // A trade by name first, an emoji read as its kind, its second page numbered on, thanks, a place outside Bontang.
+        #expect(transcript.contains("Fotokopi terdekat dari lokasi Anda") && transcript.contains("1. Fotokopi "), "\(transcript)")
+        #expect(transcript.contains("› 🍜\n‹ Lapak: 🔎 Bakso dan mie terdekat"))
+        #expect(transcript.contains("  6. ") && transcript.contains("Sebelumnya"), "\(transcript)")
+        #expect(transcript.contains("Sama-sama!"))
+        #expect(transcript.contains("Your location is outside Kota Bontang"), "\(transcript)")
         #expect(transcript.contains("The nearest Laundry"))
         #expect(transcript.contains("What I can do"))
         #expect(transcript.contains("Warung Demo Bu Sari</b>") == false && transcript.contains("Warung Demo Bu Sari tersimpan (nomor TG-000001)"))
