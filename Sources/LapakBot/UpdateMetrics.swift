@@ -19,18 +19,18 @@ enum UpdateMetrics {
 
     /// An update taken from the inbox for handling.
     static func received(kind: String) {
-        Counter(label: "lapak_updates_received_total", dimensions: [("kind", kind)]).increment()
+        MetricHandles.shared.counter("lapak_updates_received_total", [("kind", kind)]).increment()
     }
 
     /// An update handled (committed with its replies), by route, and how long the handler took.
     static func handled(kind: String, route: String, duration: Duration) {
-        Counter(label: "lapak_updates_handled_total", dimensions: [("kind", kind), ("intent", route)]).increment()
-        Timer(label: "lapak_handler_duration_seconds").recordNanoseconds(duration.nanoseconds)
+        MetricHandles.shared.counter("lapak_updates_handled_total", [("kind", kind), ("intent", route)]).increment()
+        MetricHandles.shared.timer("lapak_handler_duration_seconds").recordNanoseconds(duration.nanoseconds)
     }
 
     /// An update's replies delivered: the time from taking the update to its last reply's answer.
     static func replied(after duration: Duration) {
-        Timer(label: "lapak_update_reply_duration_seconds").recordNanoseconds(duration.nanoseconds)
+        MetricHandles.shared.timer("lapak_update_reply_duration_seconds").recordNanoseconds(duration.nanoseconds)
     }
 }
 

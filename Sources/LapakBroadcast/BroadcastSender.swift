@@ -184,7 +184,7 @@ public struct BroadcastSender: Service {
 
     /// One recipient's outcome: `sent`, `unreachable`, `failed` or `retry`.
     static func recordDelivery(_ outcome: String) {
-        Counter(label: "lapak_broadcast_deliveries_total", dimensions: [("outcome", outcome)]).increment()
+        MetricHandles.shared.counter("lapak_broadcast_deliveries_total", [("outcome", outcome)]).increment()
     }
 
     private func record(_ error: BotAPIError, for entry: OutboxEntry) async throws {

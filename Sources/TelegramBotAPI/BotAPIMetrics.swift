@@ -5,13 +5,13 @@ import CoreMetrics
 enum BotAPIMetrics {
     /// One finished call: `ok`, Telegram's error code (`400`, `403`, `429`, …) or `network`.
     static func recordCall(_ method: String, outcome: String) {
-        Counter(label: "lapak_bot_api_calls_total", dimensions: [("method", method), ("outcome", outcome)]).increment()
+        MetricHandles.shared.counter("lapak_bot_api_calls_total", [("method", method), ("outcome", outcome)]).increment()
     }
 
     /// A 429 and the seconds of `retry_after` it imposed on its scope.
     static func recordFloodWait(scope: String, retryAfter: Int) {
-        Counter(label: "lapak_flood_waits_total", dimensions: [("scope", scope)]).increment()
-        Counter(label: "lapak_flood_wait_seconds_total", dimensions: [("scope", scope)]).increment(by: retryAfter)
+        MetricHandles.shared.counter("lapak_flood_waits_total", [("scope", scope)]).increment()
+        MetricHandles.shared.counter("lapak_flood_wait_seconds_total", [("scope", scope)]).increment(by: retryAfter)
     }
 
     /// How long the oldest update of a getUpdates answer had waited at Telegram (by its message date).

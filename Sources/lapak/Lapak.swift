@@ -65,7 +65,7 @@ extension Lapak {
             let logger = bootstrapLogging(settings.logLevel, format: settings.logFormat)
             // Every metric of the process goes to this registry, which the HTTP server's /metrics exports.
             let metrics = PrometheusCollectorRegistry()
-            if settings.metricsEnabled { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics)) }
+            if settings.metricsEnabled { LapakMetrics.bootstrap(metrics) }
             do {
                 let application = try LapakApplication(configuration: settings, logger: logger)
                 // Supervised: a taken port is logged and retried, never a reason to stop answering citizens.

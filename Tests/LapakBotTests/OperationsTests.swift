@@ -23,7 +23,7 @@ struct OperationsTests {
     /// (and every bot running meanwhile) records into this one.
     static let registry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        LapakMetrics.bootstrap(registry)
         return registry
     }()
 
