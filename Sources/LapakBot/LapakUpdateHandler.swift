@@ -97,10 +97,10 @@ public struct LapakUpdateHandler: UpdateHandler {
         await sender.deliver(handled.replies)
         let elapsed = ContinuousClock.now - started
         if !handled.replies.isEmpty { UpdateMetrics.replied(after: elapsed) }
-        var metadata = logMetadata(update, route: handled.route)
-        metadata["duration_ms"] = "\(elapsed.milliseconds)"
-        metadata["replies"] = "\(handled.replies.count)"
-        bot.logger.info("Update handled", metadata: metadata)
+        // The metadata is an autoclosure: built only when info lines are written.
+        bot.logger.info("Update handled", metadata: logMetadata(update, route: handled.route).merging([
+            "duration_ms": "\(elapsed.milliseconds)", "replies": "\(handled.replies.count)",
+        ]) { _, new in new })
     }
 
     /// What every log line about an update carries: its id, its chat (pseudonymised unless `log.raw_ids`)

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Synchronization
+import TelegramBotAPI
 
 /// How log lines are written (`log.format`).
 public enum LogFormat: String, Sendable {
@@ -43,35 +43,19 @@ public struct JSONLogHandler: LogHandler {
         var fields = metadata
         if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
         if let explicit { fields.merge(explicit) { _, new in new } }
-        var object = "{\"time\":\(Self.quoted(Self.timestamp()))"
-        object += ",\"level\":\(Self.quoted(level.rawValue)),\"label\":\(Self.quoted(label)),\"source\":\(Self.quoted(source))"
-        object += ",\"message\":\(Self.quoted(message.description))"
-        for (key, value) in fields.sorted(by: { $0.key < $1.key }) where !["time", "level", "label", "source", "message"].contains(key) {
-            object += ",\(Self.quoted(key)):\(Self.quoted("\(value)"))"
-        }
-        write(object + "}\n")
+        // Serialised by jansson, as on the Bot API wire: escaping is done once, in one place.
+        var object: [String: JSONValue] = fields.mapValues { .string("\($0)") }
+        object["time"] = .string(Self.timestamp())
+        object["level"] = .string(level.rawValue)
+        object["label"] = .string(label)
+        object["source"] = .string(source)
+        object["message"] = .string(message.description)
+        write(JSONValue.object(object).serializedString() + "\n")
     }
 
     /// ISO 8601 with milliseconds, in UTC.
     static func timestamp() -> String {
         Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-    }
-
-    /// `text` as a JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
 

@@ -16,30 +16,30 @@ public final class MetricHandles: Sendable {
 
     /// The counter `label` with `dimensions`.
     public func counter(_ label: String, _ dimensions: [(String, String)] = []) -> Counter {
-        let key = Self.key(label, dimensions)
-        return counters.withLock { cache in
-            if let counter = cache[key] { return counter }
-            let counter = Counter(label: label, dimensions: dimensions)
-            cache[key] = counter
-            return counter
-        }
+        Self.handle(in: counters, label, dimensions) { Counter(label: label, dimensions: dimensions) }
     }
 
     /// The timer `label` with `dimensions`.
     public func timer(_ label: String, _ dimensions: [(String, String)] = []) -> Timer {
-        let key = Self.key(label, dimensions)
-        return timers.withLock { cache in
-            if let timer = cache[key] { return timer }
-            let timer = Timer(label: label, dimensions: dimensions)
-            cache[key] = timer
-            return timer
-        }
+        Self.handle(in: timers, label, dimensions) { Timer(label: label, dimensions: dimensions) }
     }
 
     /// Forgets every handle, after a metrics backend was bootstrapped.
     public func reset() {
         counters.withLock { $0.removeAll() }
         timers.withLock { $0.removeAll() }
+    }
+
+    /// The cached handle of `label` and `dimensions`, made by `make` the first time.
+    private static func handle<Handle>(in cache: borrowing Mutex<[String: Handle]>, _ label: String, _ dimensions: [(String, String)],
+                                       make: () -> Handle) -> Handle {
+        let key = key(label, dimensions)
+        return cache.withLock { handles in
+            if let handle = handles[key] { return handle }
+            let handle = make()
+            handles[key] = handle
+            return handle
+        }
     }
 
     private static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
