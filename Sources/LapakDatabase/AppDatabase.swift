@@ -385,6 +385,22 @@ public struct AppDatabase: Sendable {
                 ALTER TABLE search_session ADD COLUMN names TEXT NOT NULL DEFAULT '';
                 """)
         }
+        migrator.registerMigration("2026-12-03 coaching roles") { db in
+            try db.execute(sql: """
+                -- The agency's coaching programme (pembinaan): a business says it is a beginner who wants
+                -- coaching ("saya pemula, ingin dibina"), or an established one willing to coach ("bersedia
+                -- membina") with how many apprentices it can take. One role per business; a table beside
+                -- business, because business rows are decoded by column position.
+                CREATE TABLE coaching_role (
+                    business_id INTEGER PRIMARY KEY REFERENCES business(id) ON DELETE CASCADE,
+                    role TEXT NOT NULL CHECK (role IN ('beginner', 'mentor')),
+                    capacity INTEGER NOT NULL DEFAULT 0 CHECK (capacity BETWEEN 0 AND 20),
+                    since INTEGER NOT NULL,
+                    CHECK (role = 'mentor' OR capacity = 0)
+                );
+                CREATE INDEX coaching_role_by_role ON coaching_role(role);
+                """)
+        }
         return migrator
     }
 }
