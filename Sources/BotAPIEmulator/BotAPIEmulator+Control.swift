@@ -106,7 +106,11 @@ extension BotAPIEmulator {
             await state.block(userID: id)
             return true
         case "webhook", "setWebhook":
-            await state.setWebhook(json["url"]?.stringValue)
+            await state.setWebhook(json["url"]?.stringValue, secretToken: json["secret_token"]?.stringValue,
+                                   maxConnections: Int(json["max_connections"]?.int64Value ?? 40))
+            return true
+        case "webhookBackends":
+            await state.setWebhookBackends(json["urls"]?.arrayValue?.compactMap(\.stringValue) ?? [])
             return true
         default:
             return try await probeControl(action, json, state: state)

@@ -23,6 +23,9 @@ public final class BotAPIEmulator: Sendable {
         var task: Task<Void, any Error>?
         var group: ServiceGroup?
         var port = 0
+        /// Posts updates to the webhook while one is set.
+        var delivery: Task<Void, Never>?
+        var deliveryTransport: CurlTransport?
     }
 
     /// Creates an emulator; nothing listens until `start()`.
@@ -71,7 +74,9 @@ public final class BotAPIEmulator: Sendable {
             }
             throw EmulatorError.notRunning
         }
-        server.withLock { $0 = Server(task: task, group: group, port: port) }
+        let transport = CurlTransport(configuration: .init(maxConcurrentRequests: 16, connectTimeout: .seconds(5), userAgent: "BotAPIEmulator"))
+        let delivery = Task { [state] in await WebhookDeliverer(state: state, transport: transport).run() }
+        server.withLock { $0 = Server(task: task, group: group, port: port, delivery: delivery, deliveryTransport: transport) }
         logger.debug("Bot API emulator listening", metadata: ["port": "\(port)"])
     }
 
@@ -84,6 +89,9 @@ public final class BotAPIEmulator: Sendable {
         guard let task = running.task, let group = running.group else { return }
         // Graceful shutdown waits for open requests: answer the waiting long polls first.
         await state.shutdown()
+        running.delivery?.cancel()
+        await running.delivery?.value
+        running.deliveryTransport?.shutdown()
         await group.triggerGracefulShutdown()
         _ = try? await task.value
     }

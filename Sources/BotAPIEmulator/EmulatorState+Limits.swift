@@ -13,8 +13,6 @@ extension EmulatorState {
     /// Makes every send to this user answer 403 "bot was blocked by the user".
     public func block(userID: Int64) { blockedUsers.insert(userID) }
 
-    /// Sets (or with nil clears) a webhook; while set, getUpdates answers 409.
-    public func setWebhook(_ url: String?) { webhookURL = url }
 
     /// The next `count` requests to `method` (any method when nil) get `fault`.
     public func injectFault(_ fault: EmulatorFault, method: String? = nil, count: Int = 1) {

@@ -93,7 +93,7 @@ extension EmulatorState {
                 me["supports_inline_queries"] = false
                 return .ok(.object(me))
             case "getUpdates":
-                if webhookURL != nil {
+                if webhook != nil {
                     return .error(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
                 }
                 let allowed = parameters["allowed_updates"]?.arrayValue?.compactMap(\.stringValue)
@@ -108,10 +108,14 @@ extension EmulatorState {
                     // Nobody reads this answer; the status marks the poll in `requests`.
                     return .error(499, "Client Closed Request")
                 }
+            case "setWebhook":
+                return setWebhookMethod(parameters)
             case "deleteWebhook":
-                webhookURL = nil
+                setWebhook(String?.none)
                 if parameters["drop_pending_updates"]?.boolValue == true { pending.removeAll() }
                 return .ok(true)
+            case "getWebhookInfo":
+                return .ok(webhookInfo())
             case "setMyCommands":
                 return try setMyCommands(parameters)
             case "getMyCommands":

@@ -25,7 +25,9 @@ public actor EmulatorState {
     var limits: EmulatorLimits
     var faults: [(fault: EmulatorFault, method: String?, remaining: Int)] = []
     var blockedUsers: Set<Int64> = []
-    var webhookURL: String?
+    /// The webhook set with setWebhook, and its deliveries (EmulatorState+Webhook.swift).
+    var webhook: WebhookSettings?
+    var webhookDelivery = WebhookDeliveryState()
     /// Scopes under a retry_after penalty: until when, and when it was announced (for the in-flight grace).
     var penalties: [FloodScope: (until: Duration, announcedAt: Duration)] = [:]
     /// Messages of the last second across chats (bulk and replies).
@@ -99,6 +101,7 @@ public actor EmulatorState {
         noteInbound(payload)
         pending.append((id, kind, json))
         wakePoll()
+        wakeWebhookDelivery()
         // Our own payloads always decode; the fallback keeps the signature total.
         return (try? Update(json: json)) ?? Update(updateID: id, content: .unhandled(kind: kind))
     }
@@ -114,6 +117,7 @@ public actor EmulatorState {
         pending.append((id, kind, .object(object)))
         pending.sort { $0.id < $1.id }
         wakePoll()
+        wakeWebhookDelivery()
     }
 
     /// getUpdates with Telegram's offset, limit, timeout and allowed_updates semantics.
@@ -197,6 +201,7 @@ public actor EmulatorState {
     /// Ends any waiting long poll and message waiter (the server is stopping).
     func shutdown() {
         stopping = true
+        wakeWebhookDelivery()
         if let waiting = poll {
             poll = nil
             waiting.timer.cancel()

@@ -25,6 +25,8 @@ public struct LapakApplication: Sendable {
     public let pollHeartbeat = Heartbeat()
     /// Beats on every pass of the broadcast sender (readiness: is it alive).
     public let broadcastHeartbeat = Heartbeat()
+    /// In webhook mode, where the HTTP server hands Telegram's POSTs; nil when polling.
+    public let webhookEndpoint: WebhookEndpoint?
     private let logger: Logger
 
     /// Whether the broadcast sender is running, and why not.
@@ -68,8 +70,18 @@ public struct LapakApplication: Sendable {
             locationWindow: TimeInterval(configuration.locationMemoryMinutes * 60),
             liveSilenceLimit: TimeInterval(configuration.liveSilenceMinutes * 60), region: configuration.region)
         conversationSettings.logIdentity = LogIdentity(rawIDs: configuration.logRawIDs)
+        var webhook: (endpoint: WebhookEndpoint, configuration: WebhookReceiver.Configuration)?
+        if configuration.telegramMode == .webhook {
+            let endpoint = WebhookEndpoint(url: configuration.webhookURL)
+            webhook = (endpoint, WebhookReceiver.Configuration(
+                url: configuration.webhookURL, secretToken: configuration.webhookSecret, maxConnections: configuration.webhookMaxConnections,
+                maxConcurrentHandlers: configuration.handlerConcurrency, maxPendingUpdates: configuration.maxPendingUpdates,
+                heartbeat: endpoint.heartbeat))
+        }
+        webhookEndpoint = webhook?.endpoint
         service = LapakService(client: client, database: database, texts: texts, matcher: matcher, registry: registry,
                                conversationSettings: conversationSettings, pollerConfiguration: pollerConfiguration,
+                               webhook: webhook, deleteWebhookAtStart: configuration.deleteWebhookAtStart,
                                replyConfiguration: ReplySender.Configuration(deadline: .seconds(configuration.replyRetryDeadline)), clock: clock,
                                now: now, logger: logger)
         broadcastSender = BroadcastSender(
@@ -84,7 +96,7 @@ public struct LapakApplication: Sendable {
     public func run(alongside extra: [any Service] = []) async throws {
         logger.info("Lapak starting", metadata: [
             "api_url": "\(configuration.telegramAPIURL)", "database": "\(configuration.databasePath)",
-            "intents": "\(configuration.intentsDirectory.path)",
+            "intents": "\(configuration.intentsDirectory.path)", "mode": "\(configuration.telegramMode.rawValue)",
         ])
         let group = ServiceGroup(
             configuration: .init(services: (services + extra).map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],

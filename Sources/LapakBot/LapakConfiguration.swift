@@ -14,6 +14,16 @@ public struct LapakConfiguration: Sendable {
     public var connectTimeout: Int
     public var requestTimeout: Int
     public var deleteWebhookOnConflict: Bool
+    /// How updates arrive (`telegram.mode`, LAPAK_TELEGRAM_MODE): long polling, or Telegram posting to a webhook.
+    public var telegramMode: TelegramMode
+    /// Set by `lapak run --mode polling`: delete a webhook at start, switching the bot back to polling.
+    public var deleteWebhookAtStart = false
+    /// The public HTTPS URL Telegram posts updates to in webhook mode (`telegram.webhook_url`).
+    public var webhookURL: String
+    /// Telegram sends it with every webhook request (`telegram.webhook_secret`, LAPAK_TELEGRAM_WEBHOOK_SECRET).
+    public var webhookSecret: String
+    /// Telegram's simultaneous connections to the webhook (`telegram.webhook_max_connections`, 1–100).
+    public var webhookMaxConnections: Int
     public var databasePath: String
     public var handlerConcurrency: Int
     /// Seconds a reply is retried after transient errors before it is given up (`replies.retry_deadline`).
@@ -100,6 +110,15 @@ public struct LapakConfiguration: Sendable {
         connectTimeout = try settings.integer("telegram.connect_timeout", default: 10, range: 1...120)
         requestTimeout = try settings.integer("telegram.request_timeout", default: 30, range: 1...300)
         deleteWebhookOnConflict = try settings.boolean("telegram.delete_webhook", default: false)
+        let mode = (settings.string("telegram.mode") ?? "polling").lowercased()
+        guard let telegramMode = TelegramMode(rawValue: mode) else {
+            throw ConfigurationError(setting: "telegram.mode", message: "'\(mode)' in LAPAK_TELEGRAM_MODE is not polling or webhook")
+        }
+        self.telegramMode = telegramMode
+        webhookURL = settings.string("telegram.webhook_url") ?? ""
+        webhookSecret = settings.string("telegram.webhook_secret", secret: true) ?? ""
+        webhookMaxConnections = try settings.integer("telegram.webhook_max_connections", default: 40, range: 1...100)
+        if telegramMode == .webhook { try Self.validateWebhook(url: webhookURL, secret: webhookSecret) }
         handlerConcurrency = try settings.integer("handlers.concurrency", default: 16, range: 1...256)
         maxPendingUpdates = try settings.integer("handlers.max_pending", default: 1000, range: 1...100_000)
         replyRetryDeadline = try settings.integer("replies.retry_deadline", default: 120, range: 5...3600)
@@ -182,6 +201,25 @@ public struct LapakConfiguration: Sendable {
         }
     }
 
+    /// Webhook mode needs an https URL (plain http only on loopback, for a reverse proxy on the same machine
+    /// or the emulator) and a secret of 1–256 letters, digits, _ or - (Telegram's rule). The messages never
+    /// quote the secret.
+    static func validateWebhook(url: String, secret: String) throws(ConfigurationError) {
+        guard !url.isEmpty else {
+            throw ConfigurationError(setting: "telegram.webhook_url", message: "webhook mode needs the public URL Telegram posts to: set LAPAK_TELEGRAM_WEBHOOK_URL (https://…)")
+        }
+        guard let parsed = URL(string: url), let host = parsed.host, let scheme = parsed.scheme,
+              scheme == "https" || (scheme == "http" && ["127.0.0.1", "localhost", "::1"].contains(host)) else {
+            throw ConfigurationError(setting: "telegram.webhook_url", message: "'\(url)' is not an https URL (Telegram posts only over HTTPS; http is accepted for localhost only)")
+        }
+        guard !secret.isEmpty else {
+            throw ConfigurationError(setting: "telegram.webhook_secret", message: "webhook mode needs a secret so that only Telegram can post updates: set LAPAK_TELEGRAM_WEBHOOK_SECRET (1-256 letters, digits, _ or -)")
+        }
+        guard secret.count <= 256, secret.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+            throw ConfigurationError(setting: "telegram.webhook_secret", message: "LAPAK_TELEGRAM_WEBHOOK_SECRET must be 1-256 letters, digits, _ or - (Telegram's rule)")
+        }
+    }
+
     /// `$XDG_DATA_HOME/lapak/lapak.sqlite`, or `~/.local/share/lapak/lapak.sqlite`.
     static func defaultDatabasePath() -> String {
         let environment = ProcessInfo.processInfo.environment
@@ -189,6 +227,14 @@ public struct LapakConfiguration: Sendable {
             ?? (NSHomeDirectory() + "/.local/share")
         return dataHome + "/lapak/lapak.sqlite"
     }
+}
+
+/// How the bot receives updates.
+public enum TelegramMode: String, Sendable, Hashable, CaseIterable {
+    /// getUpdates in a loop: one process, no public address needed.
+    case polling
+    /// Telegram posts each update to `telegram.webhook_url`: any number of workers behind a load balancer.
+    case webhook
 }
 
 /// A setting that was refused, naming the setting and its environment variable.

@@ -15,6 +15,10 @@ public struct LapakService: Service {
     private let registry: Registry
     private let conversationSettings: ConversationSettings
     private let pollerConfiguration: LongPoller.Configuration
+    /// Webhook mode: where the HTTP server hands Telegram's POSTs, and how to register the webhook.
+    private let webhook: (endpoint: WebhookEndpoint, configuration: WebhookReceiver.Configuration)?
+    /// `lapak run --mode polling`: delete a webhook before polling.
+    private let deleteWebhookAtStart: Bool
     private let replyConfiguration: ReplySender.Configuration
     private let clock: any MonotonicClock
     private let now: @Sendable () -> Date
@@ -22,6 +26,7 @@ public struct LapakService: Service {
 
     public init(client: BotAPIClient, database: AppDatabase, texts: LanguagePack, matcher: IntentMatcher, registry: Registry,
                 conversationSettings: ConversationSettings, pollerConfiguration: LongPoller.Configuration,
+                webhook: (endpoint: WebhookEndpoint, configuration: WebhookReceiver.Configuration)? = nil, deleteWebhookAtStart: Bool = false,
                 replyConfiguration: ReplySender.Configuration = ReplySender.Configuration(), clock: any MonotonicClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
         self.now = now
         self.client = client
@@ -31,6 +36,8 @@ public struct LapakService: Service {
         self.registry = registry
         self.conversationSettings = conversationSettings
         self.pollerConfiguration = pollerConfiguration
+        self.webhook = webhook
+        self.deleteWebhookAtStart = deleteWebhookAtStart
         self.replyConfiguration = replyConfiguration
         self.clock = clock
         self.logger = logger
@@ -54,8 +61,23 @@ public struct LapakService: Service {
         try await sender.deliverUndelivered(maxConcurrentChats: pollerConfiguration.maxConcurrentHandlers)
         let handler = LapakUpdateHandler(texts: texts, matcher: matcher, registry: registry, settings: conversationSettings,
                                          sender: sender, botUsername: me.username, logger: logger, now: now)
-        let poller = LongPoller(client: client, inbox: SQLiteUpdateInbox(database: database), handler: handler,
-                                configuration: pollerConfiguration, clock: clock, logger: logger)
+        let inbox = SQLiteUpdateInbox(database: database)
+        if let webhook {
+            let receiver = WebhookReceiver(client: client, inbox: inbox, handler: handler, configuration: webhook.configuration,
+                                           clock: clock, logger: logger)
+            webhook.endpoint.attach(receiver)
+            return try await receiver.run()
+        }
+        if deleteWebhookAtStart {
+            // Switching back from webhook mode: Telegram keeps undelivered updates for getUpdates.
+            do {
+                try await client.deleteWebhook()
+                logger.notice("Deleted the webhook; receiving updates by long polling")
+            } catch {
+                logger.warning("Could not delete the webhook; getUpdates will say if one is still set", metadata: ["error": "\(error)"])
+            }
+        }
+        let poller = LongPoller(client: client, inbox: inbox, handler: handler, configuration: pollerConfiguration, clock: clock, logger: logger)
         try await poller.run()
     }
 

@@ -16,7 +16,7 @@ extension OperationsServer {
         let gauges = DatabaseGauges(registry: registry, database: application.database)
         self.init(configuration: .init(host: host, port: settings.webPort), registry: registry,
                   readiness: Readiness(Self.checks(for: application)), refreshGauges: { await gauges.refresh() },
-                  logger: logger, onListening: onListening)
+                  webhook: application.webhookEndpoint, logger: logger, onListening: onListening)
     }
 
     /// What `/readyz` checks: the database takes a write, Telegram answered a getUpdates lately, the
@@ -42,6 +42,11 @@ extension OperationsServer {
                 }
             },
             Readiness.Check("telegram") {
+                if let webhook = application.webhookEndpoint {
+                    // Telegram posts only when someone writes: a quiet hour is no sign of trouble, so the
+                    // check is that setWebhook succeeded (the heartbeat's first beat).
+                    return webhook.heartbeat.age() == nil ? "the webhook is not registered with Telegram yet" : nil
+                }
                 guard let age = application.pollHeartbeat.age() else { return "no getUpdates has succeeded yet" }
                 return age <= pollLimit ? nil : "the last successful getUpdates was \(age.seconds) s ago (limit \(pollLimit.seconds) s)"
             },

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Prometheus
 import ServiceLifecycle
+import TelegramBotAPI
 
 /// The HTTP server `lapak run` starts beside the bot: `/healthz`, `/readyz` and `/metrics` for the
 /// operator (and, once the agency's site is built, the site itself).
@@ -30,11 +31,14 @@ public struct OperationsServer: Service {
     private let refreshGauges: @Sendable () async -> Void
     private let logger: Logger
     private let onListening: (@Sendable (Int) -> Void)?
+    private let webhook: WebhookEndpoint?
 
     /// A server exporting `registry`, judging readiness by `readiness`; `refreshGauges` updates the gauges
     /// read from the database (outbox ages, registry size) just before each scrape.
     public init(configuration: Configuration, registry: PrometheusCollectorRegistry, readiness: Readiness,
-                refreshGauges: @escaping @Sendable () async -> Void = {}, logger: Logger, onListening: (@Sendable (Int) -> Void)? = nil) {
+                refreshGauges: @escaping @Sendable () async -> Void = {}, webhook: WebhookEndpoint? = nil, logger: Logger,
+                onListening: (@Sendable (Int) -> Void)? = nil) {
+        self.webhook = webhook
         self.configuration = configuration
         self.registry = registry
         self.readiness = readiness
@@ -47,6 +51,7 @@ public struct OperationsServer: Service {
         let router = Router()
         router.middlewares.add(MetricsMiddleware())
         router.get("healthz") { _, _ in "ok\n" }
+        if let webhook { Self.addWebhookRoute(webhook, to: router) }
         router.get("readyz") { _, _ in
             let report = await readiness.evaluate()
             return Response(status: report.isReady ? .ok : .serviceUnavailable,

@@ -70,6 +70,28 @@ extension BotAPIClient {
         return try await call("deleteWebhook", parameters: parameters.json).boolValue ?? false
     }
 
+    /// setWebhook: Telegram posts every update to `url`, with `secretToken` in the
+    /// `X-Telegram-Bot-Api-Secret-Token` header, over at most `maxConnections` (1–100) connections at once.
+    @discardableResult
+    public func setWebhook(url: String, secretToken: String?, maxConnections: Int, allowedUpdates: [String]?,
+                           dropPendingUpdates: Bool = false) async throws(BotAPIError) -> Bool {
+        var parameters = JSONObjectBuilder()
+        parameters.set("url", url)
+        parameters.set("secret_token", secretToken)
+        parameters.set("max_connections", maxConnections)
+        parameters.set("allowed_updates", allowedUpdates.map { JSONValue.array($0.map(JSONValue.string)) })
+        parameters.flag("drop_pending_updates", dropPendingUpdates)
+        return try await call("setWebhook", parameters: parameters.json).boolValue ?? false
+    }
+
+    /// getWebhookInfo: the webhook's URL (empty without one), how many updates wait, and its last error.
+    public func getWebhookInfo() async throws(BotAPIError) -> WebhookInfo {
+        let result = try await call("getWebhookInfo", parameters: JSONObjectBuilder().json)
+        return WebhookInfo(url: result["url"]?.stringValue ?? "", pendingUpdateCount: Int(result["pending_update_count"]?.int64Value ?? 0),
+                           maxConnections: result["max_connections"]?.int64Value.map { Int($0) },
+                           lastErrorMessage: result["last_error_message"]?.stringValue)
+    }
+
     /// setMyCommands: the command menu, for users whose client language is `languageCode` (nil: everyone else).
     @discardableResult
     public func setMyCommands(_ commands: [BotCommand], languageCode: String? = nil) async throws(BotAPIError) -> Bool {

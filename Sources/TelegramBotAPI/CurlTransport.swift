@@ -193,7 +193,21 @@ private struct CurlWorker {
                 job.finish(.failure(TransportError(kind: .cancelled, message: "request cancelled before it was sent")))
                 continue
             }
-            job.finish(perform(job, handle: handle, headers: headers))
+            guard !job.request.headers.isEmpty else {
+                job.finish(perform(job, handle: handle, headers: headers))
+                continue
+            }
+            // A request with its own header fields gets a list of its own; the shared one stays as it is.
+            var own: UnsafeMutablePointer<curl_slist>? = nil
+            own = curl_slist_append(own, "Content-Type: application/json")
+            own = curl_slist_append(own, "Expect:")
+            for field in job.request.headers {
+                // A CR or LF would smuggle another header field; such a field is not sent.
+                guard !(field.name + field.value).contains(where: { $0 == "\r" || $0 == "\n" }) else { continue }
+                own = curl_slist_append(own, "\(field.name): \(field.value)")
+            }
+            job.finish(perform(job, handle: handle, headers: own))
+            curl_slist_free_all(own)
         }
     }
 

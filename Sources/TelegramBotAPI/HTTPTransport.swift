@@ -13,12 +13,16 @@ public struct HTTPRequest: Sendable {
     public var contentType: String
     /// The whole transfer's limit, connection included.
     public var timeout: Duration
+    /// Further header fields as (name, value), e.g. the webhook's `X-Telegram-Bot-Api-Secret-Token`.
+    public var headers: [(name: String, value: String)]
 
-    public init(url: String, body: [UInt8], contentType: String = "application/json", timeout: Duration) {
+    public init(url: String, body: [UInt8], contentType: String = "application/json", timeout: Duration,
+                headers: [(name: String, value: String)] = []) {
         self.url = url
         self.body = body
         self.contentType = contentType
         self.timeout = timeout
+        self.headers = headers
     }
 }
 

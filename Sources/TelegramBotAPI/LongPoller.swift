@@ -46,27 +46,26 @@ public struct LongPoller: Service {
 
     private let client: BotAPIClient
     private let inbox: any UpdateInbox
-    private let handler: any UpdateHandler
+    private let workers: UpdateWorkers
     private let configuration: Configuration
     private let clock: any MonotonicClock
     private let logger: Logger
-    private let counters = PollerCounters()
 
     public init(client: BotAPIClient, inbox: any UpdateInbox, handler: any UpdateHandler,
                 configuration: Configuration = Configuration(), clock: any MonotonicClock = SystemClock(), logger: Logger) {
         self.client = client
         self.inbox = inbox
-        self.handler = handler
+        self.workers = UpdateWorkers(inbox: inbox, handler: handler, logger: logger)
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
     }
 
     /// Updates whose handling finished since start.
-    public var handledCount: Int { counters.handled.load(ordering: .relaxed) }
+    public var handledCount: Int { workers.handledCount }
 
     public func run() async throws {
-        let dispatcher = UpdateDispatcher()
+        let dispatcher = workers.dispatcher
         var offset = try await inbox.nextOffset()
         let unfinished = try await inbox.unfinishedUpdates()
         if !unfinished.isEmpty {
@@ -76,9 +75,9 @@ public struct LongPoller: Service {
 
         try await withThrowingDiscardingTaskGroup { group in
             for _ in 0..<configuration.maxConcurrentHandlers {
-                group.addTask { await self.work(dispatcher) }
+                group.addTask { await workers.work() }
             }
-            for update in unfinished { await dispatch(update, to: dispatcher) }
+            for update in unfinished { await workers.dispatch(update) }
             do {
                 try await pollUntilShutdown(offset: &offset, dispatcher: dispatcher)
             } catch {
@@ -126,7 +125,7 @@ public struct LongPoller: Service {
             let next = highest + 1
             let fresh = try await inbox.accept(batch.updates, nextOffset: next)
             offset = next
-            for update in fresh { await dispatch(update, to: dispatcher) }
+            for update in fresh { await workers.dispatch(update) }
         }
     }
 
@@ -172,48 +171,6 @@ public struct LongPoller: Service {
         }
         // A SIGTERM during the pause ends it at once: the loop then sees the shutdown and stops.
         try? await cancelWhenGracefulShutdown { try await clock.sleep(for: delay) }
-    }
-
-    private func dispatch(_ update: Update, to dispatcher: UpdateDispatcher) async {
-        guard let chat = update.chatID else {
-            if case .unhandled(let kind) = update.content {
-                logger.debug("Skipping an update kind Lapak does not handle", metadata: ["update_id": "\(update.updateID)", "kind": "\(kind)"])
-            }
-            await markHandled(update.updateID)
-            return
-        }
-        await dispatcher.enqueue(update, chat: chat)
-    }
-
-    private func work(_ dispatcher: UpdateDispatcher) async {
-        while let work = await dispatcher.take() {
-            await handle(work.update)
-            // A cancelled task is an abrupt stop: leave the update unfinished in the inbox, as a crash would,
-            // so the next start handles it again rather than trusting a handler that was cut short.
-            if !Task.isCancelled && !handler.marksHandled { await markHandled(work.update.updateID) }
-            await dispatcher.done(chat: work.chat)
-        }
-    }
-
-    /// Runs the handler once. Its effects are its own business: a handler that commits them (with its
-    /// replies) is never run again for the same update, and a failure is logged, not retried here; the
-    /// reply sender retries the failed request instead.
-    private func handle(_ update: Update) async {
-        do {
-            try await handler.handle(update)
-        } catch {
-            logger.error("Handling an update failed", metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
-        }
-    }
-
-    private func markHandled(_ updateID: Int64) async {
-        do {
-            try await inbox.markHandled(updateID)
-            counters.handled.add(1, ordering: .relaxed)
-        } catch {
-            logger.error("Could not record a handled update; it will be handled again after a restart",
-                         metadata: ["update_id": "\(updateID)", "error": "\(error)"])
-        }
     }
 
     /// Tells Telegram the stored offset before exit, so the next start does not receive handled updates again.
@@ -267,6 +224,3 @@ public struct Backoff: Sendable, Hashable {
     }
 }
 
-final class PollerCounters: Sendable {
-    let handled = Atomic<Int>(0)
-}

@@ -179,3 +179,23 @@ public struct ResponseParameters: JSONCodable, Hashable {
         return object.json
     }
 }
+
+/// What getWebhookInfo tells about the bot's webhook.
+public struct WebhookInfo: Sendable, Hashable {
+    /// The webhook's URL; empty when updates are fetched with getUpdates.
+    public var url: String
+    /// Updates Telegram still has to deliver.
+    public var pendingUpdateCount: Int
+    /// The connections Telegram opens at most.
+    public var maxConnections: Int?
+    /// Why the last delivery failed, if it did.
+    public var lastErrorMessage: String?
+
+    /// Webhook information as Telegram reports it.
+    public init(url: String, pendingUpdateCount: Int, maxConnections: Int?, lastErrorMessage: String?) {
+        self.url = url
+        self.pendingUpdateCount = pendingUpdateCount
+        self.maxConnections = maxConnections
+        self.lastErrorMessage = lastErrorMessage
+    }
+}

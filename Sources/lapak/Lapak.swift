@@ -55,13 +55,20 @@ extension Lapak {
         @Option(name: .long, help: "A YAML configuration file whose settings override the shipped defaults.")
         var config: String?
 
+        @Option(name: .long, help: "How updates arrive: polling, or webhook (overrides telegram.mode). --mode polling also deletes a webhook set earlier.")
+        var mode: TelegramMode?
+
         func run() async throws {
-            let settings: LapakConfiguration
+            var settings: LapakConfiguration
             do {
-                settings = try await LapakConfiguration.load(configFile: config)
+                var environment = ProcessInfo.processInfo.environment
+                if let mode { environment["LAPAK_TELEGRAM_MODE"] = mode.rawValue }
+                settings = try await LapakConfiguration.load(configFile: config, environment: environment)
             } catch {
                 throw fail("\(error)")
             }
+            // Switching back from a webhook is explicit: only `--mode polling` deletes it.
+            settings.deleteWebhookAtStart = mode == .polling
             let logger = bootstrapLogging(settings.logLevel, format: settings.logFormat)
             // Every metric of the process goes to this registry, which the HTTP server's /metrics exports.
             let metrics = PrometheusCollectorRegistry()
@@ -179,3 +186,5 @@ extension Lapak {
 func waitForInterrupt() async {
     for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { return }
 }
+
+extension TelegramMode: ExpressibleByArgument {}

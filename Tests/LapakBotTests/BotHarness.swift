@@ -44,15 +44,16 @@ struct BotHarness {
     ///   - clock: the bot's wall clock ("today", expiry); the real time when nil.
     ///   - environment: more LAPAK_* settings.
     func runBot(registry seed: [Business] = [], checkIns: [(registryID: String, position: GeoPoint)] = [], staff: [Int64] = [],
-                clock: WallClock? = nil, environment: [String: String] = [:],
+                clock: WallClock? = nil, environment: [String: String] = [:], adjust: (inout LapakConfiguration) -> Void = { _ in },
                 alongside extra: (LapakApplication) -> [any Service] = { _ in [] }, _ body: () async throws -> Void) async throws {
-        let settings = try await LapakConfiguration.load(environment: environment.merging([
+        var settings = try await LapakConfiguration.load(environment: environment.merging([
             "LAPAK_TELEGRAM_TOKEN": emulator.token,
             "LAPAK_TELEGRAM_API_URL": emulator.apiURL,
             "LAPAK_DATABASE_PATH": databaseFolder.appendingPathComponent("lapak.sqlite").path,
             "LAPAK_TELEGRAM_POLL_TIMEOUT": "2",
             "LAPAK_STAFF_IDS": staff.map(String.init).joined(separator: ","),
         ]) { mine, _ in mine })
+        adjust(&settings)
         let handler = logs
         let logger = Logger(label: "lapak", factory: { _ in handler })
         let now: @Sendable () -> Date
