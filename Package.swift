@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "LapakLanguage", targets: ["LapakLanguage"]),
         .library(name: "LapakBot", targets: ["LapakBot"]),
         .library(name: "LapakWeb", targets: ["LapakWeb"]),
+        .library(name: "LapakPostgres", targets: ["LapakPostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System libraries: libcurl for HTTP, jansson for JSON on the Bot API wire.
@@ -157,6 +159,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The shared store for several workers: PostgreSQL with PostGIS through postgres-nio.
+        .target(
+            name: "LapakPostgres",
+            dependencies: [
+                "LapakRegistry", "TelegramBotAPI",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // `lapak demo`: the emulator, the bot and a terminal chat in one process.
         .target(
             name: "LapakDemo",
@@ -197,6 +211,15 @@ let package = Package(
             dependencies: [
                 "TelegramBotAPI", "BotAPIEmulator", "LapakDatabase",
                 .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LapakPostgresTests",
+            dependencies: [
+                "LapakPostgres", "LapakRegistry", "LapakDatabase", "TelegramBotAPI",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
