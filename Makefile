@@ -12,14 +12,14 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# The whole test suite; then the built binary must find its data from an unrelated working directory.
+# The whole test suite, beside a throwaway PostgreSQL cluster with PostGIS (scripts/with-postgres.sh); then the built binary must find its data from an unrelated working directory.
 # At most 8 tests at once: most of them start a bot and an emulator, and on a 2-core machine forty
 # starting together starved each other's event loops for over 20 s (flaky time-outs). 8 keeps the
 # run near a minute.
 TEST_WIDTH ?= 8
 test: deps
 	$(SWIFT) build
-	$(SWIFT) test --experimental-maximum-parallelization-width $(TEST_WIDTH)
+	scripts/with-postgres.sh $(SWIFT) test --experimental-maximum-parallelization-width $(TEST_WIDTH)
 	cd / && "$(BIN)" check --no-token
 
 # The bot against the built-in Bot API emulator: no token, no network.

@@ -186,7 +186,8 @@ let package = Package(
         .executableTarget(
             name: "lapak",
             dependencies: [
-                "LapakBot", "LapakDemo", "LapakWeb", "BotAPIEmulator", "TelegramBotAPI", "LapakRegistry", "LapakDatabase",
+                "LapakBot", "LapakDemo", "LapakWeb", "BotAPIEmulator", "TelegramBotAPI", "LapakRegistry", "LapakDatabase", "LapakPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

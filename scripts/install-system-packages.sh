@@ -4,7 +4,8 @@
 set -euo pipefail
 
 # systemd: systemd-analyze checks the service units in the tests.
-packages=(libcurl4-openssl-dev libsqlite3-dev libjansson-dev pkg-config systemd)
+# postgresql, postgresql-15-postgis-3: the shared store's tests run against a throwaway cluster (scripts/with-postgres.sh).
+packages=(libcurl4-openssl-dev libsqlite3-dev libjansson-dev pkg-config systemd postgresql postgresql-15-postgis-3)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

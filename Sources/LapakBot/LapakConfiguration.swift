@@ -25,6 +25,8 @@ public struct LapakConfiguration: Sendable {
     /// Telegram's simultaneous connections to the webhook (`telegram.webhook_max_connections`, 1–100).
     public var webhookMaxConnections: Int
     public var databasePath: String
+    /// A `postgres://` URL selects the shared PostgreSQL store (`database.url`, LAPAK_DATABASE_URL); empty: SQLite.
+    public var databaseURL: String
     public var handlerConcurrency: Int
     /// Seconds a reply is retried after transient errors before it is given up (`replies.retry_deadline`).
     public var replyRetryDeadline: Int
@@ -145,6 +147,11 @@ public struct LapakConfiguration: Sendable {
 
         let path = settings.string("database.path") ?? ""
         databasePath = path.isEmpty ? Self.defaultDatabasePath() : path
+        // Secret: the URL may carry a password.
+        databaseURL = settings.string("database.url", secret: true) ?? ""
+        if !databaseURL.isEmpty, !(databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://")) {
+            throw ConfigurationError(setting: "database.url", message: "LAPAK_DATABASE_URL must be a postgres:// URL (or empty for SQLite at database.path)")
+        }
 
         staffIDs = []
         for part in (settings.string("staff.ids") ?? "").split(separator: ",") {

@@ -20,7 +20,7 @@ struct Lapak: AsyncParsableCommand {
         discussion: "Settings come from config/lapak.yaml and LAPAK_* environment variables; see README.md.",
         // No default subcommand: a bare `lapak` prints this help, and a mistyped one the top-level usage,
         // rather than starting (or explaining) the daemon.
-        subcommands: [Run.self, Demo.self, Emulator.self, Check.self, Import.self, Export.self, Sample.self, Backup.self, Restore.self]
+        subcommands: [Run.self, Demo.self, Emulator.self, Check.self, Import.self, Export.self, Sample.self, Backup.self, Restore.self, Migrate.self]
     )
 }
 
@@ -66,6 +66,9 @@ extension Lapak {
                 settings = try await LapakConfiguration.load(configFile: config, environment: environment)
             } catch {
                 throw fail("\(error)")
+            }
+            guard settings.databaseURL.isEmpty else {
+                throw fail("database.url: the bot on PostgreSQL is not built yet (so far `lapak migrate` prepares such a database); unset LAPAK_DATABASE_URL to run on SQLite")
             }
             // Switching back from a webhook is explicit: only `--mode polling` deletes it.
             settings.deleteWebhookAtStart = mode == .polling
