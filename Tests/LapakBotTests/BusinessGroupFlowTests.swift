@@ -93,7 +93,11 @@ struct BusinessGroupFlowTests {
                 try await BotSearchTests.waitUntil {
                     await harness.state.botMessages(chatID: Self.dewi.id).contains { $0.text?.contains("Pengumuman #1 selesai") == true }
                 }
-                let statistics = try await harness.say("/statistik", as: Self.dewi)
+                await harness.state.sendText(from: Self.dewi, "/statistik")
+                try await BotSearchTests.waitUntil {
+                    await harness.state.botMessages(chatID: Self.dewi.id).contains { $0.text?.contains("Pengumuman terakhir") == true }
+                }
+                let statistics = try #require(await harness.state.botMessages(chatID: Self.dewi.id).last { $0.text?.contains("Pengumuman terakhir") == true })
                 #expect(statistics.text?.contains("👥 Kelompok Kue Bontang Baru") == true, "\(statistics.text ?? "")")  // the broadcast's audience
                 #expect(statistics.text?.contains("1 kelompok, 3 usaha anggota") == true && statistics.text?.contains("1 pelatihan") == true)
             }
