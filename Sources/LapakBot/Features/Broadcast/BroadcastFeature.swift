@@ -129,10 +129,11 @@ struct BroadcastFeature: BotFeature, BotFeatureServices {
         let keyboard = InlineKeyboardMarkup(rows: [
             [button("filter_category_button", "cat", ["value": category]), button("filter_kelurahan_button", "kel", ["value": audience.kelurahan ?? any])],
             [button("filter_mode_button", "mode", ["value": mode]), button("filter_halal_button", "halal", ["value": halal])],
-            [button("filter_group_button", "grp", ["value": audience.groupName ?? any])],
             [button(draft.rsvp ? "rsvp_on_button" : "rsvp_off_button", "rsvp"), button(draft.html ? "html_on_button" : "html_off_button", "html")],
             [button("everyone_button", "all"), button("preview_button", "preview")],
             [button("cancel_inline_button", "cancel")],
+            // Last, so the buttons above keep their places (the demo and people's habits press them by position).
+            [button("filter_group_button", "grp", ["value": audience.groupName ?? any])],
         ])
         if message != nil {
             try context.editPressedMessage(text, keyboard: keyboard)
