@@ -138,6 +138,23 @@ struct HalalProgrammeFlowTests {
         }
     }
 
+    @Test("In English: the criteria a business misses are named in English")
+    func englishShortfalls() async throws {
+        let owner = User(id: 7020, firstName: "Tom", languageCode: "en")
+        let stall = Business(registryID: "H-9", name: "Tom's Drinks", category: "minuman", mode: .menetap, location: Vendors.spot,
+                             ownerTelegramID: owner.id, verified: false)
+        try await BotHarness.with { harness in
+            try await harness.runBot(registry: [stall], staff: [Self.dewi.id]) {
+                let card = try await harness.say("/mybusiness", as: owner)
+                #expect(card.replyMarkup?.rows.joined().contains { $0.text == "☪️ Apply for a free halal certificate" } == true)
+                let refused = try await harness.tap("hp:1", as: owner)[0].text ?? ""
+                #expect(refused.contains("does not meet") && refused.contains("not verified by the agency's staff yet")
+                        && refused.contains("registered for less than 6 months"), "\(refused)")
+                #expect(!refused.contains("not a food"))
+            }
+        }
+    }
+
     /// Staff press `data`; staff see the new status and the applicant is told.
     static func step(_ data: String, staffSees: String, applicantSees: String, in harness: BotHarness) async throws {
         let before = await harness.state.botMessages(chatID: rina.id).count

@@ -18,13 +18,20 @@ public struct HalalReminderService: Service {
     private let sender: ReplySender
     private let reminderDays: Int
     private let interval: Duration
+    private let startAfter: Heartbeat?
     private let clock: any MonotonicClock
     private let now: @Sendable () -> Date
     private let logger: Logger
 
-    /// A service that looks for due reminders at start and then every `interval`, by the wall clock `now`.
+    /// A service that looks for due reminders once `startAfter` has beaten, then every `interval`, by the wall clock `now`.
+    ///
+    /// - Parameter startAfter: the poller's heartbeat. The daemon delivers the replies an earlier run left
+    ///   in the outbox before it polls; a reminder written and sent during that sweep could be picked up by
+    ///   it too and sent twice, so the first pass waits for the first poll.
     public init(registry: Registry, texts: LanguagePack, sender: ReplySender, reminderDays: Int, interval: Duration = .seconds(600),
-                clock: any MonotonicClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+                startAfter: Heartbeat? = nil, clock: any MonotonicClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() },
+                logger: Logger) {
+        self.startAfter = startAfter
         self.registry = registry
         self.texts = texts
         self.sender = sender
@@ -36,6 +43,9 @@ public struct HalalReminderService: Service {
     }
 
     public func run() async throws {
+        while let startAfter, startAfter.age() == nil {
+            do { try await cancelWhenGracefulShutdown { try await clock.sleep(for: .milliseconds(200)) } } catch { return }
+        }
         while !Task.isShuttingDownGracefully {
             try await remindDue()
             do { try await cancelWhenGracefulShutdown { try await clock.sleep(for: interval) } } catch { return }
