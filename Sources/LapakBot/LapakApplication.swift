@@ -71,9 +71,7 @@ public struct LapakApplication: Sendable {
             locationWindow: TimeInterval(configuration.locationMemoryMinutes * 60),
             liveSilenceLimit: TimeInterval(configuration.liveSilenceMinutes * 60), region: configuration.region)
         conversationSettings.logIdentity = LogIdentity(rawIDs: configuration.logRawIDs)
-        if let unknown = configuration.halal.foodKinds.sorted().first(where: { taxonomy.category($0) == nil }) {
-            throw ConfigurationError(setting: "halal.food_kinds", message: "'\(unknown)' is not a category of categories.yml")
-        }
+        try configuration.validateHalalKinds(against: taxonomy)
         conversationSettings.halal = configuration.halal
         service = LapakService(client: client, database: database, texts: texts, matcher: matcher, registry: registry,
                                conversationSettings: conversationSettings, pollerConfiguration: pollerConfiguration,

@@ -206,6 +206,14 @@ public struct LapakConfiguration: Sendable {
         return criteria
     }
 
+    /// Refuses a food kind of `halal.food_kinds` that `taxonomy` (categories.yml) does not have: checked by
+    /// `lapak check` and at the start of `lapak run`, since the slugs live in the intents folder.
+    public func validateHalalKinds(against taxonomy: CategoryTaxonomy) throws(ConfigurationError) {
+        if let unknown = halal.foodKinds.sorted().first(where: { taxonomy.category($0) == nil }) {
+            throw ConfigurationError(setting: "halal.food_kinds", message: "'\(unknown)' is not a category of categories.yml")
+        }
+    }
+
     /// `$XDG_DATA_HOME/lapak/lapak.sqlite`, or `~/.local/share/lapak/lapak.sqlite`.
     static func defaultDatabasePath() -> String {
         let environment = ProcessInfo.processInfo.environment

@@ -56,4 +56,17 @@ extension SubprocessTests {
             #expect(geojson.status != 0 && geojson.output.contains("CSV only"), "\(geojson.output)")
         }
     }
+
+    /// `lapak check` refuses a halal food kind that categories.yml does not have, as `lapak run` would.
+    @Suite("lapak check and the halal food kinds")
+    struct HalalKindsCheckTests {
+        @Test("An unknown food kind is named with its setting; the shipped ones pass")
+        func unknownKindRefused() async throws {
+            let refused = try await CheckCommandTests.run(["check", "--no-token"], ["LAPAK_HALAL_FOOD_KINDS": "kue, sushi"])
+            #expect(refused.status != 0)
+            #expect(refused.output.contains("halal.food_kinds (LAPAK_HALAL_FOOD_KINDS): 'sushi' is not a category of categories.yml"), "\(refused.output)")
+            let shipped = try await CheckCommandTests.run(["check", "--no-token"])
+            #expect(shipped.status == 0, "\(shipped.output)")
+        }
+    }
 }
