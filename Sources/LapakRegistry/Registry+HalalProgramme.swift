@@ -118,13 +118,13 @@ extension Registry.Session {
             """), arguments: [id]).map(Self.application(from:))
     }
 
-    /// The applications staff can still move on, in order of arrival.
-    public func halalQueue(limit: Int = 20) throws -> (applications: [HalalApplication], total: Int) {
+    /// The applications staff can still move on, in order of arrival, `limit` from `offset`.
+    public func halalQueue(limit: Int = 20, offset: Int = 0) throws -> (applications: [HalalApplication], total: Int) {
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM halal_application WHERE status IN ('submitted', 'accepted', 'audit_scheduled')") ?? 0
         let page = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT \(Self.applicationColumns) FROM halal_application WHERE status IN ('submitted', 'accepted', 'audit_scheduled')
-            ORDER BY submitted_at, id LIMIT ?
-            """), arguments: [limit]).map(Self.application(from:))
+            ORDER BY submitted_at, id LIMIT ? OFFSET ?
+            """), arguments: [limit, offset]).map(Self.application(from:))
         return (page, total)
     }
 

@@ -1,5 +1,7 @@
 import BotAPIEmulator
 import Foundation
+import GRDB
+import LapakDatabase
 @testable import LapakBot
 import LapakRegistry
 import Testing
@@ -151,6 +153,29 @@ struct HalalProgrammeFlowTests {
                 #expect(refused.contains("does not meet") && refused.contains("not verified by the agency's staff yet")
                         && refused.contains("registered for less than 6 months"), "\(refused)")
                 #expect(!refused.contains("not a food"))
+            }
+        }
+    }
+
+    @Test("/halal pages the applications in order of arrival, ten at a time")
+    func queuePages() async throws {
+        let shops = (0..<12).map { Business(registryID: "Q-\($0)", name: "Katering \($0)", category: "katering", mode: .menetap,
+                                            location: Vendors.spot, ownerTelegramID: 20_000 + Int64($0)) }
+        try await BotHarness.with { harness in
+            try await harness.runBot(registry: shops, staff: [Self.dewi.id]) {
+                let registry = try Vendors.registry(harness)
+                for (index, shop) in shops.enumerated() {
+                    let business = try #require(try await registry.business(registryID: shop.registryID))
+                    _ = try await registry.database.writer.write {
+                        try registry.session($0).applyForHalal(business, applicant: business.ownerTelegramID!, criteria: HalalCriteria(minMonthsRegistered: 0),
+                                                               now: Date().addingTimeInterval(Double(index)))
+                    }
+                }
+                let first = try await harness.say("/halal", as: Self.dewi, expecting: 11)
+                #expect(first[0].text?.contains("1–10 dari 12") == true)
+                #expect(first[1].text?.contains("Katering 0") == true && first[10].text?.contains("Katering 9") == true)
+                let rest = try await harness.tap("ha:n:10", as: Self.dewi, expecting: 3)
+                #expect(rest[0].text?.contains("11–12 dari 12") == true && rest[2].text?.contains("Katering 11") == true)
             }
         }
     }

@@ -15,7 +15,7 @@ struct HalalProgrammeFeature: BotFeature, BotFeatureServices {
             guard let business = press.business else { throw StaleButton() }
             try apply(business, context)
         }
-        // ha:OPERATION:APPLICATION: staff accept (a), schedule the audit (s), issue (i) or reject (r).
+        // ha:OPERATION:APPLICATION: staff accept (a), schedule the audit (s), issue (i) or reject (r); ha:n:OFFSET pages the queue.
         router.button("ha", access: .staff, arguments: 2...2) { context, press in
             try decide(press.arguments[0], applicationID: try press.id(1), context)
         }
@@ -59,21 +59,31 @@ struct HalalProgrammeFeature: BotFeature, BotFeatureServices {
         }
     }
 
-    /// /halal without a number: the applications in progress, oldest first, each with its next steps.
-    func showQueue(_ context: BotContext) throws {
+    /// Applications shown per /halal page.
+    static let queuePage = 10
+
+    /// /halal without a number: the applications in progress, oldest first, each with its next steps; a
+    /// "next" button under the last when more wait (`ha:n:OFFSET`).
+    func showQueue(_ context: BotContext, offset: Int = 0) throws {
         let language = context.language
         let year = context.registry.localYear(of: context.now)
         let used = try context.registry.halalQuotaUsed(year: year)
-        let (applications, total) = try context.registry.halalQueue(limit: 10)
+        let (applications, total) = try context.registry.halalQueue(limit: Self.queuePage, offset: offset)
         let quota = ["year": String(year), "used": String(used), "quota": String(settings.halal.quota)]
         guard !applications.isEmpty else {
             return try send(texts.text("halal_queue_empty", language, quota) + "\n\n" + texts.text("halal_usage", language), to: context)
         }
-        try send(texts.text("halal_queue_header", language, quota.merging(["shown": String(applications.count), "total": String(total)]) { _, new in new }),
+        let shown = "\(offset + 1)–\(offset + applications.count)"
+        try send(texts.text("halal_queue_header", language, quota.merging(["shown": shown, "total": String(total)]) { _, new in new }),
                  to: context)
-        for application in applications {
+        for (index, application) in applications.enumerated() {
             guard let business = try context.registry.business(id: application.businessID) else { continue }
-            try send(entry(application, business, language), to: context, keyboard: keyboard(for: application, language).map(ReplyMarkup.inlineKeyboard))
+            var markup = keyboard(for: application, language)
+            if index == applications.count - 1, offset + applications.count < total {
+                let next = [InlineKeyboardButton(text: texts.text("next_button", language), callbackData: "ha:n:\(offset + applications.count)")]
+                markup = InlineKeyboardMarkup(rows: (markup?.rows ?? []) + [next])
+            }
+            try send(entry(application, business, language), to: context, keyboard: markup.map(ReplyMarkup.inlineKeyboard))
         }
     }
 
@@ -106,6 +116,12 @@ struct HalalProgrammeFeature: BotFeature, BotFeatureServices {
     /// `ha:OPERATION:ID`: one step of an application; the first staff press counts, a late one is told so.
     func decide(_ operation: String, applicationID id: Int64, _ context: BotContext) throws {
         let language = context.language
+        if operation == "n" {
+            // The next page of the queue: the argument is an offset, not an application.
+            guard id >= 0 else { throw StaleButton() }
+            try context.answer()
+            return try showQueue(context, offset: Int(id))
+        }
         guard let application = try context.registry.halalApplication(id: id) else { throw StaleButton() }
         let decision: HalalDecision
         switch operation {
