@@ -38,7 +38,7 @@ struct BusinessGroupFeature: BotFeature, BotFeatureServices {
     /// /kelompok: the groups, newest first, each a button to its page; and "create a group".
     func listGroups(_ context: BotContext) throws {
         let language = context.language
-        let groups = try context.registry.businessGroups(limit: 30)
+        let groups = try context.registry.businessGroups(limit: 20)  // the newest 20: one message; the export has all
         var rows = groups.map { [InlineKeyboardButton(text: "👥 \($0.name)", callbackData: "kg:v:\($0.id)")] }
         rows.insert([InlineKeyboardButton(text: texts.text("group_new_button", language), callbackData: "kg:new")], at: 0)
         let entries = groups.enumerated().map { index, group in
@@ -90,10 +90,12 @@ struct BusinessGroupFeature: BotFeature, BotFeatureServices {
     func showGroup(_ group: BusinessGroup, _ context: BotContext) throws {
         let language = context.language
         let members = try context.registry.members(ofGroup: group.id)
-        let support = try context.registry.support(ofGroup: group.id, limit: 20)
-        let memberLines = members.prefix(60).enumerated().map { index, business in
+        let support = try context.registry.support(ofGroup: group.id, limit: Self.supportShown)
+        // Within Telegram's 4096 characters: at most 25 members by name, then how many more.
+        var memberLines = members.prefix(25).enumerated().map { index, business in
             "\(index + 1). \(HTML.escape(business.name)) · \(HTML.escape(business.registryID))"
         }
+        if members.count > 25 { memberLines.append("… +\(members.count - 25)") }
         let text = texts.text("group_view", language, [
             "name": HTML.escape(group.name), "category": HTML.escape(label(of: group.category, language)), "kelurahan": HTML.escape(group.kelurahan),
             "count": String(members.count), "members": memberLines.joined(separator: "\n"), "support": supportLines(support, language),
@@ -103,12 +105,17 @@ struct BusinessGroupFeature: BotFeature, BotFeatureServices {
         ])))
     }
 
-    /// "• 10/12/2026 📚 Pelatihan: Pembukuan", one line per entry, or "none yet".
+    /// Support entries shown on a group's page (newest first); the export has them all.
+    static let supportShown = 8
+
+    /// "• 10/12/2026 📚 Pelatihan: Pembukuan", one line per entry (descriptions cut at 100 characters so a
+    /// page stays within one message), or "none yet".
     func supportLines(_ support: [GroupSupport], _ language: Language) -> String {
         guard !support.isEmpty else { return texts.text("group_no_support", language) }
         return support.map {
-            texts.text("group_support_line", language, ["date": TypedDate.display($0.givenOn), "kind": texts.text(Self.supportKey($0.kind), language),
-                                                        "description": HTML.escape($0.description)])
+            let description = $0.description.count > 100 ? String($0.description.prefix(99)) + "…" : $0.description
+            return texts.text("group_support_line", language, ["date": TypedDate.display($0.givenOn), "kind": texts.text(Self.supportKey($0.kind), language),
+                                                               "description": HTML.escape(description)])
         }.joined(separator: "\n")
     }
 
@@ -138,12 +145,13 @@ struct BusinessGroupFeature: BotFeature, BotFeatureServices {
     func showVendorGroups(_ owned: [Business], _ context: BotContext) throws {
         let language = context.language
         var blocks: [String] = []
-        for business in owned.prefix(10) {
-            for group in try context.registry.groups(ofBusiness: business.id) {
+        // At most three groups with their five latest entries: one message, within Telegram's limit.
+        for business in owned.prefix(10) where blocks.count < 3 {
+            for group in try context.registry.groups(ofBusiness: business.id).prefix(3 - blocks.count) {
                 blocks.append(texts.text("my_group_entry", language, [
                     "name": HTML.escape(group.name), "business": HTML.escape(business.name),
                     "category": HTML.escape(label(of: group.category, language)), "kelurahan": HTML.escape(group.kelurahan),
-                    "count": String(group.memberCount), "support": supportLines(try context.registry.support(ofGroup: group.id, limit: 10), language),
+                    "count": String(group.memberCount), "support": supportLines(try context.registry.support(ofGroup: group.id, limit: 5), language),
                 ]))
             }
         }
