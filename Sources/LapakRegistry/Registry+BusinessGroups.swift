@@ -104,6 +104,27 @@ extension Registry.Session {
         return group
     }
 
+    /// Makes `members` the members of group `id`: new ones are added, the others removed.
+    /// - Returns: the businesses that were added.
+    @discardableResult
+    public func setMembers(ofGroup id: Int64, to members: [Int64], now: Date = Date()) throws -> [Int64] {
+        guard !members.isEmpty else { throw BusinessGroupError("a group needs at least one member") }
+        guard try businessGroup(id: id) != nil else { throw BusinessGroupError("no group with id \(id)") }
+        let current = Set(try Int64.fetchAll(db.cachedStatement(sql: "SELECT business_id FROM business_group_member WHERE group_id = ?"),
+                                             arguments: [id]))
+        let wanted = Set(members)
+        for gone in current.subtracting(wanted) {
+            try db.cachedStatement(sql: "DELETE FROM business_group_member WHERE group_id = ? AND business_id = ?").execute(arguments: [id, gone])
+        }
+        let added = wanted.subtracting(current).sorted()
+        for member in added {
+            guard try business(id: member) != nil else { throw RegistryError.noSuchBusiness(member) }
+            try db.cachedStatement(sql: "INSERT INTO business_group_member (group_id, business_id, added_at) VALUES (?, ?, ?)")
+                .execute(arguments: [id, member, Int64(now.timeIntervalSince1970)])
+        }
+        return added
+    }
+
     /// The member businesses of group `id`, by name.
     public func members(ofGroup id: Int64) throws -> [Business] {
         try Row.fetchAll(db.cachedStatement(sql: """

@@ -1,5 +1,7 @@
 import BotAPIEmulator
 import Foundation
+import GRDB
+import LapakDatabase
 @testable import LapakBot
 import LapakRegistry
 import Testing
@@ -100,6 +102,26 @@ struct BusinessGroupFlowTests {
                 let statistics = try #require(await harness.state.botMessages(chatID: Self.dewi.id).last { $0.text?.contains("Pengumuman terakhir") == true })
                 #expect(statistics.text?.contains("👥 Kelompok Kue Bontang Baru") == true, "\(statistics.text ?? "")")  // the broadcast's audience
                 #expect(statistics.text?.contains("1 kelompok, 3 usaha anggota") == true && statistics.text?.contains("1 pelatihan") == true)
+
+                // Members change over the years: Kue 1 leaves, Kue 5 joins; only the newcomer is told.
+                _ = try await harness.say("/kelompok", as: Self.dewi)
+                try await harness.tap("kg:v:1", as: Self.dewi)
+                let editing = try await harness.tap("kg:e:1", as: Self.dewi)[0]
+                #expect(editing.text?.contains("3 terpilih") == true)
+                try await harness.tap("kg:t:\(ids[1])", as: Self.dewi, expecting: 0)
+                try await Self.waitForMessage(editing.messageID, containing: "2 terpilih", in: harness)
+                try await harness.tap("kg:src:k", as: Self.dewi, expecting: 0)
+                try await Self.waitForMessage(editing.messageID, containing: "6 calon", in: harness)
+                try await harness.tap("kg:t:\(ids[5])", as: Self.dewi, expecting: 0)
+                try await Self.waitForMessage(editing.messageID, containing: "3 terpilih", in: harness)
+                let saved = try await harness.tap("kg:save", as: Self.dewi)[0]
+                #expect(saved.text?.contains("Anggota kelompok Kelompok Kue Bontang Baru disimpan: 3 anggota") == true, "\(saved.text ?? "")")
+                let newcomer = try await harness.state.waitForBotMessages(chatID: GroupFixture.vendor(5).id, count: 1)
+                #expect(newcomer[0].text?.contains("kini anggota kelompok usaha") == true)
+                let stayed = await harness.state.botMessages(chatID: GroupFixture.vendor(2).id).filter { $0.text?.contains("kini anggota") == true }
+                #expect(stayed.count == 1)
+                let members = try await registry.database.writer.read { try registry.session($0).members(ofGroup: 1).map(\.registryID) }
+                #expect(members == ["G-2", "G-4", "G-5"])
             }
         }
     }
@@ -121,6 +143,13 @@ struct BusinessGroupFlowTests {
     static func toggle(_ id: Int64, expecting text: String, in harness: BotHarness) async throws {
         try await harness.tap("kg:t:\(id)", as: dewi, expecting: 0)
         try await waitForPanel(text, in: harness)
+    }
+
+    /// Waits until the bot's message `id` to Dewi (edited in place) shows `text`.
+    static func waitForMessage(_ id: Int, containing text: String, in harness: BotHarness) async throws {
+        try await BotSearchTests.waitUntil {
+            await harness.state.botMessages(chatID: dewi.id).contains { $0.messageID == id && $0.text?.contains(text) == true }
+        }
     }
 
     static func waitForPanel(_ text: String, in harness: BotHarness) async throws {

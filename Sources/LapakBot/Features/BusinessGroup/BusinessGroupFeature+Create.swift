@@ -154,14 +154,26 @@ extension BusinessGroupFeature {
         guard let name = draft.name, let category = draft.category, let kelurahan = draft.kelurahan else { throw StaleButton() }
         guard !draft.members.isEmpty else { return try context.answer(texts.text("group_no_members", language), alert: true) }
         try context.answer()
-        let group = try context.registry.createGroup(name: name, category: category, kelurahan: kelurahan, members: draft.members,
+        let group: BusinessGroup
+        let added: Set<Int64>
+        if let id = draft.groupID {
+            // Changing an existing group's members: only the newly added hear of it.
+            guard try context.registry.businessGroup(id: id) != nil else { throw StaleButton() }
+            added = Set(try context.registry.setMembers(ofGroup: id, to: draft.members, now: context.now))
+            guard let changed = try context.registry.businessGroup(id: id) else { throw StaleButton() }
+            group = changed
+        } else {
+            group = try context.registry.createGroup(name: name, category: category, kelurahan: kelurahan, members: draft.members,
                                                      by: context.user.id, now: context.now)
+            added = Set(draft.members)
+        }
         try context.setDialogState(nil)
         try context.editPressedKeyboard(nil)
-        logger.info("Business group created", metadata: ["group": "\(group.id)", "members": "\(group.memberCount)", "staff_id": "\(context.user.id)"])
-        try send(texts.text("group_created", language, ["name": HTML.escape(group.name), "count": String(group.memberCount)]), to: context,
+        logger.info("Business group saved", metadata: ["group": "\(group.id)", "members": "\(group.memberCount)", "staff_id": "\(context.user.id)"])
+        try send(texts.text(draft.groupID == nil ? "group_created" : "group_members_saved", language,
+                            ["name": HTML.escape(group.name), "count": String(group.memberCount)]), to: context,
                  keyboard: mainKeyboard(language))
-        for member in try context.registry.members(ofGroup: group.id) {
+        for member in try context.registry.members(ofGroup: group.id) where added.contains(member.id) {
             guard let owner = member.ownerTelegramID else { continue }
             let ownerLanguage = try context.replyLanguage(of: owner)
             try context.send(texts.text("group_member_added", ownerLanguage, ["name": HTML.escape(group.name), "business": HTML.escape(member.name)]),

@@ -64,6 +64,15 @@ struct BusinessGroupFeature: BotFeature, BotFeatureServices {
             guard let id = first.flatMap(Int64.init), let group = try context.registry.businessGroup(id: id) else { throw StaleButton() }
             try context.answer()
             try showGroup(group, context)
+        case "e":
+            // Change the members of an existing group: the same picker, starting from its members.
+            guard let id = first.flatMap(Int64.init), let group = try context.registry.businessGroup(id: id) else { throw StaleButton() }
+            try context.answer()
+            var draft = GroupDraft()
+            (draft.name, draft.category, draft.kelurahan, draft.step, draft.groupID) = (group.name, group.category, group.kelurahan, .members, id)
+            draft.members = try context.registry.members(ofGroup: id).map(\.id)
+            try context.setDialogState(.creatingGroup(draft))
+            try askStep(draft, context)
         case "s":
             guard let id = first.flatMap(Int64.init), let group = try context.registry.businessGroup(id: id) else { throw StaleButton() }
             try context.answer()
@@ -101,7 +110,8 @@ struct BusinessGroupFeature: BotFeature, BotFeatureServices {
             "count": String(members.count), "members": memberLines.joined(separator: "\n"), "support": supportLines(support, language),
         ])
         try send(text, to: context, keyboard: .inlineKeyboard(InlineKeyboardMarkup(rows: [
-            [InlineKeyboardButton(text: texts.text("group_add_support_button", language), callbackData: "kg:s:\(group.id)")],
+            [InlineKeyboardButton(text: texts.text("group_add_support_button", language), callbackData: "kg:s:\(group.id)"),
+             InlineKeyboardButton(text: texts.text("group_edit_members_button", language), callbackData: "kg:e:\(group.id)")],
         ])))
     }
 

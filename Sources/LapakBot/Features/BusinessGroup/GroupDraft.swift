@@ -28,6 +28,8 @@ struct GroupDraft: Equatable {
     var page = 0
     /// Chosen member businesses, in the order they were chosen.
     var members: [Int64] = []
+    /// The group whose members are being changed; nil while creating a new one.
+    var groupID: Int64?
 
     init() {}
 
@@ -45,7 +47,7 @@ struct GroupDraft: Equatable {
     var json: JSONValue {
         ["step": .string(step.rawValue), "name": name.map(JSONValue.string) ?? .null, "category": category.map(JSONValue.string) ?? .null,
          "kelurahan": kelurahan.map(JSONValue.string) ?? .null, "source": .string(source.rawValue), "page": .int(Int64(page)),
-         "members": .array(members.map(JSONValue.int))]
+         "members": .array(members.map(JSONValue.int)), "group": groupID.map(JSONValue.int) ?? .null]
     }
 
     init?(json: JSONValue) {
@@ -57,6 +59,7 @@ struct GroupDraft: Equatable {
         source = json["source"]?.stringValue.flatMap(Source.init(rawValue:)) ?? .beginners
         page = Int(json["page"]?.int64Value ?? 0)
         members = json["members"]?.arrayValue?.compactMap(\.int64Value) ?? []
+        groupID = json["group"]?.int64Value
     }
 }
 
