@@ -85,7 +85,7 @@ public struct LapakApplication: Sendable {
         halalReminders = HalalReminderService(
             registry: registry, texts: texts,
             sender: ReplySender(client: client, store: ReplyOutbox(database: database, now: now), clock: clock, logger: logger),
-            reminderDays: configuration.halal.reminderDays, startAfter: pollHeartbeat, clock: clock, now: now, logger: logger)
+            reminderDays: configuration.halal.reminderDays, startAfter: service.sweptUndelivered, clock: clock, now: now, logger: logger)
     }
 
     /// Runs the daemon until SIGTERM or SIGINT, then stops gracefully.

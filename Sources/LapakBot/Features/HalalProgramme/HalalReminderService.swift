@@ -25,9 +25,9 @@ public struct HalalReminderService: Service {
 
     /// A service that looks for due reminders once `startAfter` has beaten, then every `interval`, by the wall clock `now`.
     ///
-    /// - Parameter startAfter: the poller's heartbeat. The daemon delivers the replies an earlier run left
-    ///   in the outbox before it polls; a reminder written and sent during that sweep could be picked up by
-    ///   it too and sent twice, so the first pass waits for the first poll.
+    /// - Parameter startAfter: `LapakService.sweptUndelivered`. The daemon delivers the replies an earlier run
+    ///   left in the outbox when it starts; a reminder written and sent during that sweep could be picked up
+    ///   by it too and sent twice, so the first pass waits for the sweep to end.
     public init(registry: Registry, texts: LanguagePack, sender: ReplySender, reminderDays: Int, interval: Duration = .seconds(600),
                 startAfter: Heartbeat? = nil, clock: any MonotonicClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() },
                 logger: Logger) {
