@@ -72,7 +72,7 @@ extension LanguagePack {
         "halal_reject_button", "halal_already_decided", "halal_quota_full", "halal_status_changed_staff", "halal_ask_certificate",
         "halal_certificate_invalid", "halal_certificate_expired", "halal_note_submitted", "halal_note_accepted",
         "halal_note_audit_scheduled", "halal_note_issued", "halal_note_rejected", "halal_expiry_reminder", "statistics_halal",
-        "group_edit_members_button", "group_members_saved",
+        "group_edit_members_button", "group_members_saved", "halal_missing_not_active",
         // --- end of issue 13 (kelompok) ---
     ]
 

@@ -39,6 +39,8 @@ public enum HalalShortfall: String, Sendable, Hashable, CaseIterable {
     case notFood = "not_food"
     case tooNew = "too_new"
     case alreadyCertified = "already_certified"
+    /// Suspended (or deleted): the agency certifies only businesses it lists.
+    case notActive = "not_active"
 }
 
 /// One application for a free halal certificate.
@@ -88,6 +90,7 @@ extension Registry.Session {
         let months = calendar.dateComponents([.month], from: Date(timeIntervalSince1970: TimeInterval(created)), to: now).month ?? 0
         if months < criteria.minMonthsRegistered { missing.append(.tooNew) }
         if business.halal { missing.append(.alreadyCertified) }
+        if business.status != .active { missing.append(.notActive) }
         return missing
     }
 

@@ -26,6 +26,32 @@ struct ProgrammeRecordTests {
         #expect(group.memberCount == 1)  // a member chosen twice belongs once
     }
 
+    @Test("Every missing criterion is named, in a fixed order; months count from the registration, in local time")
+    func shortfalls() async throws {
+        let fixture = try RegistryFixture()
+        defer { fixture.remove() }
+        let registry = fixture.registry
+        var laundry = Self.cake("Laundry Ani")
+        laundry.category = "laundry"
+        let enrolled = try await registry.enroll(laundry, owner: 1)
+        try await registry.setStatus(.suspended, ofBusiness: enrolled.id)
+        let certified = try await registry.enroll(Self.cake("Kue Bu Tini"), owner: 2)
+        try await registry.setVerified(true, ofBusiness: certified.id)
+        _ = try await registry.certifyHalal(true, ofBusiness: certified.id)
+        let criteria = HalalCriteria(minMonthsRegistered: 6)
+        let (first, second, later) = try await registry.database.writer.read { db in
+            let session = registry.session(db)
+            let suspended = try #require(try session.business(id: enrolled.id))
+            let halal = try #require(try session.business(id: certified.id))
+            return (try session.halalShortfalls(of: suspended, criteria: criteria, now: Date()),
+                    try session.halalShortfalls(of: halal, criteria: criteria, now: Date()),
+                    try session.halalShortfalls(of: halal, criteria: criteria, now: Date().addingTimeInterval(200 * 86_400)))
+        }
+        #expect(first == [.notVerified, .notFood, .tooNew, .notActive])
+        #expect(second == [.tooNew, .alreadyCertified])
+        #expect(later == [.alreadyCertified])
+    }
+
     @Test("Accepting beyond the quota is refused even when many acceptances are written at once", arguments: [1, 3])
     func quotaHolds(quota: Int) async throws {
         let fixture = try RegistryFixture()

@@ -220,6 +220,7 @@ struct HalalProgrammeFeature: BotFeature, BotFeatureServices {
         case .notFood: return "halal_missing_not_food"
         case .tooNew: return "halal_missing_too_new"
         case .alreadyCertified: return "halal_missing_already_certified"
+        case .notActive: return "halal_missing_not_active"
         }
     }
 }

@@ -42,6 +42,7 @@ public struct HalalReminderService: Service {
         self.logger = logger
     }
 
+    /// Waits for the start-up sweep, then reminds every `interval` until a graceful shutdown.
     public func run() async throws {
         while let startAfter, startAfter.age() == nil {
             do { try await cancelWhenGracefulShutdown { try await clock.sleep(for: .milliseconds(200)) } } catch { return }
