@@ -20,10 +20,17 @@ enum DialogState: Equatable {
     case offeredCheckIn(latitude: Double, longitude: Double, liveMessageID: Int?, liveUntil: Int64?)
     /// Staff writing an announcement: its text, audience and options.
     case composingBroadcast(BroadcastDraft)
+    /// Staff creating a business group: name, kind, kelurahan, members.
+    case creatingGroup(GroupDraft)
+    /// Staff recording support given to a group: waiting for the date and description.
+    case recordingSupport(groupID: Int64, kind: SupportKind)
+    /// Staff issuing a halal certificate: waiting for its number and expiry date.
+    case issuingHalal(applicationID: Int64)
 
     /// Which dialog this is, without its data: the key the router finds the dialog's route by.
     enum Kind: Hashable {
         case awaitingSearchLocation, enrolling, awaitingCheckInLocation, editing, linking, offeredCheckIn, composingBroadcast
+        case creatingGroup, recordingSupport, issuingHalal
     }
 
     /// The dialog's kind.
@@ -36,6 +43,9 @@ enum DialogState: Equatable {
         case .linking: return .linking
         case .offeredCheckIn: return .offeredCheckIn
         case .composingBroadcast: return .composingBroadcast
+        case .creatingGroup: return .creatingGroup
+        case .recordingSupport: return .recordingSupport
+        case .issuingHalal: return .issuingHalal
         }
     }
 
@@ -61,6 +71,12 @@ enum DialogState: Equatable {
             value = ["step": "linking", "phone": .string(phone), "candidates": .array(candidates.map(JSONValue.int))]
         case .composingBroadcast(let draft):
             value = ["step": "composing_broadcast", "draft": draft.json]
+        case .creatingGroup(let draft):
+            value = ["step": "creating_group", "draft": draft.json]
+        case .recordingSupport(let groupID, let kind):
+            value = ["step": "recording_support", "group": .int(groupID), "kind": .string(kind.rawValue)]
+        case .issuingHalal(let applicationID):
+            value = ["step": "issuing_halal", "application": .int(applicationID)]
         case .offeredCheckIn(let latitude, let longitude, let messageID, let liveUntil):
             value = ["step": "offered_checkin", "latitude": .double(latitude), "longitude": .double(longitude),
                      "live_message": messageID.map { .int(Int64($0)) } ?? .null, "live_until": liveUntil.map(JSONValue.int) ?? .null]
@@ -94,6 +110,15 @@ enum DialogState: Equatable {
         case "composing_broadcast":
             guard let draft = value["draft"].map(BroadcastDraft.init(json:)) else { return nil }
             self = .composingBroadcast(draft)
+        case "creating_group":
+            guard let draft = value["draft"].flatMap(GroupDraft.init(json:)) else { return nil }
+            self = .creatingGroup(draft)
+        case "recording_support":
+            guard let id = value["group"]?.int64Value, let kind = value["kind"]?.stringValue.flatMap(SupportKind.init(rawValue:)) else { return nil }
+            self = .recordingSupport(groupID: id, kind: kind)
+        case "issuing_halal":
+            guard let id = value["application"]?.int64Value else { return nil }
+            self = .issuingHalal(applicationID: id)
         default:
             return nil
         }

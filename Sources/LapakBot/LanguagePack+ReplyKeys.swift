@@ -57,6 +57,23 @@ extension LanguagePack {
         // Citizens' search: paging, names and trades, honest locations, small words (issue 12).
         "previous_button", "result_near_kelurahan", "results_header_names", "greeting_reply", "thanks_reply",
         "location_outside_service_area", "remembered_location_outside", "remembered_location_stale",
+        // --- Issue 13 (kelompok): business groups and the halal certificate programme (keep at the end) ---
+        "group_list_header", "group_list_entry", "group_list_empty", "group_new_button", "group_ask_name", "group_name_received",
+        "group_ask_category", "group_ask_kelurahan", "group_members_panel", "group_source_beginners", "group_source_kind",
+        "group_source_beginners_button", "group_source_kind_button", "group_save_button", "group_no_members", "group_full",
+        "group_created", "group_member_added", "group_view", "group_no_support", "group_support_line", "group_add_support_button",
+        "group_ask_support_kind", "support_training_button", "support_equipment_button", "support_other_button",
+        "group_ask_support", "group_support_invalid", "group_support_recorded", "my_groups_header", "my_group_entry",
+        "filter_group_button", "audience_group_line", "statistics_groups", "halal_apply_button", "halal_ineligible",
+        "halal_missing_not_verified", "halal_missing_not_food", "halal_missing_too_new", "halal_missing_already_certified",
+        "halal_already_applied", "halal_applied", "staff_halal_application", "halal_queue_header", "halal_queue_empty",
+        "halal_queue_entry", "halal_status_submitted", "halal_status_accepted", "halal_status_audit_scheduled",
+        "halal_status_issued", "halal_status_rejected", "halal_accept_button", "halal_audit_button", "halal_issue_button",
+        "halal_reject_button", "halal_already_decided", "halal_quota_full", "halal_status_changed_staff", "halal_ask_certificate",
+        "halal_certificate_invalid", "halal_certificate_expired", "halal_note_submitted", "halal_note_accepted",
+        "halal_note_audit_scheduled", "halal_note_issued", "halal_note_rejected", "halal_expiry_reminder", "statistics_halal",
+        "group_edit_members_button", "group_members_saved", "halal_missing_not_active",
+        // --- end of issue 13 (kelompok) ---
     ]
 
     /// Shown in place of a key that is not declared: a programming error, so say "something went wrong"

@@ -52,6 +52,8 @@ public enum CommandAction: String, Sendable, Hashable, CaseIterable {
     case broadcast, stats, halal
     /// Vendors: stop and resume announcements.
     case unsubscribe, subscribe
+    /// Staff: business groups (kelompok usaha).
+    case groups
 }
 
 /// A command of the menu in one language.

@@ -31,11 +31,14 @@ public struct LapakApplication: Sendable {
 
     /// Whether the broadcast sender is running, and why not.
     public let broadcastStatus = ServiceStatus()
+    /// Reminds owners of halal certificates about to expire.
+    public let halalReminders: HalalReminderService
 
     /// The daemon's long-running parts, for a `ServiceGroup`. The broadcast sender restarts with backoff
     /// after an error; the poller does not (a rejected token or an unusable database ends the process).
     public var services: [any Service] {
-        [service, SupervisedService("broadcast sender", broadcastSender, status: broadcastStatus, logger: logger)]
+        [service, SupervisedService("broadcast sender", broadcastSender, status: broadcastStatus, logger: logger),
+         SupervisedService("halal reminders", halalReminders, logger: logger)]
     }
 
     /// Opens the database and loads the language data; fails with a message naming what is wrong.
@@ -70,6 +73,8 @@ public struct LapakApplication: Sendable {
             locationWindow: TimeInterval(configuration.locationMemoryMinutes * 60),
             liveSilenceLimit: TimeInterval(configuration.liveSilenceMinutes * 60), region: configuration.region)
         conversationSettings.logIdentity = LogIdentity(rawIDs: configuration.logRawIDs)
+        try configuration.validateHalalKinds(against: taxonomy)
+        conversationSettings.halal = configuration.halal
         var webhook: (endpoint: WebhookEndpoint, configuration: WebhookReceiver.Configuration)?
         if configuration.telegramMode == .webhook {
             let endpoint = WebhookEndpoint(url: configuration.webhookURL)
@@ -89,6 +94,10 @@ public struct LapakApplication: Sendable {
             configuration: .init(maxInFlight: configuration.broadcastMaxInFlight, maxAttempts: configuration.broadcastMaxAttempts),
             observer: BroadcastReporter(client: client, texts: texts, database: database, logger: logger), clock: clock, now: now,
             heartbeat: broadcastHeartbeat, logger: logger)
+        halalReminders = HalalReminderService(
+            registry: registry, texts: texts,
+            sender: ReplySender(client: client, store: ReplyOutbox(database: database, now: now), clock: clock, logger: logger),
+            reminderDays: configuration.halal.reminderDays, startAfter: service.sweptUndelivered, clock: clock, now: now, logger: logger)
     }
 
     /// Runs the daemon until SIGTERM or SIGINT, then stops gracefully.

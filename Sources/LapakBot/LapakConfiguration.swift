@@ -64,6 +64,8 @@ public struct LapakConfiguration: Sendable {
     public var broadcastMaxInFlight: Int
     /// Attempts per recipient before a broadcast message is marked failed.
     public var broadcastMaxAttempts: Int
+    /// The free halal certificate programme: quota, eligibility, reminder (`halal.*`).
+    public var halal: HalalCriteria
 
     /// Loads the settings: environment, then `configFile` (if given), then the shipped defaults.
     ///
@@ -145,6 +147,8 @@ public struct LapakConfiguration: Sendable {
         guard west < east else { throw ConfigurationError(setting: "region.west", message: "\(west) must be west of region.east (\(east))") }
         region = GeoBox(south: south, north: north, west: west, east: east)
 
+        halal = try Self.halalCriteria(settings)
+
         let path = settings.string("database.path") ?? ""
         databasePath = path.isEmpty ? Self.defaultDatabasePath() : path
         // Secret: the URL may carry a password.
@@ -224,6 +228,34 @@ public struct LapakConfiguration: Sendable {
         }
         guard secret.count <= 256, secret.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
             throw ConfigurationError(setting: "telegram.webhook_secret", message: "LAPAK_TELEGRAM_WEBHOOK_SECRET must be 1-256 letters, digits, _ or - (Telegram's rule)")
+        }
+    }
+
+    /// The `halal:` section: a yearly quota, months registered, the food kinds (comma-separated category
+    /// slugs, checked against the taxonomy when the bot starts) and the reminder's days before expiry.
+    private static func halalCriteria(_ settings: SettingReader) throws -> HalalCriteria {
+        var criteria = HalalCriteria()
+        criteria.quota = try settings.integer("halal.quota", default: 15, range: 0...10_000)
+        criteria.minMonthsRegistered = try settings.integer("halal.min_months_registered", default: 6, range: 0...240)
+        criteria.reminderDays = try settings.integer("halal.reminder_days", default: 60, range: 1...365)
+        if let kinds = settings.string("halal.food_kinds") {
+            let slugs = kinds.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !slugs.isEmpty else {
+                throw ConfigurationError(setting: "halal.food_kinds", message: "name at least one kind of food, e.g. 'katering, kue'")
+            }
+            for slug in slugs where slug.range(of: "^[a-z0-9-]+$", options: .regularExpression) == nil {
+                throw ConfigurationError(setting: "halal.food_kinds", message: "'\(slug)' is not a category slug (lowercase letters, digits and -, as in categories.yml)")
+            }
+            criteria.foodKinds = Set(slugs)
+        }
+        return criteria
+    }
+
+    /// Refuses a food kind of `halal.food_kinds` that `taxonomy` (categories.yml) does not have: checked by
+    /// `lapak check` and at the start of `lapak run`, since the slugs live in the intents folder.
+    public func validateHalalKinds(against taxonomy: CategoryTaxonomy) throws(ConfigurationError) {
+        if let unknown = halal.foodKinds.sorted().first(where: { taxonomy.category($0) == nil }) {
+            throw ConfigurationError(setting: "halal.food_kinds", message: "'\(unknown)' is not a category of categories.yml")
         }
     }
 

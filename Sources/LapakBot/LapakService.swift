@@ -23,6 +23,9 @@ public struct LapakService: Service {
     private let clock: any MonotonicClock
     private let now: @Sendable () -> Date
     private let logger: Logger
+    /// Beats once the replies an earlier run left undelivered have been sent at start (polling or webhook):
+    /// services that write replies of their own (the halal reminders) wait for it, so the sweep cannot send theirs twice.
+    public let sweptUndelivered = Heartbeat()
 
     public init(client: BotAPIClient, database: AppDatabase, texts: LanguagePack, matcher: IntentMatcher, registry: Registry,
                 conversationSettings: ConversationSettings, pollerConfiguration: LongPoller.Configuration,
@@ -59,6 +62,7 @@ public struct LapakService: Service {
                                  configuration: replyConfiguration, clock: clock, logger: logger)
         // Replies a crash or a shutdown left undelivered go first, so a chat's answers keep their order.
         try await sender.deliverUndelivered(maxConcurrentChats: pollerConfiguration.maxConcurrentHandlers)
+        sweptUndelivered.beat()
         let handler = LapakUpdateHandler(texts: texts, matcher: matcher, registry: registry, settings: conversationSettings,
                                          sender: sender, botUsername: me.username, logger: logger, now: now)
         let inbox = SQLiteUpdateInbox(database: database)

@@ -25,6 +25,8 @@ public struct ConversationSettings: Sendable {
     public var region: GeoBox
     /// How chat ids appear in log lines (`log.raw_ids`).
     public var logIdentity = LogIdentity(rawIDs: false)
+    /// The free halal certificate programme's quota and eligibility (`halal.*`).
+    public var halal = HalalCriteria()
 
     public init(staffIDs: Set<Int64> = [], timeZone: TimeZone = TimeZone(identifier: "Asia/Makassar")!, maxDistance: Double = 25_000,
                 locationWindow: TimeInterval = 30 * 60, buttonLifetime: TimeInterval = 24 * 3600, liveSilenceLimit: TimeInterval = 15 * 60,

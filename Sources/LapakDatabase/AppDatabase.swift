@@ -401,6 +401,70 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX coaching_role_by_role ON coaching_role(role);
                 """)
         }
+        migrator.registerMigration("2026-12-05 business groups") { db in
+            try db.execute(sql: """
+                -- Business groups (kelompok usaha): the agency coaches new businesses in groups of one kind and
+                -- kelurahan, and gives training and equipment in the group's name. Members and support entries
+                -- are tables of their own, keyed by business and group ids (business rows are decoded by position).
+                CREATE TABLE business_group (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    kelurahan TEXT NOT NULL,
+                    created_by INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE business_group_member (
+                    group_id INTEGER NOT NULL REFERENCES business_group(id) ON DELETE CASCADE,
+                    business_id INTEGER NOT NULL REFERENCES business(id) ON DELETE CASCADE,
+                    added_at INTEGER NOT NULL,
+                    PRIMARY KEY (group_id, business_id)
+                ) WITHOUT ROWID;
+                -- A vendor's /usahaku and a group-targeted announcement look members up by business.
+                CREATE INDEX business_group_member_by_business ON business_group_member(business_id);
+                -- Support given to a group: a training session, equipment or something else, on a day (YYYY-MM-DD,
+                -- the agency's local date, as staff typed it).
+                CREATE TABLE business_group_support (
+                    id INTEGER PRIMARY KEY,
+                    group_id INTEGER NOT NULL REFERENCES business_group(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('training', 'equipment', 'other')),
+                    description TEXT NOT NULL,
+                    given_on TEXT NOT NULL,
+                    recorded_by INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX business_group_support_by_group ON business_group_support(group_id, given_on);
+                """)
+        }
+        migrator.registerMigration("2026-12-05 halal programme") { db in
+            try db.execute(sql: """
+                -- The city's free halal certificate programme: a food business's owner applies, staff review in
+                -- order of arrival, accept within the year's quota and move the application on until the
+                -- certificate is issued (or the application rejected).
+                CREATE TABLE halal_application (
+                    id INTEGER PRIMARY KEY,
+                    business_id INTEGER NOT NULL REFERENCES business(id) ON DELETE CASCADE,
+                    applicant_id INTEGER NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('submitted', 'accepted', 'audit_scheduled', 'issued', 'rejected')),
+                    submitted_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    -- The quota year the acceptance counts against (local year of the acceptance); NULL before.
+                    quota_year INTEGER,
+                    certificate_number TEXT,
+                    -- The certificate's last valid day (YYYY-MM-DD) and the end of that day in seconds since 1970.
+                    expires_on TEXT,
+                    expires_at INTEGER,
+                    -- Set in the same transaction that writes the expiry reminder into the reply outbox.
+                    reminded_at INTEGER
+                );
+                -- One open application per business: a second press of "apply" finds the first.
+                CREATE UNIQUE INDEX halal_application_open ON halal_application(business_id)
+                    WHERE status IN ('submitted', 'accepted', 'audit_scheduled');
+                CREATE INDEX halal_application_queue ON halal_application(status, submitted_at, id);
+                CREATE INDEX halal_application_quota ON halal_application(quota_year, status);
+                CREATE INDEX halal_application_expiry ON halal_application(expires_at) WHERE status = 'issued' AND reminded_at IS NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -58,7 +58,12 @@ extension Lapak {
 
     /// `lapak export`: the registry as CSV or GeoJSON.
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Export the registry as the import CSV or as GeoJSON for QGIS and web maps.")
+        static let configuration = CommandConfiguration(
+            abstract: "Export the registry as the import CSV or as GeoJSON for QGIS and web maps, or the coaching programme's records as CSV.",
+            discussion: "--table groups: one row per business group member, with the group's support entries. --table halal: one row per halal certificate application. Both CSV only.")
+
+        @Option(name: .long, help: "registry, groups or halal.")
+        var table: Table = .registry
 
         @Option(name: .long, help: "csv or geojson.")
         var format: Format = .csv
@@ -71,9 +76,24 @@ extension Lapak {
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case csv, geojson }
 
+        /// What to export: the registry, or a record of the coaching programme (issue 13).
+        enum Table: String, ExpressibleByArgument, CaseIterable { case registry, groups, halal }
+
+        func validate() throws {
+            if table != .registry && format != .csv {
+                throw ValidationError("--table \(table.rawValue) is written as CSV only; leave out --format or use --format csv")
+            }
+        }
+
         func run() async throws {
             do {
-                let exporter = RegistryExporter(registry: try await openRegistry(configFile: config, mustExist: true))
+                let registry = try await openRegistry(configFile: config, mustExist: true)
+                switch table {
+                case .registry: break
+                case .groups: return try write(try await ProgrammeExporter(registry: registry).groupsCSV(), to: output)
+                case .halal: return try write(try await ProgrammeExporter(registry: registry).halalCSV(), to: output)
+                }
+                let exporter = RegistryExporter(registry: registry)
                 switch format {
                 case .csv:
                     try write(try await exporter.csv(), to: output)

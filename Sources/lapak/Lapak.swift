@@ -105,6 +105,7 @@ extension Lapak {
                 try LapakConfiguration.validateToken(settings.telegramToken, required: !noToken)
                 let texts = try LanguagePack.load(from: settings.intentsDirectory)
                 let taxonomy = try CategoryTaxonomy.load(from: settings.intentsDirectory.appendingPathComponent("categories.yml"))
+                try settings.validateHalalKinds(against: taxonomy)
                 print("configuration: ok (api_url \(settings.telegramAPIURL), database \(settings.databasePath), time zone \(settings.timeZone.identifier))")
                 print("token: \(settings.telegramToken.isEmpty ? "not set (LAPAK_TELEGRAM_TOKEN), not needed with --no-token" : "set, well-formed")")
                 print("intents: ok (\(settings.intentsDirectory.path): \(texts.replies.count) replies, \(texts.commands.values.map(\.count).reduce(0, +)) commands, \(taxonomy.categories.count) categories)")

@@ -23,6 +23,9 @@ struct Bot: Sendable {
     var broadcast: BroadcastFeature { BroadcastFeature(bot: self) }
     var statistics: StatisticsFeature { StatisticsFeature(bot: self) }
     var smallTalk: SmallTalkFeature { SmallTalkFeature(bot: self) }
+    // Coaching programme (issue 13): business groups and the halal certificate programme.
+    var businessGroups: BusinessGroupFeature { BusinessGroupFeature(bot: self) }
+    var halalProgramme: HalalProgrammeFeature { HalalProgrammeFeature(bot: self) }
 
     /// Every feature's routes, built once at start.
     func router() -> BotRouter {
@@ -36,6 +39,8 @@ struct Bot: Sendable {
         router.add(broadcast)
         router.add(statistics)
         router.add(smallTalk)
+        router.add(businessGroups)
+        router.add(halalProgramme)
         return router
     }
 

@@ -115,11 +115,14 @@ struct BroadcastFeature: BotFeature, BotFeatureServices {
         let category = audience.category.flatMap(bot.taxonomy.category).map { "\($0.emoji) \(language == .english ? $0.englishName : $0.indonesianName)" } ?? any
         let mode = audience.mode.map { texts.text($0 == .menetap ? "mode_fixed_button" : "mode_mobile_button", language) } ?? any
         let halal = audience.halal.map { texts.text($0 ? "halal_yes_button" : "halal_no_button", language) } ?? any
-        let text = texts.text("audience_panel", language, [
+        var text = texts.text("audience_panel", language, [
             "count": Bot.number(count, language), "category": HTML.escape(category), "kelurahan": HTML.escape(audience.kelurahan ?? any),
             "mode": mode, "halal": halal,
             "rsvp": texts.text(draft.rsvp ? "yes_word" : "no_word", language), "format": texts.text(draft.html ? "format_html" : "format_plain", language),
         ])
+        if let group = audience.groupName {
+            text += "\n" + texts.text("audience_group_line", language, ["name": HTML.escape(group)])
+        }
         func button(_ key: String, _ data: String, _ values: [String: String] = [:]) -> InlineKeyboardButton {
             InlineKeyboardButton(text: texts.text(key, language, values), callbackData: "b:\(data)")
         }
@@ -129,6 +132,8 @@ struct BroadcastFeature: BotFeature, BotFeatureServices {
             [button(draft.rsvp ? "rsvp_on_button" : "rsvp_off_button", "rsvp"), button(draft.html ? "html_on_button" : "html_off_button", "html")],
             [button("everyone_button", "all"), button("preview_button", "preview")],
             [button("cancel_inline_button", "cancel")],
+            // Last, so the buttons above keep their places (the demo and people's habits press them by position).
+            [button("filter_group_button", "grp", ["value": audience.groupName ?? any])],
         ])
         if message != nil {
             try context.editPressedMessage(text, keyboard: keyboard)
@@ -174,6 +179,23 @@ struct BroadcastFeature: BotFeature, BotFeatureServices {
             } else {
                 guard let index = argument.flatMap(Int.init), Kelurahan.bontang.indices.contains(index) else { throw StaleButton() }
                 draft.audience.kelurahan = Kelurahan.bontang[index].name
+            }
+        case "grp":
+            // The business groups (issue 13): the announcement goes to their members only.
+            try context.answer()
+            guard message != nil else { return }
+            var rows = [[InlineKeyboardButton(text: texts.text("filter_any_button", language), callbackData: "b:g:*")]]
+            rows += try context.registry.businessGroups(limit: 20).map { [InlineKeyboardButton(text: "👥 \($0.name)", callbackData: "b:g:\($0.id)")] }
+            try context.editPressedKeyboard(InlineKeyboardMarkup(rows: rows))
+            return
+        case "g":
+            if argument == "*" {
+                draft.audience.groupID = nil
+                draft.audience.groupName = nil
+            } else {
+                guard let id = argument.flatMap(Int64.init), let group = try context.registry.businessGroup(id: id) else { throw StaleButton() }
+                draft.audience.groupID = group.id
+                draft.audience.groupName = group.name
             }
         case "mode":
             draft.audience.mode = switch draft.audience.mode { case nil: .menetap; case .menetap: .berkeliling; case .berkeliling: nil }

@@ -58,6 +58,8 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
         for business in owned.prefix(10) {
             try send(try card(of: business, language, context), to: context, keyboard: .inlineKeyboard(cardKeyboard(business, language)))
         }
+        // The business groups the vendor's businesses belong to, with the support given (issue 13).
+        try bot.businessGroups.showVendorGroups(owned, context)
     }
 
     /// Everything a vendor needs to check about one business, and what citizens see today.
@@ -103,11 +105,16 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
         func button(_ key: String, _ operation: String) -> InlineKeyboardButton {
             InlineKeyboardButton(text: texts.text(key, language), callbackData: "u:\(business.id):\(operation)")
         }
-        return InlineKeyboardMarkup(rows: [
+        var rows = [
             [button("field_name", "name"), button("field_category", "category"), button("field_phone", "phone")],
             [button("field_location", "location"), button("field_halal", "halal"), button("field_mode", "mode")],
             [button("delete_button", "delete")],
-        ])
+        ]
+        // A food business not certified yet may apply for the city's free halal certificate (issue 13).
+        if bot.halalProgramme.offersApplication(business) {
+            rows.insert([InlineKeyboardButton(text: texts.text("halal_apply_button", language), callbackData: "hp:\(business.id)")], at: 2)
+        }
+        return InlineKeyboardMarkup(rows: rows)
     }
 
     // MARK: - Edits

@@ -26,7 +26,9 @@ struct StatisticsFeature: BotFeature, BotFeatureServices {
     func showStatistics(_ context: BotContext) throws {
         let language = context.language
         let summaries = try context.outbox.recentBroadcasts(limit: 10)
-        guard !summaries.isEmpty else { return try send(texts.text("no_broadcasts_yet", language), to: context) }
+        // Groups and halal applications (issue 13), after the broadcasts; empty while the programme has none.
+        let programme = try programmeSection(context)
+        guard !summaries.isEmpty else { return try send(texts.text("no_broadcasts_yet", language) + programme, to: context) }
         let view = resultsView(language, context)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = settings.timeZone
@@ -49,7 +51,7 @@ struct StatisticsFeature: BotFeature, BotFeatureServices {
             [InlineKeyboardButton(text: texts.text("attendees_button", language, ["id": String($0.broadcast.id), "count": String($0.attending)]),
                                   callbackData: "st:\($0.broadcast.id)")]
         }
-        try send(texts.text("statistics_header", language) + "\n\n" + blocks.joined(separator: "\n\n"), to: context,
+        try send(texts.text("statistics_header", language) + "\n\n" + blocks.joined(separator: "\n\n") + programme, to: context,
                        keyboard: buttons.isEmpty ? nil : .inlineKeyboard(InlineKeyboardMarkup(rows: Array(buttons))))
     }
 
@@ -75,6 +77,7 @@ struct StatisticsFeature: BotFeature, BotFeatureServices {
         if let kelurahan = audience.kelurahan { parts.append(kelurahan) }
         if let mode = audience.mode { parts.append(texts.text(mode == .menetap ? "mode_fixed_button" : "mode_mobile_button", language)) }
         if let halal = audience.halal { parts.append(texts.text(halal ? "halal_mark" : "not_halal", language)) }
+        if let group = audience.groupName { parts.append("👥 " + group) }
         return parts.joined(separator: " · ")
     }
 
@@ -84,11 +87,13 @@ struct StatisticsFeature: BotFeature, BotFeatureServices {
         try send(texts.text(subscribed ? "subscribed" : "unsubscribed", context.language), to: context, keyboard: mainKeyboard(context.language))
     }
 
-    /// /halal ID [tidak]: staff mark a business halal certified (or not) and see its card.
+    /// /halal ID [tidak]: staff mark a business halal certified (or not) and see its card; /halal alone
+    /// shows the programme's applications.
     func markHalal(_ argument: String?, _ context: BotContext) throws {
         let language = context.language
         let words = (argument ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
-        guard let registryID = words.first else { return try send(texts.text("halal_usage", language), to: context) }
+        // Without a number: the free certificate programme's applications, in order of arrival.
+        guard let registryID = words.first else { return try bot.halalProgramme.showQueue(context) }
         guard let business = try context.registry.business(registryID: registryID) else {
             return try send(texts.text("no_such_business", language, ["id": HTML.escape(registryID)]), to: context)
         }
