@@ -20,7 +20,7 @@ struct Lapak: AsyncParsableCommand {
         discussion: "Settings come from config/lapak.yaml and LAPAK_* environment variables; see README.md.",
         // No default subcommand: a bare `lapak` prints this help, and a mistyped one the top-level usage,
         // rather than starting (or explaining) the daemon.
-        subcommands: [Run.self, Demo.self, Emulator.self, Check.self, Import.self, Export.self, Sample.self, Backup.self, Restore.self]
+        subcommands: [Run.self, Web.self, Demo.self, Emulator.self, Check.self, Import.self, Export.self, Sample.self, Backup.self, Restore.self]
     )
 }
 
@@ -68,8 +68,10 @@ extension Lapak {
             if settings.metricsEnabled { LapakMetrics.bootstrap(metrics) }
             do {
                 let application = try LapakApplication(configuration: settings, logger: logger)
+                let site = settings.webEnabled ? try await PublicSite.forBot(application, logger: logger) : nil
                 // Supervised: a taken port is logged and retried, never a reason to stop answering citizens.
-                let server = SupervisedService("http server", OperationsServer(for: application, registry: metrics, logger: logger), logger: logger)
+                let server = SupervisedService("http server", OperationsServer(for: application, registry: metrics, site: site, logger: logger),
+                                               logger: logger)
                 try await application.run(alongside: [server])
             } catch {
                 logger.critical("Lapak stopped: \(error)")
