@@ -127,7 +127,7 @@ struct DirectoryRequest: Sendable, Hashable {
         if let mode { items.append(("mode", mode.rawValue)) }
         if halalOnly { items.append(("halal", "1")) }
         if sellingToday { items.append(("hari_ini", "1")) }
-        if let box { items.append(("bbox", [box.west, box.south, box.east, box.north].map { String(format: "%.5f", $0) }.joined(separator: ","))) }
+        if let box { items.append(("bbox", [box.west, box.south, box.east, box.north].map { String($0) }.joined(separator: ","))) }
         if let origin { items.append(("lat", String(format: "%.5f", origin.latitude))); items.append(("lon", String(format: "%.5f", origin.longitude))) }
         return items
     }

@@ -37,7 +37,7 @@ extension PublicSite {
             collection["next"] = .string(next)
             extra[.link] = "<\(next)>; rel=\"next\""
         }
-        let body = JSONValue.object(collection).serialized(realPrecision: 15)
+        let body = JSONValue.object(collection).serialized(realPrecision: 15, sortedKeys: true)
         return SiteResponse.make(body, contentType: "application/geo+json", request: request,
                                  lastModified: page.entries.map(\.updatedAt).max(), extra: extra)
     }
@@ -48,7 +48,7 @@ extension PublicSite {
             guard let entry = try registry.publicBusiness(registryID: id, at: now()) else {
                 return apiError(request, status: .notFound, message: texts.text("not_found_text", Self.language(of: request)))
             }
-            let body = feature(entry, base: baseURL(request)).serialized(realPrecision: 15)
+            let body = feature(entry, base: baseURL(request)).serialized(realPrecision: 15, sortedKeys: true)
             return SiteResponse.make(body, contentType: "application/geo+json", request: request, lastModified: entry.updatedAt,
                                      extra: [.accessControlAllowOrigin: "*"])
         } catch {
@@ -103,7 +103,7 @@ extension PublicSite {
             root["servers"] = [["url": .string(baseURL(request))]]
             document = .object(root)
         }
-        return SiteResponse.make(document.serialized(), contentType: "application/json; charset=utf-8", request: request,
+        return SiteResponse.make(document.serialized(sortedKeys: true), contentType: "application/json; charset=utf-8", request: request,
                                  extra: [.accessControlAllowOrigin: "*"])
     }
 

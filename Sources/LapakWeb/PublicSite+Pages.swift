@@ -55,7 +55,7 @@ extension PublicSite {
             "apiURL": "/api/businesses" + (apiQuery.isEmpty ? "" : "?" + apiQuery),
             "map": mapContext(language),
         ]
-        let body = templates.render(context, withTemplate: "directory") ?? ""
+        let body = render(context, withTemplate: "directory") ?? ""
         let title = understood.map { "\($0) · \(t["site_title"] ?? "")" } ?? t["site_title"] ?? ""
         return page(request, language, title: title, body: body, current: "directory", canonicalPath: pageURL(pageNumber))
     }
@@ -144,7 +144,7 @@ extension PublicSite {
         if let position = entry.position ?? business.location {
             jsonLD["geo"] = .object(["@type": .string("GeoCoordinates"), "latitude": .double(position.latitude), "longitude": .double(position.longitude)])
         }
-        let body = templates.render(context, withTemplate: "business") ?? ""
+        let body = render(context, withTemplate: "business") ?? ""
         let description = [kind?.name(language), business.kelurahan, "Bontang"].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " · ")
         return page(request, language, title: business.name, body: body, current: "", canonicalPath: path, description: description,
                     jsonLD: Self.scriptSafe(JSONValue.object(jsonLD)), lastModified: entry.updatedAt)
@@ -170,7 +170,7 @@ extension PublicSite {
             "kindsChart": BarChart(title: texts.text("stats_per_kind", language), bars: kinds).svg,
             "kelurahanChart": BarChart(title: texts.text("stats_per_kelurahan", language), bars: places).svg,
         ]
-        let body = templates.render(context, withTemplate: "statistics") ?? ""
+        let body = render(context, withTemplate: "statistics") ?? ""
         return page(request, language, title: texts.text("stats_title", language), body: body, current: "statistics", canonicalPath: "/statistik")
     }
 
@@ -181,7 +181,7 @@ extension PublicSite {
     }
 
     func errorPage(_ request: Request, _ language: Language, status: HTTPResponse.Status, title: String, message: String) -> Response {
-        let body = templates.render(["t": texts.all(language), "title": texts.text(title, language), "message": message], withTemplate: "error") ?? ""
+        let body = render(["t": texts.all(language), "title": texts.text(title, language), "message": message], withTemplate: "error") ?? ""
         return page(request, language, title: texts.text(title, language), body: body, current: "", canonicalPath: "/", status: status)
     }
 
@@ -200,7 +200,7 @@ extension PublicSite {
             "isStatistics": current == "statistics", "attribution": settings.tilesAttribution,
             "ogLocale": language == .indonesian ? "id_ID" : "en_US",
         ]
-        let html = templates.render(context, withTemplate: "layout") ?? ""
+        let html = render(context, withTemplate: "layout") ?? ""
         return SiteResponse.make(Array(html.utf8), contentType: "text/html; charset=utf-8", request: request, status: status,
                                  lastModified: lastModified,
                                  extra: [.contentSecurityPolicy: SiteResponse.contentSecurityPolicy(tileOrigin: settings.tileOrigin)])
@@ -208,7 +208,27 @@ extension PublicSite {
 
     /// JSON for a `<script type="application/ld+json">` block: `<` written as `\u003c`, so no value can close the block.
     static func scriptSafe(_ value: JSONValue) -> String {
-        value.serializedString(realPrecision: 15).replacingOccurrences(of: "<", with: "\\u003c")
+        String(decoding: value.serialized(realPrecision: 15, sortedKeys: true), as: UTF8.self).replacingOccurrences(of: "<", with: "\\u003c")
+    }
+
+    /// `template` filled with `context`. Empty texts are left out first, so that `{{#address}}…{{/address}}`
+    /// shows nothing for an empty address (Mustache counts an empty string as a value).
+    func render(_ context: [String: Any], withTemplate template: String) -> String? {
+        templates.render(Self.pruned(context), withTemplate: template)
+    }
+
+    static func pruned(_ value: Any) -> Any {
+        switch value {
+        case let dictionary as [String: Any]:
+            return dictionary.compactMapValues { item -> Any? in
+                if let text = item as? String, text.isEmpty { return nil }
+                return pruned(item)
+            }
+        case let array as [[String: Any]]:
+            return array.map { pruned($0) }
+        default:
+            return value
+        }
     }
 
     /// A registry id as one path segment.
