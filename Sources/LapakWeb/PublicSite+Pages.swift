@@ -41,7 +41,7 @@ extension PublicSite {
         let t = texts.all(language)
         let apiQuery = DirectoryRequest.encode(search.parameters().filter { !["bbox", "lat", "lon"].contains($0.0) })
         let context: [String: Any] = [
-            "t": t, "q": search.text, "kinds": kinds, "kelurahans": kelurahans,
+            "t": t, "q": search.text, "kinds": kinds, "langParam": parameters["lang"] == "en" || parameters["lang"] == "id" ? parameters["lang"]! : "", "kelurahans": kelurahans,
             "modeFixed": search.mode == .menetap, "modeMobile": search.mode == .berkeliling,
             "halal": search.halalOnly, "today": search.sellingToday, "inView": search.box != nil,
             "wholeCityURL": "/?" + DirectoryRequest.encode(kept.filter { $0.0 != "bbox" }),

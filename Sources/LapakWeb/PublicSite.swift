@@ -60,6 +60,8 @@ public struct PublicSite: Sendable {
     let settings: Settings
     let now: @Sendable () -> Date
     let logger: Logger
+    /// The whole city's GeoJSON, kept until the registry changes.
+    let city = CityDocument()
 
     /// Results per page of the directory.
     static let pageSize = 20
@@ -113,6 +115,7 @@ public struct PublicSite: Sendable {
         router.get("usaha/:id") { request, context in businessPage(request, id: context.parameters.get("id") ?? "") }
         router.get("statistik") { request, _ in statisticsPage(request) }
         router.get("api/businesses") { request, _ in apiBusinesses(request) }
+        router.get("api/kota.geojson") { request, _ in cityGeoJSON(request) }
         router.get("api/businesses/:id") { request, context in apiBusiness(request, id: context.parameters.get("id") ?? "") }
         router.get("api/openapi.json") { request, _ in openAPI(request) }
         router.get("static/**") { request, context in

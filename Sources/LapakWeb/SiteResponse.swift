@@ -14,7 +14,8 @@ enum SiteResponse {
     /// `body` as a response to `request`: 304 when the client holds the same version, gzip when it accepts it
     /// (bodies under 1 KB are sent as they are: compressing them saves nothing).
     static func make(_ body: [UInt8], contentType: String, request: Request, status: HTTPResponse.Status = .ok,
-                     lastModified: Date? = nil, cacheControl: String = "no-cache", extra: HTTPFields = [:]) -> Response {
+                     lastModified: Date? = nil, cacheControl: String = "no-cache", extra: HTTPFields = [:],
+                     precompressed: ByteBuffer? = nil) -> Response {
         let tag = "\"" + String(fnv1a(body), radix: 16) + "\""
         var headers = extra
         headers[.contentType] = contentType
@@ -31,6 +32,10 @@ enum SiteResponse {
         if status == .ok, request.headers[.ifNoneMatch] == nil, let lastModified, let since = request.headers[.ifModifiedSince].flatMap(parseHTTPDate),
            Int64(lastModified.timeIntervalSince1970) <= Int64(since.timeIntervalSince1970) {
             return Response(status: .notModified, headers: headers)
+        }
+        if let precompressed, acceptsGzip(request.headers[.acceptEncoding]) {
+            headers[.contentEncoding] = "gzip"
+            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: precompressed))
         }
         var buffer = ByteBuffer(bytes: body)
         if body.count >= 1024, acceptsGzip(request.headers[.acceptEncoding]), let compressed = try? buffer.compress(with: .gzip()) {

@@ -122,7 +122,16 @@ extension Lapak {
             let logger = bootstrapLogging(level)
             let interactive = !script && isatty(STDIN_FILENO) == 1
             do {
-                let demo = DemoRunner(mode: interactive ? .interactive : .scripted, logger: logger)
+                // The agency's website over the demo's registry, on web.port (LAPAK_WEB_PORT; 0 picks a free one).
+                let demo = DemoRunner(mode: interactive ? .interactive : .scripted, alongside: { application, output in
+                    let site = try await PublicSite.forBot(application, logger: logger)
+                    let server = OperationsServer(for: application, registry: PrometheusCollectorRegistry(), site: site, logger: logger,
+                                                  onListening: { port in
+                                                      output("🌐 The agency's website on this registry: http://127.0.0.1:\(port)/ "
+                                                             + "(directory and map, /statistik, /api/businesses)")
+                                                  })
+                    return [SupervisedService("http server", server, logger: logger)]
+                }, logger: logger)
                 try await demo.run()
             } catch {
                 throw fail("\(error)")

@@ -139,4 +139,6 @@
   businessMap();
   nearMe();
   share();
+  // The page's laid-out width, for the 360 px check of the browser test (nothing may be wider than the screen).
+  window.addEventListener('load', function () { document.body.dataset.scrollWidth = String(document.documentElement.scrollWidth); document.body.dataset.viewportWidth = String(window.innerWidth); });
 })();
