@@ -385,6 +385,14 @@ public struct AppDatabase: Sendable {
                 ALTER TABLE search_session ADD COLUMN names TEXT NOT NULL DEFAULT '';
                 """)
         }
+        migrator.registerMigration("2026-12-02 public directory") { db in
+            try db.execute(sql: """
+                -- The public site lists active businesses by name, filtered by kind or kelurahan (issue 14).
+                CREATE INDEX business_public_name ON business(name COLLATE NOCASE);
+                CREATE INDEX business_public_category ON business(category, status);
+                CREATE INDEX business_public_kelurahan ON business(kelurahan, status);
+                """)
+        }
         return migrator
     }
 }

@@ -22,6 +22,8 @@ final class CityDocument: Sendable {
         var plain: [UInt8]
         var gzip: ByteBuffer
         var lastModified: Date
+        /// Hashed once when made: hashing 7 MB for every request would cost more than sending it.
+        var etag: String
     }
 
     let made = Mutex<Made?>(nil)
@@ -59,11 +61,12 @@ extension PublicSite {
                 var buffer = ByteBuffer(bytes: plain)
                 let gzip = try buffer.compress(with: .gzip())
                 document = CityDocument.Made(fingerprint: fingerprint, base: base, plain: plain, gzip: gzip,
-                                             lastModified: page.entries.map(\.updatedAt).max() ?? now)
+                                             lastModified: page.entries.map(\.updatedAt).max() ?? now,
+                                             etag: "\"" + String(SiteResponse.fnv1a(plain), radix: 16) + "\"")
                 city.made.withLock { $0 = document }
             }
             return SiteResponse.make(document.plain, contentType: "application/geo+json", request: request, lastModified: document.lastModified,
-                                     extra: [.accessControlAllowOrigin: "*"], precompressed: document.gzip)
+                                     extra: [.accessControlAllowOrigin: "*"], precompressed: document.gzip, etag: document.etag)
         } catch {
             logger.error("The city's GeoJSON could not be made", metadata: ["error": "\(error)"])
             return apiError(request, status: .internalServerError, message: "internal error")

@@ -23,7 +23,12 @@ final class DevToolsBrowser: @unchecked Sendable {
     private let process = Process()
     private let commands = Pipe()
     private let answers = Pipe()
-    private let state = Mutex(State())
+    /// The state, in a class of its own so that the pipe's and the process's handlers can hold it.
+    private final class Shared: Sendable {
+        let state = Mutex(State())
+    }
+
+    private let shared = Shared()
 
     /// Starts Chromium with its profile in `profile`.
     init(chromium: String, profile: URL) throws {
@@ -33,18 +38,18 @@ final class DevToolsBrowser: @unchecked Sendable {
                              + "--user-data-dir=\"$1\" about:blank 3<&0 4>&1 >/dev/null 2>&1", chromium, profile.path]
         process.standardInput = commands
         process.standardOutput = answers
-        process.terminationHandler = { [state] _ in
-            let waiting = state.withLock { current in
+        process.terminationHandler = { [shared] _ in
+            let waiting = shared.state.withLock { current in
                 current.closed = true
                 defer { current.waiting = [:] }
                 return Array(current.waiting.values)
             }
             for continuation in waiting { continuation.resume(throwing: Failure(description: "chromium exited")) }
         }
-        answers.fileHandleForReading.readabilityHandler = { [state] handle in
+        answers.fileHandleForReading.readabilityHandler = { [shared] handle in
             let data = handle.availableData
             if data.isEmpty { handle.readabilityHandler = nil; return }
-            let messages: [[UInt8]] = state.withLock { current in
+            let messages: [[UInt8]] = shared.state.withLock { current in
                 current.buffer += data
                 var complete: [[UInt8]] = []
                 while let end = current.buffer.firstIndex(of: 0) {
@@ -55,7 +60,7 @@ final class DevToolsBrowser: @unchecked Sendable {
             }
             for message in messages {
                 guard let json = try? JSONValue.parse(message), let id = json["id"]?.int64Value else { continue }  // events
-                let continuation = state.withLock { $0.waiting.removeValue(forKey: id) }
+                let continuation = shared.state.withLock { $0.waiting.removeValue(forKey: id) }
                 if let error = json["error"] {
                     continuation?.resume(throwing: Failure(description: error.serializedString()))
                 } else {
@@ -69,7 +74,7 @@ final class DevToolsBrowser: @unchecked Sendable {
     /// Sends `method` (to the page `session` when given) and waits for its answer.
     func send(_ method: String, _ parameters: [String: JSONValue] = [:], session: String? = nil) async throws -> JSONValue {
         try await withCheckedThrowingContinuation { continuation in
-            let id: Int64? = state.withLock { current in
+            let id: Int64? = shared.state.withLock { current in
                 guard !current.closed else { return nil }
                 current.nextID += 1
                 current.waiting[current.nextID] = continuation
