@@ -62,6 +62,8 @@ public struct PublicSite: Sendable {
     let logger: Logger
     /// The whole city's GeoJSON, kept until the registry changes.
     let city = CityDocument()
+    /// One page or API answer made at a time, so the bot always keeps a thread (see `WorkGate`).
+    let gate = WorkGate(limit: 1)
 
     /// Results per page of the directory.
     static let pageSize = 20
@@ -111,12 +113,18 @@ public struct PublicSite: Sendable {
 
     /// Adds the site's routes to `router`.
     public func register(on router: Router<BasicRequestContext>) {
-        router.get("/") { request, _ in directoryPage(request) }
-        router.get("usaha/:id") { request, context in businessPage(request, id: context.parameters.get("id") ?? "") }
-        router.get("statistik") { request, _ in statisticsPage(request) }
-        router.get("api/businesses") { request, _ in apiBusinesses(request) }
-        router.get("api/kota.geojson") { request, _ in cityGeoJSON(request) }
-        router.get("api/businesses/:id") { request, context in apiBusiness(request, id: context.parameters.get("id") ?? "") }
+        router.get("/") { request, _ in await gate.run { directoryPage(request) } }
+        router.get("usaha/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return await gate.run { businessPage(request, id: id) }
+        }
+        router.get("statistik") { request, _ in await gate.run { statisticsPage(request) } }
+        router.get("api/businesses") { request, _ in await gate.run { apiBusinesses(request) } }
+        router.get("api/kota.geojson") { request, _ in await gate.run { cityGeoJSON(request) } }
+        router.get("api/businesses/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return await gate.run { apiBusiness(request, id: id) }
+        }
         router.get("api/openapi.json") { request, _ in openAPI(request) }
         router.get("static/**") { request, context in
             let path = context.parameters.getCatchAll().joined(separator: "/")

@@ -28,7 +28,7 @@
     var status = document.getElementById('map-status');
     var cluster = L.markerClusterGroup({ chunkedLoading: true });
     map.addLayer(cluster);
-    map.fitBounds(made.bounds);
+    map.fitBounds(made.bounds, { animate: false });
     var count = 0;
     var fitted = false;
     var bboxInURL = new URLSearchParams(location.search).has('bbox');
@@ -51,16 +51,17 @@
           load(data.next.replace(/^https?:\/\/[^/]+/, ''), pages + 1);
         } else {
           mapElement.dataset.loaded = 'true';
-          if (count > 0 && !fitted && !bboxInURL) { fitted = true; map.fitBounds(cluster.getBounds(), { maxZoom: 16 }); }
+          if (count > 0 && !fitted && !bboxInURL) { fitted = true; map.fitBounds(cluster.getBounds(), { maxZoom: 16, animate: false }); }
           if (bboxInURL) fitToURLBox();
-          listenForMoves();
+          // Only the person's own moves filter the list: the fits above are done (without animation) by now.
+          setTimeout(listenForMoves, 0);
         }
       }).catch(function () { status.textContent = ''; mapElement.dataset.loaded = 'error'; });
     }
 
     function fitToURLBox() {
       var b = new URLSearchParams(location.search).get('bbox').split(',').map(Number);
-      map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+      map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { animate: false });
     }
 
     // Moving the map filters the list: the page for the visible box replaces the results, and the URL follows.
