@@ -40,13 +40,13 @@ emulator: deps
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
 
-# A release build and its data where `lapak` finds them: $(PREFIX)/bin/lapak and $(PREFIX)/share/lapak/{intents,config}.
+# A release build and its data where `lapak` finds them: $(PREFIX)/bin/lapak and $(PREFIX)/share/lapak/{intents,config,web}.
 PREFIX ?= /usr/local
 install: deps
 	$(SWIFT) build -c release --product lapak
 	install -D -m 0755 .build/release/lapak "$(DESTDIR)$(PREFIX)/bin/lapak"
 	install -d "$(DESTDIR)$(PREFIX)/share/lapak"
-	cp -R intents config "$(DESTDIR)$(PREFIX)/share/lapak/"
+	cp -R intents config web "$(DESTDIR)$(PREFIX)/share/lapak/"
 
 clean:
 	rm -rf .build Benchmarks/.build

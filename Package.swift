@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // System libraries: libcurl for HTTP, jansson for JSON on the Bot API wire.
@@ -143,11 +145,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // The operational HTTP server (and, later, the public site): /metrics, /healthz, /readyz.
+        // The HTTP server: /metrics, /healthz, /readyz, and the agency's public site (directory, map, API).
         .target(
             name: "LapakWeb",
             dependencies: [
-                "LapakBot", "LapakDatabase", "TelegramBotAPI",
+                "LapakBot", "LapakDatabase", "TelegramBotAPI", "LapakRegistry", "LapakLanguage",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

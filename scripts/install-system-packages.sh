@@ -3,9 +3,12 @@
 # As root it installs them with apt-get; otherwise it names the packages to install and fails.
 set -euo pipefail
 
-# systemd: systemd-analyze checks the service units in the tests.
+# systemd: systemd-analyze checks the service units in the tests. zlib: gzip for the site's API.
+# libjs-leaflet, libjs-leaflet.markercluster: the site's map, served by Lapak itself (no CDN).
+# chromium: the site's test in a real browser. wrk: the site's load benchmark.
 # postgresql, postgresql-15-postgis-3: the shared store's tests run against a throwaway cluster (scripts/with-postgres.sh).
-packages=(libcurl4-openssl-dev libsqlite3-dev libjansson-dev pkg-config systemd postgresql postgresql-15-postgis-3)
+packages=(libcurl4-openssl-dev libsqlite3-dev libjansson-dev pkg-config systemd zlib1g-dev
+          libjs-leaflet libjs-leaflet.markercluster chromium wrk postgresql postgresql-15-postgis-3)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -13,6 +13,8 @@ extension LanguagePack {
     /// The reply keys the code writes out (`texts.text("key", …)`, a button's key, a ternary of two keys);
     /// a missing one stops the daemon at start, not mid-conversation. Add a new key here.
     public static let requiredReplies = [
+        // The business card the website's "Chat di Telegram" opens (issue 14).
+        "public_business_card", "public_business_missing",
         // What fits the vendor or staff member (issue 12).
         "already_checked_out", "category_confirmed", "help_staff_header", "start_enrol_hint", "today_checked_out",
         "all_button", "already_linked", "announcement_bad_html", "announcement_empty", "announcement_frame",

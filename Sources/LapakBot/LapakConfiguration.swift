@@ -36,6 +36,16 @@ public struct LapakConfiguration: Sendable {
     public var webHost: String
     /// The HTTP server's port (`web.port`, LAPAK_WEB_PORT); 0 picks a free one.
     public var webPort: Int
+    /// The site's address as the public reaches it, for links in shared pages (`web.public_url`); empty: the request's host.
+    public var webPublicURL: String
+    /// The map tiles' URL template (`web.tiles_url`, `{z}/{x}/{y}`); the default is OpenStreetMap's.
+    public var webTilesURL: String
+    /// The tiles' attribution, always shown under the map (`web.tiles_attribution`).
+    public var webTilesAttribution: String
+    /// The bot's @username without the @, for "Chat di Telegram" links (`web.bot_username`); empty hides them.
+    public var webBotUsername: String
+    /// Where Debian's libjs-leaflet and libjs-leaflet.markercluster put their files (`web.leaflet_path`).
+    public var webLeafletPath: String
     /// Whether swift-metrics records into the Prometheus registry that /metrics exports (`metrics.enabled`).
     public var metricsEnabled: Bool
     /// Readiness fails when a reply has waited this many seconds undelivered while no 429 holds the bot
@@ -50,6 +60,8 @@ public struct LapakConfiguration: Sendable {
     /// Whether log lines show chat ids as they are (`log.raw_ids`); by default they are pseudonymised.
     public var logRawIDs: Bool
     public var intentsDirectory: URL
+    /// The site's templates, scripts and styles (`web/` beside `intents/`).
+    public var webDirectory: URL
     /// Search results farther than this many metres are never shown.
     public var searchMaxDistance: Double
     /// How long a citizen's shared location is remembered, in minutes.
@@ -129,6 +141,28 @@ public struct LapakConfiguration: Sendable {
         webEnabled = try settings.boolean("web.enabled", default: true)
         webHost = settings.string("web.host") ?? "127.0.0.1"
         webPort = try settings.integer("web.port", default: 8080, range: 0...65535)
+        webPublicURL = settings.string("web.public_url") ?? ""
+        if !webPublicURL.isEmpty {
+            guard let url = URL(string: webPublicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigurationError(setting: "web.public_url", message: "'\(webPublicURL)' is not an http(s) URL such as https://umkm.bontangkota.go.id")
+            }
+            while webPublicURL.hasSuffix("/") { webPublicURL.removeLast() }
+        }
+        webTilesURL = settings.string("web.tiles_url") ?? "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        guard webTilesURL.contains("{z}"), webTilesURL.contains("{x}"), webTilesURL.contains("{y}"),
+              let tilesURL = URL(string: webTilesURL.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")),
+              ["http", "https"].contains(tilesURL.scheme ?? "") else {
+            throw ConfigurationError(setting: "web.tiles_url", message: "'\(webTilesURL)' is not an http(s) tile URL with {z}, {x} and {y}")
+        }
+        webTilesAttribution = settings.string("web.tiles_attribution") ?? "© OpenStreetMap contributors"
+        guard !webTilesAttribution.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ConfigurationError(setting: "web.tiles_attribution", message: "the map tiles' attribution must be shown: it cannot be empty")
+        }
+        webBotUsername = (settings.string("web.bot_username") ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "@ "))
+        guard webBotUsername.isEmpty || webBotUsername.range(of: "^[A-Za-z0-9_]{5,32}$", options: .regularExpression) != nil else {
+            throw ConfigurationError(setting: "web.bot_username", message: "'\(webBotUsername)' is not a Telegram username (5-32 letters, digits or _)")
+        }
+        webLeafletPath = settings.string("web.leaflet_path") ?? "/usr/share/javascript/leaflet"
         metricsEnabled = try settings.boolean("metrics.enabled", default: true)
         outboxMaxAge = try settings.integer("health.outbox_max_age", default: 180, range: 10...86_400)
 
@@ -192,6 +226,7 @@ public struct LapakConfiguration: Sendable {
         } else {
             throw ConfigurationError(setting: "intents.path", message: "the shipped intents/ folder was not found next to the executable; set LAPAK_INTENTS_PATH")
         }
+        webDirectory = resources?.webDirectory ?? intentsDirectory.deletingLastPathComponent().appendingPathComponent("web", isDirectory: true)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: intentsDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ConfigurationError(setting: "intents.path", message: "\(intentsDirectory.path) is not a folder")

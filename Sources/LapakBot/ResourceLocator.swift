@@ -19,6 +19,9 @@ public struct ResourceLocator: Sendable {
     /// The shipped language data folder.
     public var intentsDirectory: URL { root.appendingPathComponent("intents", isDirectory: true) }
 
+    /// The public site's templates and its own scripts and styles.
+    public var webDirectory: URL { root.appendingPathComponent("web", isDirectory: true) }
+
     /// The documented default configuration.
     public var defaultConfigFile: URL { root.appendingPathComponent("config/lapak.yaml") }
 

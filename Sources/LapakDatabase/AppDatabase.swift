@@ -465,6 +465,14 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX halal_application_expiry ON halal_application(expires_at) WHERE status = 'issued' AND reminded_at IS NULL;
                 """)
         }
+        migrator.registerMigration("2026-12-02 public directory") { db in
+            try db.execute(sql: """
+                -- The public site lists active businesses by name, filtered by kind or kelurahan (issue 14).
+                CREATE INDEX business_public_name ON business(name COLLATE NOCASE);
+                CREATE INDEX business_public_category ON business(category, status);
+                CREATE INDEX business_public_kelurahan ON business(kelurahan, status);
+                """)
+        }
         return migrator
     }
 }

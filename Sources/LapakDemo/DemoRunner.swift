@@ -48,11 +48,16 @@ public struct DemoRunner: Sendable {
     let answerTimeout: Duration
     let sampleSize: Int
     let input: AsyncStream<String>?
+    /// More services beside the bot (the website), made from the demo's application; they may print lines.
+    let alongside: (@Sendable (LapakApplication, @escaping @Sendable (String) -> Void) async throws -> [any Service])?
 
     /// A demo in `mode`; `input` gives the typed lines of an interactive demo (tests), standard input when nil.
     public init(mode: Mode, script: [String] = DemoRunner.defaultScript, input: AsyncStream<String>? = nil, sampleSize: Int = 16_000,
                 answerTimeout: Duration = .seconds(15),
-                output: @escaping @Sendable (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }, logger: Logger) {
+                output: @escaping @Sendable (String) -> Void = { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) },
+                alongside: (@Sendable (LapakApplication, @escaping @Sendable (String) -> Void) async throws -> [any Service])? = nil,
+                logger: Logger) {
+        self.alongside = alongside
         self.mode = mode
         self.script = script
         self.input = input
@@ -84,12 +89,13 @@ public struct DemoRunner: Sendable {
         await emulator.state.registerUsers((0..<Self.demoVendorCount).map { User(id: 800_000 + Int64($0), firstName: "Vendor \($0)") })
 
         let chat = DemoChat(emulator: emulator, mode: mode, script: script, input: input, answerTimeout: answerTimeout, output: output)
+        let extra = try await alongside?(application, output) ?? []
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: application.service, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: application.broadcastSender, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: chat, successTerminationBehavior: .gracefullyShutdownGroup),
-            ],
+            ] + extra.map { .init(service: $0) },
             gracefulShutdownSignals: mode == .interactive ? [.sigint, .sigterm] : [.sigterm],
             logger: logger))
         do {

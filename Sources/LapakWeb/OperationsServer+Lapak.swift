@@ -8,7 +8,7 @@ import TelegramBotAPI
 
 extension OperationsServer {
     /// The server for a running `LapakApplication`: its readiness checks and the gauges read from its database.
-    public init(for application: LapakApplication, registry: PrometheusCollectorRegistry, logger: Logger,
+    public init(for application: LapakApplication, registry: PrometheusCollectorRegistry, site: PublicSite? = nil, logger: Logger,
                 onListening: (@Sendable (Int) -> Void)? = nil) {
         let settings = application.configuration
         // With the public site off, the operational routes are for this machine only.
@@ -16,7 +16,7 @@ extension OperationsServer {
         let gauges = DatabaseGauges(registry: registry, database: application.database)
         self.init(configuration: .init(host: host, port: settings.webPort), registry: registry,
                   readiness: Readiness(Self.checks(for: application)), refreshGauges: { await gauges.refresh() },
-                  webhook: application.webhookEndpoint, logger: logger, onListening: onListening)
+                  webhook: application.webhookEndpoint, site: settings.webEnabled ? site : nil, logger: logger, onListening: onListening)
     }
 
     /// What `/readyz` checks: the database takes a write, Telegram answered a getUpdates lately, the

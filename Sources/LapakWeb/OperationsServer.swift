@@ -6,7 +6,7 @@ import ServiceLifecycle
 import TelegramBotAPI
 
 /// The HTTP server `lapak run` starts beside the bot: `/healthz`, `/readyz` and `/metrics` for the
-/// operator (and, once the agency's site is built, the site itself).
+/// operator, and the agency's public site (`PublicSite`) when it is on.
 ///
 /// With the public site off it listens on 127.0.0.1 only: metrics and readiness are for the machine's
 /// own Prometheus and systemd, not for the internet.
@@ -32,13 +32,15 @@ public struct OperationsServer: Service {
     private let logger: Logger
     private let onListening: (@Sendable (Int) -> Void)?
     private let webhook: WebhookEndpoint?
+    private let site: PublicSite?
 
     /// A server exporting `registry`, judging readiness by `readiness`; `refreshGauges` updates the gauges
     /// read from the database (outbox ages, registry size) just before each scrape.
     public init(configuration: Configuration, registry: PrometheusCollectorRegistry, readiness: Readiness,
-                refreshGauges: @escaping @Sendable () async -> Void = {}, webhook: WebhookEndpoint? = nil, logger: Logger,
-                onListening: (@Sendable (Int) -> Void)? = nil) {
+                refreshGauges: @escaping @Sendable () async -> Void = {}, webhook: WebhookEndpoint? = nil, site: PublicSite? = nil,
+                logger: Logger, onListening: (@Sendable (Int) -> Void)? = nil) {
         self.webhook = webhook
+        self.site = site
         self.configuration = configuration
         self.registry = registry
         self.readiness = readiness
@@ -63,6 +65,7 @@ public struct OperationsServer: Service {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
+        site?.register(on: router)
         let address = configuration
         let onListening = onListening
         let logger = logger
@@ -71,7 +74,8 @@ public struct OperationsServer: Service {
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "Lapak"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? address.port
-                logger.info("Serving /healthz, /readyz and /metrics", metadata: ["address": "http://\(address.host):\(port)"])
+                logger.info(site == nil ? "Serving /healthz, /readyz and /metrics" : "Serving the public site, /healthz, /readyz and /metrics",
+                            metadata: ["address": "http://\(address.host):\(port)"])
                 onListening?(port)
             },
             logger: logger)

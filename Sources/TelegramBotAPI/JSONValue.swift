@@ -141,11 +141,13 @@ extension JSONValue {
     ///
     /// - Parameter realPrecision: significant digits of floating-point numbers (1...31); jansson's 17 when nil,
     ///   which writes a rounded 0.144301 as 0.14430100000000001.
-    public func serialized(realPrecision: Int? = nil) -> [UInt8] {
+    /// - Parameter sortedKeys: object members in key order, so that the same value always gives the same bytes
+    ///   (an ETag made from them then holds); otherwise in the order of the hash table.
+    public func serialized(realPrecision: Int? = nil, sortedKeys: Bool = false) -> [UInt8] {
         let node = makeJansson()
         defer { json_decref(node) }
         // JSON_REAL_PRECISION(n) is a function-like C macro, which Swift does not import: its bits written out.
-        let flags = Int(JSON_COMPACT) | Int(JSON_ENCODE_ANY) | ((realPrecision ?? 0) & 0x1F) << 11
+        let flags = Int(JSON_COMPACT) | Int(JSON_ENCODE_ANY) | ((realPrecision ?? 0) & 0x1F) << 11 | (sortedKeys ? Int(JSON_SORT_KEYS) : 0)
         let size = json_dumpb(node, nil, 0, flags)
         guard size > 0 else { return [] }
         return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in

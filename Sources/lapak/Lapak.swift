@@ -20,7 +20,8 @@ struct Lapak: AsyncParsableCommand {
         discussion: "Settings come from config/lapak.yaml and LAPAK_* environment variables; see README.md.",
         // No default subcommand: a bare `lapak` prints this help, and a mistyped one the top-level usage,
         // rather than starting (or explaining) the daemon.
-        subcommands: [Run.self, Demo.self, Emulator.self, Check.self, Import.self, Export.self, Sample.self, Backup.self, Restore.self, Migrate.self]
+        subcommands: [Run.self, Web.self, Demo.self, Emulator.self, Check.self, Import.self, Export.self, Sample.self, Backup.self, Restore.self,
+                      Migrate.self]
     )
 }
 
@@ -78,8 +79,10 @@ extension Lapak {
             if settings.metricsEnabled { LapakMetrics.bootstrap(metrics) }
             do {
                 let application = try LapakApplication(configuration: settings, logger: logger)
+                let site = settings.webEnabled ? try await PublicSite.forBot(application, logger: logger) : nil
                 // Supervised: a taken port is logged and retried, never a reason to stop answering citizens.
-                let server = SupervisedService("http server", OperationsServer(for: application, registry: metrics, logger: logger), logger: logger)
+                let server = SupervisedService("http server", OperationsServer(for: application, registry: metrics, site: site, logger: logger),
+                                               logger: logger)
                 try await application.run(alongside: [server])
             } catch {
                 logger.critical("Lapak stopped: \(error)")
@@ -131,7 +134,16 @@ extension Lapak {
             let logger = bootstrapLogging(level)
             let interactive = !script && isatty(STDIN_FILENO) == 1
             do {
-                let demo = DemoRunner(mode: interactive ? .interactive : .scripted, logger: logger)
+                // The agency's website over the demo's registry, on web.port (LAPAK_WEB_PORT; 0 picks a free one).
+                let demo = DemoRunner(mode: interactive ? .interactive : .scripted, alongside: { application, output in
+                    let site = try await PublicSite.forBot(application, logger: logger)
+                    let server = OperationsServer(for: application, registry: PrometheusCollectorRegistry(), site: site, logger: logger,
+                                                  onListening: { port in
+                                                      output("🌐 The agency's website on this registry: http://127.0.0.1:\(port)/ "
+                                                             + "(directory and map, /statistik, /api/businesses)")
+                                                  })
+                    return [SupervisedService("http server", server, logger: logger)]
+                }, logger: logger)
                 try await demo.run()
             } catch {
                 throw fail("\(error)")

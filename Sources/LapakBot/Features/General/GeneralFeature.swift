@@ -12,6 +12,8 @@ struct GeneralFeature: BotFeature, BotFeatureServices {
         router.command(.start, access: .anyone) { context, argument in
             // `/start g-…`: a command carried over from a group by the deep link (see BotRouter+Groups).
             if let argument, try context.routes.runDeepLink(argument, context, bot: bot) { return }
+            // `/start u123`: "Chat di Telegram" on the agency's website, for one business.
+            if let argument, let id = Self.websiteBusinessID(argument) { return try showPublicCard(id, context) }
             try start(context)
         }
         router.command(.help, access: .anyone) { context, _ in try help(context) }

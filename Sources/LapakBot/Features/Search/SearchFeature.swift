@@ -34,21 +34,9 @@ struct SearchFeature: BotFeature, BotFeatureServices {
         registerButtons(in: &router)
     }
 
-    /// The business names `text` asks for, if some business carries them; otherwise none, so that words
-    /// that name nothing ("ada tukang jahit gak") search the kind as before rather than a name nobody has.
-    ///
-    /// A mistyped word ("Bakso Mas Jokko") that no name carries is replaced by the closest word in spelling
-    /// of the names sharing its three-letter pieces, and the name is asked for as corrected.
+    /// The business names `text` asks for, with typos corrected (see `IntentMatcher.registeredNames`).
     func registeredNames(in text: String, _ context: BotContext) throws -> NameQuery {
-        let names = NameQuery(matcher.names(in: text))
-        if try context.registry.hasBusinessNamed(names) { return names }
-        guard names.alternatives.count == 1, let terms = names.alternatives.first else { return NameQuery() }
-        let corrected = try terms.map { term in
-            if try context.registry.hasBusinessNamed(NameQuery([[term]])) { return term }
-            return try matcher.closestWord(to: term, in: context.registry.namesSharingTrigrams(with: term)) ?? term
-        }
-        let fixed = NameQuery([corrected])
-        return try corrected != terms && context.registry.hasBusinessNamed(fixed) ? fixed : NameQuery()
+        try matcher.registeredNames(in: text, registry: context.registry)
     }
 
     /// find_nearby: answer at once with a remembered location, otherwise ask for one (or for a category first).

@@ -1,0 +1,119 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import LapakBot
+import LapakRegistry
+import TelegramBotAPI
+
+extension PublicSite {
+    /// `/api/businesses`: the directory as a GeoJSON FeatureCollection (RFC 7946), filtered and paged, with a `next` link.
+    func apiBusinesses(_ request: Request) -> Response {
+        let language = Self.language(of: request)
+        let search: DirectoryRequest
+        do {
+            search = try DirectoryRequest(Self.parameters(of: request), taxonomy: registry.taxonomy, region: settings.region, pageSize: nil)
+        } catch {
+            return apiError(request, status: .badRequest, message: texts.text(error.key, language, error.values))
+        }
+        let page: DirectoryPage
+        do {
+            let (query, _) = try search.query(matcher: matcher, registry: registry)
+            page = try registry.directory(query, at: now())
+        } catch {
+            logger.error("The API could not read the directory", metadata: ["error": "\(error)"])
+            return apiError(request, status: .internalServerError, message: "internal error")
+        }
+        let base = baseURL(request)
+        var collection: [String: JSONValue] = [
+            "type": "FeatureCollection",
+            "features": .array(page.entries.map { feature($0, base: base) }),
+            "numberMatched": .int(Int64(page.total)), "numberReturned": .int(Int64(page.entries.count)),
+        ]
+        var extra: HTTPFields = [.accessControlAllowOrigin: "*"]
+        if search.offset + page.entries.count < page.total {
+            let next = base + "/api/businesses?" + DirectoryRequest.encode(
+                search.parameters() + [("limit", String(search.limit)), ("offset", String(search.offset + search.limit))])
+            collection["next"] = .string(next)
+            extra[.link] = "<\(next)>; rel=\"next\""
+        }
+        let body = JSONValue.object(collection).serialized(realPrecision: 15, sortedKeys: true)
+        return SiteResponse.make(body, contentType: "application/geo+json", request: request,
+                                 lastModified: page.entries.map(\.updatedAt).max(), extra: extra)
+    }
+
+    /// `/api/businesses/{id}`: one business as a GeoJSON Feature; 404 for unknown, suspended or deleted ones.
+    func apiBusiness(_ request: Request, id: String) -> Response {
+        do {
+            guard let entry = try registry.publicBusiness(registryID: id, at: now()) else {
+                return apiError(request, status: .notFound, message: texts.text("not_found_text", Self.language(of: request)))
+            }
+            let body = feature(entry, base: baseURL(request)).serialized(realPrecision: 15, sortedKeys: true)
+            return SiteResponse.make(body, contentType: "application/geo+json", request: request, lastModified: entry.updatedAt,
+                                     extra: [.accessControlAllowOrigin: "*"])
+        } catch {
+            logger.error("The API could not read a business", metadata: ["error": "\(error)"])
+            return apiError(request, status: .internalServerError, message: "internal error")
+        }
+    }
+
+    /// One business as a GeoJSON Feature: `[longitude, latitude]` to 6 decimals, the registry id as `id`.
+    /// A mobile vendor not out today has no position: its geometry is null, as RFC 7946 allows.
+    func feature(_ entry: DirectoryEntry, base: String) -> JSONValue {
+        let business = entry.business
+        let kind = registry.taxonomy.category(business.category)
+        var properties: [String: JSONValue] = [
+            "name": .string(business.name), "category": .string(business.category),
+            "category_name": .string(kind?.indonesianName ?? business.category), "category_name_en": .string(kind?.englishName ?? business.category),
+            "mode": .string(business.mode.rawValue), "kelurahan": .string(business.kelurahan), "address": .string(business.address),
+            "phone": .string(business.phone), "halal": .bool(business.halal), "verified": .bool(business.verified),
+            "url": .string(base + "/usaha/" + Self.pathComponent(business.registryID)),
+        ]
+        if business.mode == .berkeliling {
+            let out = entry.position != nil && entry.lastSeen != nil
+            properties["selling_today"] = .bool(out)
+            if out, let seen = entry.lastSeen { properties["last_seen"] = .string(seen.ISO8601Format()) }
+        }
+        if let distance = entry.distance { properties["distance_m"] = .int(Int64(distance.rounded())) }
+        let geometry: JSONValue = entry.position.map { position in
+            ["type": "Point", "coordinates": [.double(Self.coordinate(position.longitude)), .double(Self.coordinate(position.latitude))]]
+        } ?? .null
+        return ["type": "Feature", "id": .string(business.registryID), "geometry": geometry, "properties": .object(properties)]
+    }
+
+    /// A coordinate rounded to 6 decimals (about 11 cm).
+    static func coordinate(_ value: Double) -> Double { (value * 1_000_000).rounded() / 1_000_000 }
+
+    /// A JSON error `{"error": "…"}` with a message a developer can act on.
+    func apiError(_ request: Request, status: HTTPResponse.Status, message: String) -> Response {
+        let body = JSONValue.object(["error": .string(message)]).serialized()
+        return SiteResponse.make(body, contentType: "application/json; charset=utf-8", request: request, status: status,
+                                 extra: [.accessControlAllowOrigin: "*"])
+    }
+
+    /// `/api/openapi.json`: the API's OpenAPI 3.1 description, with the kinds and kelurahan it accepts.
+    func openAPI(_ request: Request) -> Response {
+        guard let asset = assets.files["openapi.json"], var document = try? JSONValue.parse(asset.bytes) else { return notFound(request) }
+        // The accepted values come from the registry's own lists, so the description never falls behind them.
+        if case .object(var root) = document, case .object(var components)? = root["components"], case .object(var parameters)? = components["parameters"] {
+            parameters["jenis"] = Self.enumParameter(parameters["jenis"], registry.taxonomy.categories.map(\.slug))
+            parameters["kelurahan"] = Self.enumParameter(parameters["kelurahan"], Kelurahan.bontang.map { DirectoryRequest.slug($0.name) })
+            components["parameters"] = .object(parameters)
+            root["components"] = .object(components)
+            root["servers"] = [["url": .string(baseURL(request))]]
+            document = .object(root)
+        }
+        return SiteResponse.make(document.serialized(sortedKeys: true), contentType: "application/json; charset=utf-8", request: request,
+                                 extra: [.accessControlAllowOrigin: "*"])
+    }
+
+    private static func enumParameter(_ parameter: JSONValue?, _ values: [String]) -> JSONValue? {
+        guard case .object(var fields)? = parameter else { return parameter }
+        fields["schema"] = ["type": "string", "enum": .array(values.map { .string($0) })]
+        return .object(fields)
+    }
+}
+
+extension HTTPField.Name {
+    static let link = Self("Link")!
+}
