@@ -26,29 +26,55 @@ public struct PostgresStore: Service {
 
     /// Parses a `postgres://` URL into the pool's configuration.
     public static func configuration(from url: String) throws(PostgresURLError) -> PostgresClient.Configuration {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? "") else {
-            throw PostgresURLError(url: url, reason: "not a postgres:// URL")
-        }
-        let user = components.user.flatMap { $0.removingPercentEncoding } ?? "postgres"
-        let password = components.password.flatMap { $0.removingPercentEncoding }
-        let database = components.path.split(separator: "/").first.map(String.init)
-        let port = components.port ?? 5432
+        let endpoint = try PostgresEndpoint(url: url)
         var configuration: PostgresClient.Configuration
-        if let socketFolder = components.queryItems?.first(where: { $0.name == "host" })?.value, socketFolder.hasPrefix("/") {
-            configuration = .init(unixSocketPath: "\(socketFolder)/.s.PGSQL.\(port)", username: user, password: password, database: database)
+        if let socket = endpoint.unixSocketPath {
+            configuration = .init(unixSocketPath: socket, username: endpoint.user, password: endpoint.password, database: endpoint.database)
         } else {
-            guard let host = components.host, !host.isEmpty else { throw PostgresURLError(url: url, reason: "no host") }
-            let tls = components.queryItems?.first(where: { $0.name == "sslmode" })?.value
-            configuration = .init(host: host, port: port, username: user, password: password, database: database,
-                                  tls: tls == "require" ? .require(try Self.tlsConfiguration()) : .disable)
+            configuration = .init(host: endpoint.host, port: endpoint.port, username: endpoint.user, password: endpoint.password,
+                                  database: endpoint.database, tls: endpoint.requireTLS ? .require(TLSConfiguration.makeClientConfiguration()) : .disable)
         }
         configuration.options.minimumConnections = 0
         configuration.options.maximumConnections = 20
         return configuration
     }
+}
 
-    private static func tlsConfiguration() throws(PostgresURLError) -> TLSConfiguration {
-        TLSConfiguration.makeClientConfiguration()
+/// Where a `postgres://` URL points: a host and port, or a Unix socket (`?host=/folder`, as libpq writes it).
+struct PostgresEndpoint: Sendable {
+    var user: String
+    var password: String?
+    var database: String?
+    var host: String
+    var port: Int
+    var unixSocketPath: String?
+    var requireTLS: Bool
+
+    init(url: String) throws(PostgresURLError) {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? "") else {
+            throw PostgresURLError(url: url, reason: "not a postgres:// URL")
+        }
+        user = components.user.flatMap { $0.removingPercentEncoding } ?? "postgres"
+        password = components.password.flatMap { $0.removingPercentEncoding }
+        database = components.path.split(separator: "/").first.map(String.init)
+        port = components.port ?? 5432
+        host = components.host ?? ""
+        requireTLS = components.queryItems?.first(where: { $0.name == "sslmode" })?.value == "require"
+        if let folder = components.queryItems?.first(where: { $0.name == "host" })?.value, folder.hasPrefix("/") {
+            unixSocketPath = "\(folder)/.s.PGSQL.\(port)"
+        } else if host.isEmpty {
+            throw PostgresURLError(url: url, reason: "no host")
+        }
+    }
+
+    /// The same endpoint for a single connection outside the pool (a session-level advisory lock lives on one).
+    var connectionConfiguration: PostgresConnection.Configuration {
+        if let unixSocketPath {
+            return .init(unixSocketPath: unixSocketPath, username: user, password: password, database: database)
+        }
+        let tls: PostgresConnection.Configuration.TLS = requireTLS
+            ? ((try? NIOSSLContext(configuration: .makeClientConfiguration())).map { .require($0) } ?? .disable) : .disable
+        return .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
     }
 }
 

@@ -8,6 +8,8 @@ import PostgresNIO
 struct PostgresFixture {
     let store: PostgresStore
     let name: String
+    /// The URL of this test's database.
+    let url: String
     private let running: Task<Void, Never>
     private let admin: PostgresStore
     private let adminRunning: Task<Void, Never>
@@ -32,7 +34,7 @@ struct PostgresFixture {
         components.path = "/\(name)"
         let store = try PostgresStore(url: components.string!, logger: logger)
         let running = Task { await store.client.run() }
-        return PostgresFixture(store: store, name: name, running: running, admin: admin, adminRunning: adminRunning)
+        return PostgresFixture(store: store, name: name, url: components.string!, running: running, admin: admin, adminRunning: adminRunning)
     }
 
     /// Closes the pool and drops the database.
