@@ -1,0 +1,96 @@
+import Foundation
+import CRTreeNearest
+import GRDB
+import LapakDatabase
+
+/// A senior business proposed for a beginner: where it is, how far, how long registered, how much room.
+public struct MentorCandidate: Sendable, Hashable {
+    public var business: Business
+    /// Metres from the beginner.
+    public var distance: Double
+    /// When the business entered the registry (years registered are counted from it).
+    public var registeredAt: Date
+    /// Apprentices it can still take.
+    public var room: Int
+}
+
+extension Registry.Session {
+    /// Where a business is for matching: where it can be found now, else its home base, else its kelurahan.
+    public func matchingPosition(of business: Business) throws -> GeoPoint? {
+        if let position = try currentPosition(ofBusiness: business.id) { return position }
+        if let location = business.location { return location }
+        return Kelurahan.named(business.kelurahan).map { GeoPoint(latitude: $0.latitude, longitude: $0.longitude) }
+    }
+
+    /// Seniors for `beginner`: the same kind, verified, active, linked to Telegram, declared willing to
+    /// coach and with room, nearest first. Walks the registry's R*Tree (lapak_nearest) of the beginner's
+    /// kind nearest first and stops once no later entry can enter the page.
+    public func proposeMentors(for beginner: Business, limit: Int = 5, maxDistance: Double = 25_000) throws -> [MentorCandidate] {
+        guard let origin = try matchingPosition(of: beginner) else { return [] }
+        let check = try db.cachedStatement(sql: """
+            SELECT b.created_at,
+                   c.capacity - (SELECT count(*) FROM apprenticeship a WHERE a.mentor_id = b.id AND a.status IN ('proposed', 'active'))
+            FROM coaching_role c JOIN business b ON b.id = c.business_id
+            WHERE c.business_id = ? AND c.role = 'mentor' AND b.verified = 1 AND b.status = 'active' AND b.owner_telegram_id IS NOT NULL
+            """)
+        var room: [Int64: (Int64, Int)] = [:]
+        let hits = try nearestMatching(origin: origin, category: beginner.category, limit: limit, maxDistance: maxDistance) { id in
+            guard id != beginner.id else { return false }
+            var accepted = false
+            try check.forEachRow(arguments: [id]) { row in
+                if row.int64(1) > 0 {
+                    room[id] = (row.int64(0), Int(row.int64(1)))
+                    accepted = true
+                }
+                return false
+            }
+            return accepted
+        }
+        return try Registry.results(for: hits, in: db).map { result in
+            let (created, free) = room[result.business.id] ?? (0, 0)
+            return MentorCandidate(business: result.business, distance: result.distance,
+                                   registeredAt: Date(timeIntervalSince1970: TimeInterval(created)), room: free)
+        }
+    }
+
+    /// The `limit` nearest searchable businesses of `category` around `origin` that `accept` admits,
+    /// by exact distance (ties by id). Entries come from the R*Tree in increasing order of a lower bound of
+    /// their distance; the walk stops once that bound passes the last distance the page needs.
+    func nearestMatching(origin: GeoPoint, category: String, limit: Int, maxDistance: Double,
+                         accept: (Int64) throws -> Bool) throws -> [(id: Int64, position: GeoPoint, distance: Double)] {
+        guard limit > 0, let code = try CategoryCodes.existingCode(for: category, in: db) else { return [] }
+        let value = Registry.indexValue(ofCategoryCode: code)
+        let nearestFirst = try db.cachedStatement(sql: """
+            SELECT id, min_latitude, max_latitude, min_longitude, max_longitude FROM place_index
+            WHERE id MATCH lapak_nearest(?, ?, ?, ?, ?)
+            """)
+        let exactPosition = try db.cachedStatement(sql: "SELECT latitude, longitude FROM place WHERE business_id = ?")
+        var found: [(id: Int64, position: GeoPoint, distance: Double)] = []
+        try nearestFirst.forEachRow(arguments: [origin.latitude, origin.longitude, value, value, maxDistance]) { row in
+            let bound = lapak_box_distance_lower_bound(origin.latitude, origin.longitude, row.double(1), row.double(2),
+                                                       row.double(3), row.double(4)) - 0.01
+            if found.count >= limit, bound > found[limit - 1].distance { return false }
+            let id = row.int64(0)
+            var position: GeoPoint?
+            try exactPosition.forEachRow(arguments: [id]) { place in
+                position = GeoPoint(latitude: place.double(0), longitude: place.double(1))
+                return false
+            }
+            guard let position else { return true }
+            let distance = origin.distance(to: position)
+            guard distance <= maxDistance, try accept(id) else { return true }
+            let index = found.firstIndex { distance < $0.distance || (distance == $0.distance && id < $0.id) } ?? found.endIndex
+            found.insert((id, position, distance), at: index)
+            if found.count > limit { found.removeLast() }
+            return true
+        }
+        return found
+    }
+}
+
+extension Registry {
+    /// `proposeMentors(for:limit:maxDistance:)` in its own read (benchmarks, tools).
+    public func proposeMentors(for beginner: Business, limit: Int = 5) throws -> [MentorCandidate] {
+        try database.writer.read { try session($0).proposeMentors(for: beginner, limit: limit) }
+    }
+}
