@@ -20,10 +20,15 @@ enum DialogState: Equatable {
     case offeredCheckIn(latitude: Double, longitude: Double, liveMessageID: Int?, liveUntil: Int64?)
     /// Staff writing an announcement: its text, audience and options.
     case composingBroadcast(BroadcastDraft)
+    /// A vendor describing an order to pass on (/limpahkan), step by step.
+    case passingOrder(OrderDraft)
+    /// One side of an apprenticeship writing the note or comment of a report (optional: Lewati skips it).
+    case writingReportNote(reportID: Int64)
 
     /// Which dialog this is, without its data: the key the router finds the dialog's route by.
     enum Kind: Hashable {
         case awaitingSearchLocation, enrolling, awaitingCheckInLocation, editing, linking, offeredCheckIn, composingBroadcast
+        case passingOrder, writingReportNote
     }
 
     /// The dialog's kind.
@@ -36,6 +41,8 @@ enum DialogState: Equatable {
         case .linking: return .linking
         case .offeredCheckIn: return .offeredCheckIn
         case .composingBroadcast: return .composingBroadcast
+        case .passingOrder: return .passingOrder
+        case .writingReportNote: return .writingReportNote
         }
     }
 
@@ -61,6 +68,10 @@ enum DialogState: Equatable {
             value = ["step": "linking", "phone": .string(phone), "candidates": .array(candidates.map(JSONValue.int))]
         case .composingBroadcast(let draft):
             value = ["step": "composing_broadcast", "draft": draft.json]
+        case .passingOrder(let draft):
+            value = ["step": "passing_order", "draft": draft.json]
+        case .writingReportNote(let reportID):
+            value = ["step": "report_note", "report": .int(reportID)]
         case .offeredCheckIn(let latitude, let longitude, let messageID, let liveUntil):
             value = ["step": "offered_checkin", "latitude": .double(latitude), "longitude": .double(longitude),
                      "live_message": messageID.map { .int(Int64($0)) } ?? .null, "live_until": liveUntil.map(JSONValue.int) ?? .null]
@@ -94,6 +105,12 @@ enum DialogState: Equatable {
         case "composing_broadcast":
             guard let draft = value["draft"].map(BroadcastDraft.init(json:)) else { return nil }
             self = .composingBroadcast(draft)
+        case "passing_order":
+            guard let draft = value["draft"].flatMap(OrderDraft.init(json:)) else { return nil }
+            self = .passingOrder(draft)
+        case "report_note":
+            guard let reportID = value["report"]?.int64Value else { return nil }
+            self = .writingReportNote(reportID: reportID)
         default:
             return nil
         }

@@ -52,6 +52,9 @@ public enum CommandAction: String, Sendable, Hashable, CaseIterable {
     case broadcast, stats, halal
     /// Vendors: stop and resume announcements.
     case unsubscribe, subscribe
+    /// Staff: pair a beginner with a senior business (magang). Vendors: pass an overflow order on.
+    case apprenticeship
+    case overflowOrder = "overflow_order"
 }
 
 /// A command of the menu in one language.

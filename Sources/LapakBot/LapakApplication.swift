@@ -29,11 +29,16 @@ public struct LapakApplication: Sendable {
 
     /// Whether the broadcast sender is running, and why not.
     public let broadcastStatus = ServiceStatus()
+    /// Sends apprenticeships' reminders and ends overflow orders' waves (issue 13).
+    let coachingScheduler: CoachingScheduler
+    /// Whether the coaching scheduler is running, and why not.
+    public let coachingStatus = ServiceStatus()
 
     /// The daemon's long-running parts, for a `ServiceGroup`. The broadcast sender restarts with backoff
     /// after an error; the poller does not (a rejected token or an unusable database ends the process).
     public var services: [any Service] {
-        [service, SupervisedService("broadcast sender", broadcastSender, status: broadcastStatus, logger: logger)]
+        [service, SupervisedService("broadcast sender", broadcastSender, status: broadcastStatus, logger: logger),
+         SupervisedService("coaching scheduler", coachingScheduler, status: coachingStatus, logger: logger)]
     }
 
     /// Opens the database and loads the language data; fails with a message naming what is wrong.
@@ -77,6 +82,7 @@ public struct LapakApplication: Sendable {
             configuration: .init(maxInFlight: configuration.broadcastMaxInFlight, maxAttempts: configuration.broadcastMaxAttempts),
             observer: BroadcastReporter(client: client, texts: texts, database: database, logger: logger), clock: clock, now: now,
             heartbeat: broadcastHeartbeat, logger: logger)
+        coachingScheduler = CoachingScheduler(registry: registry, texts: texts, client: client, pacer: pacer, clock: clock, now: now, logger: logger)
     }
 
     /// Runs the daemon until SIGTERM or SIGINT, then stops gracefully.

@@ -465,6 +465,8 @@ public struct AppDatabase: Sendable {
                     id INTEGER PRIMARY KEY,
                     from_business_id INTEGER NOT NULL REFERENCES business(id),
                     from_user_id INTEGER NOT NULL,
+                    -- The originator's @username when the order was made, for the contact sent to the taker.
+                    from_username TEXT,
                     what TEXT NOT NULL,
                     quantity INTEGER NOT NULL CHECK (quantity > 0),
                     needed_at INTEGER NOT NULL,

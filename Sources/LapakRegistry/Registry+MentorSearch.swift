@@ -15,6 +15,12 @@ public struct MentorCandidate: Sendable, Hashable {
 }
 
 extension Registry.Session {
+    /// When a business entered the registry (business.created_at).
+    public func registeredAt(ofBusiness id: Int64) throws -> Date? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT created_at FROM business WHERE id = ?"), arguments: [id])
+            .map { Date(timeIntervalSince1970: TimeInterval($0)) }
+    }
+
     /// Where a business is for matching: where it can be found now, else its home base, else its kelurahan.
     public func matchingPosition(of business: Business) throws -> GeoPoint? {
         if let position = try currentPosition(ofBusiness: business.id) { return position }

@@ -12,6 +12,8 @@ public struct OverflowOrder: Sendable, Hashable {
     public var id: Int64
     public var fromBusinessID: Int64
     public var fromUserID: Int64
+    /// The originator's @username when the order was made.
+    public var fromUsername: String?
     /// What, as the vendor wrote it ("200 nasi kotak").
     public var what: String
     public var quantity: Int
@@ -96,11 +98,12 @@ public struct OverflowTotals: Sendable, Hashable {
 
 extension Registry.Session {
     /// Stores a new overflow order from `business` (owned by `userID`); offers go out with `offerNextWave`.
-    public func createOverflowOrder(_ draft: OverflowOrderDraft, from business: Business, userID: Int64, now: Date) throws -> OverflowOrder {
+    public func createOverflowOrder(_ draft: OverflowOrderDraft, from business: Business, userID: Int64, username: String? = nil,
+                                    now: Date) throws -> OverflowOrder {
         try db.cachedStatement(sql: """
-            INSERT INTO overflow_order (from_business_id, from_user_id, what, quantity, needed_at, latitude, longitude, kelurahan, note,
-                customer_contact, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)
-            """).execute(arguments: [business.id, userID, draft.what, draft.quantity, Int64(draft.neededAt.timeIntervalSince1970),
+            INSERT INTO overflow_order (from_business_id, from_user_id, from_username, what, quantity, needed_at, latitude, longitude, kelurahan, note,
+                customer_contact, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)
+            """).execute(arguments: [business.id, userID, username, draft.what, draft.quantity, Int64(draft.neededAt.timeIntervalSince1970),
                                      draft.place.latitude, draft.place.longitude, draft.kelurahan, draft.note, draft.customerContact,
                                      Int64(now.timeIntervalSince1970)])
         return try overflowOrder(db.lastInsertedRowID)!
@@ -222,7 +225,7 @@ extension Registry.Session {
 
     static func overflowOrder(from row: Row) -> OverflowOrder {
         func date(_ column: String) -> Date? { (row[column] as Int64?).map { Date(timeIntervalSince1970: TimeInterval($0)) } }
-        return OverflowOrder(id: row["id"], fromBusinessID: row["from_business_id"], fromUserID: row["from_user_id"], what: row["what"],
+        return OverflowOrder(id: row["id"], fromBusinessID: row["from_business_id"], fromUserID: row["from_user_id"], fromUsername: row["from_username"], what: row["what"],
                              quantity: row["quantity"], neededAt: date("needed_at")!,
                              place: GeoPoint(latitude: row["latitude"], longitude: row["longitude"]), kelurahan: row["kelurahan"],
                              note: row["note"], customerContact: row["customer_contact"],

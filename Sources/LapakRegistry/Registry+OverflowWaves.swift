@@ -73,6 +73,12 @@ extension Registry.Session {
         }
         return candidates
     }
+
+    /// No one is left to offer an order that is not taken: it ends as expired.
+    public func markOverflowOrderExhausted(_ orderID: Int64, now: Date) throws {
+        try db.cachedStatement(sql: "UPDATE overflow_order SET status = 'expired', closed_at = ? WHERE id = ? AND status IN ('open', 'expired')")
+            .execute(arguments: [Int64(now.timeIntervalSince1970), orderID])
+    }
 }
 
 extension Registry {

@@ -23,6 +23,8 @@ struct Bot: Sendable {
     var broadcast: BroadcastFeature { BroadcastFeature(bot: self) }
     var statistics: StatisticsFeature { StatisticsFeature(bot: self) }
     var smallTalk: SmallTalkFeature { SmallTalkFeature(bot: self) }
+    var apprenticeship: ApprenticeshipFeature { ApprenticeshipFeature(bot: self) }
+    var overflowOrder: OverflowOrderFeature { OverflowOrderFeature(bot: self) }
 
     /// Every feature's routes, built once at start.
     func router() -> BotRouter {
@@ -36,6 +38,8 @@ struct Bot: Sendable {
         router.add(broadcast)
         router.add(statistics)
         router.add(smallTalk)
+        router.add(apprenticeship)
+        router.add(overflowOrder)
         return router
     }
 

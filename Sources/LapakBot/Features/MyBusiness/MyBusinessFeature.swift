@@ -106,7 +106,8 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
         return InlineKeyboardMarkup(rows: [
             [button("field_name", "name"), button("field_category", "category"), button("field_phone", "phone")],
             [button("field_location", "location"), button("field_halal", "halal"), button("field_mode", "mode")],
-            [button("delete_button", "delete")],
+            [button("delete_button", "delete"),
+             InlineKeyboardButton(text: texts.text("coaching_button", language), callbackData: "cr:\(business.id):menu")],
         ])
     }
 

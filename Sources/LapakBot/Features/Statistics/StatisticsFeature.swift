@@ -26,7 +26,9 @@ struct StatisticsFeature: BotFeature, BotFeatureServices {
     func showStatistics(_ context: BotContext) throws {
         let language = context.language
         let summaries = try context.outbox.recentBroadcasts(limit: 10)
-        guard !summaries.isEmpty else { return try send(texts.text("no_broadcasts_yet", language), to: context) }
+        // Apprenticeships and overflow orders (issue 13) come after the broadcasts' report.
+        let coaching = try coachingSection(context)
+        guard !summaries.isEmpty else { return try send(texts.text("no_broadcasts_yet", language) + coaching, to: context) }
         let view = resultsView(language, context)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = settings.timeZone
@@ -49,7 +51,7 @@ struct StatisticsFeature: BotFeature, BotFeatureServices {
             [InlineKeyboardButton(text: texts.text("attendees_button", language, ["id": String($0.broadcast.id), "count": String($0.attending)]),
                                   callbackData: "st:\($0.broadcast.id)")]
         }
-        try send(texts.text("statistics_header", language) + "\n\n" + blocks.joined(separator: "\n\n"), to: context,
+        try send(texts.text("statistics_header", language) + "\n\n" + blocks.joined(separator: "\n\n") + coaching, to: context,
                        keyboard: buttons.isEmpty ? nil : .inlineKeyboard(InlineKeyboardMarkup(rows: Array(buttons))))
     }
 

@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import LapakDatabase
+import LapakLanguage
+import LapakRegistry
+import Logging
+import ServiceLifecycle
+import TelegramBotAPI
+
+/// Sends what the coaching programme does on its own time: the weekly check-ins and closing ratings of
+/// apprenticeships, and the end of an overflow order's wave (offers edited, the originator asked to widen
+/// the search or cancel).
+///
+/// These are bulk messages, not replies: each takes a bulk slot of the shared `MessagePacer` (as the
+/// broadcast sender does), so together with replies and broadcasts they stay within Telegram's limits.
+/// A due row is claimed (marked sent) in the same SQLite transaction that writes its message to the
+/// reply outbox, so after a restart or a `kill -9` it is never sent again; a message committed but not
+/// yet delivered is delivered at the next start from the outbox, like any reply.
+struct CoachingScheduler: Service {
+    let registry: Registry
+    let texts: LanguagePack
+    let client: BotAPIClient
+    let pacer: MessagePacer
+    let clock: any MonotonicClock
+    let now: @Sendable () -> Date
+    let logger: Logger
+    /// The longest pause between two looks at the due rows (a new apprenticeship may be due sooner).
+    var idlePoll: Duration = .seconds(1)
+    /// Messages in flight at once.
+    var maxInFlight = 8
+
+    /// Delivers due reminders and expired waves until graceful shutdown.
+    func run() async throws {
+        let sender = ReplySender(client: client.forBulkSending(), store: ReplyOutbox(database: registry.database, now: now), clock: clock, logger: logger)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let moment = now()
+            let (due, expired) = try await registry.database.writer.read { db in
+                let session = registry.session(db)
+                return (try session.dueReminders(now: moment, limit: 256), try session.overflowOrdersWithExpiredWave(now: moment))
+            }
+            if due.isEmpty && expired.isEmpty {
+                try? await clock.sleep(for: idlePoll)
+                continue
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var inFlight = 0
+                for job in due.map(Job.reminder) + expired.map(Job.expiry) {
+                    if Task.isShuttingDownGracefully { break }
+                    guard let chat = try await chat(of: job) else {
+                        _ = try await commit(job)  // no one to tell: claimed so it is not looked at again
+                        continue
+                    }
+                    guard case .at(let slot) = pacer.reserveBulkSlot(chatID: chat) else { continue }  // chat busy: next pass
+                    do {
+                        _ = try await cancelWhenGracefulShutdown { try await pacer.waitForBulkSlot(slot) }
+                    } catch is CancellationError where Task.isShuttingDownGracefully {
+                        break
+                    }
+                    let replies = try await commit(job)
+                    guard !replies.isEmpty else { continue }
+                    if inFlight >= maxInFlight {
+                        try await group.next()
+                        inFlight -= 1
+                    }
+                    group.addTask { _ = await sender.deliver(replies) }
+                    inFlight += 1
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    /// One thing to send.
+    enum Job {
+        case reminder(DueReminder)
+        case expiry(OverflowOrder)
+    }
+
+    /// The chat the job's message goes to; nil when there is no one to tell.
+    private func chat(of job: Job) async throws -> Int64? {
+        switch job {
+        case .expiry(let order): return order.fromUserID
+        case .reminder(let reminder):
+            return try await registry.database.writer.read { db in
+                let session = registry.session(db)
+                guard let apprenticeship = try session.apprenticeship(reminder.apprenticeshipID) else { return nil }
+                return try session.business(id: apprenticeship.business(on: reminder.side))?.ownerTelegramID
+            }
+        }
+    }
+
+    /// Claims the job and writes its messages to the reply outbox in one transaction; returns them
+    /// (empty when another pass claimed it first, or no one is to be told).
+    func commit(_ job: Job) async throws -> [OutgoingReply] {
+        let moment = now()
+        return try await registry.database.writer.write { db in
+            try Self.commit(job, registry: registry, texts: texts, now: moment, in: db)
+        }
+    }
+
+    /// `commit(_:)` inside the caller's transaction (tests use it to leave a claimed job undelivered, as a crash would).
+    static func commit(_ job: Job, registry: Registry, texts: LanguagePack, now: Date, in db: Database) throws -> [OutgoingReply] {
+        let session = registry.session(db)
+        let preferences = UserPreferenceStore.Session(db: db)
+        let at = Int64(now.timeIntervalSince1970)
+        switch job {
+        case .reminder(let reminder):
+            guard try session.claimReminder(reminder, now: now), let apprenticeship = try session.apprenticeship(reminder.apprenticeshipID),
+                  let beginner = try session.business(id: apprenticeship.beginnerID), let mentor = try session.business(id: apprenticeship.mentorID),
+                  let chat = (reminder.side == .beginner ? beginner : mentor).ownerTelegramID else { return [] }
+            let language = try preferences.chosenLanguage(of: chat) ?? .indonesian
+            let message = ApprenticeshipFeature.reminderMessage(reminder, texts: texts, language: language, beginner: beginner, mentor: mentor)
+            return [try ReplyOutbox.add(.sendMessage(chatID: chat, text: message.text, parseMode: .html, replyMarkup: .inlineKeyboard(message.keyboard)),
+                                        chatID: chat, updateID: nil, at: at, in: db)]
+        case .expiry(let order):
+            guard let pending = try session.expireOverflowWave(order.id, now: now) else { return [] }
+            var replies: [OutgoingReply] = []
+            try OverflowOrderFeature.editOffers(pending, of: order, key: "overflow_offer_expired", texts: texts, in: db, now: now) { request, chat in
+                replies.append(try ReplyOutbox.add(request, chatID: chat, updateID: nil, at: at, in: db))
+            }
+            let language = try preferences.chosenLanguage(of: order.fromUserID) ?? .indonesian
+            let keyboard = InlineKeyboardMarkup(rows: [[
+                InlineKeyboardButton(text: texts.text("overflow_widen_button", language), callbackData: "ow:\(order.id)"),
+                InlineKeyboardButton(text: texts.text("overflow_cancel_button", language), callbackData: "ox:\(order.id)"),
+            ]])
+            replies.append(try ReplyOutbox.add(.sendMessage(chatID: order.fromUserID, text: texts.text("overflow_expired_originator", language, [
+                "id": String(order.id), "what": HTML.escape(order.what),
+            ]), parseMode: .html, replyMarkup: .inlineKeyboard(keyboard)), chatID: order.fromUserID, updateID: nil, at: at, in: db))
+            return replies
+        }
+    }
+}
