@@ -68,7 +68,7 @@ extension LanguagePack {
         "apprenticeship_accepted_waiting", "apprenticeship_active", "apprenticeship_active_staff", "apprenticeship_declined",
         "apprenticeship_declined_you", "telegram_contact", "apprenticeship_checkin_question", "met_yes_button", "met_no_button",
         "apprenticeship_ask_topic", "topic_management", "topic_production", "topic_finance", "topic_marketing", "topic_licensing",
-        "skip_button", "apprenticeship_ask_note", "apprenticeship_noted", "apprenticeship_not_met_noted", "apprenticeship_rating_question",
+        "apprenticeship_ask_note", "apprenticeship_noted", "apprenticeship_not_met_noted", "apprenticeship_rating_question",
         "apprenticeship_ask_comment", "note_too_long", "statistics_coaching",
         "overflow_no_business", "overflow_which_business", "overflow_ask_what", "overflow_bad_what", "overflow_ask_when", "overflow_bad_when",
         "overflow_ask_place", "overflow_bad_place", "place_suggestion", "overflow_ask_note", "overflow_ask_contact", "overflow_offered",
