@@ -105,7 +105,9 @@ struct CoachingScheduler: Service {
         let at = Int64(now.timeIntervalSince1970)
         switch job {
         case .reminder(let reminder):
-            guard try session.claimReminder(reminder, now: now), let apprenticeship = try session.apprenticeship(reminder.apprenticeshipID),
+            // A check-in more than a week late (the daemon was down) is claimed without asking: the current week's comes next.
+            let stale = reminder.kind == .checkIn && now.timeIntervalSince(reminder.dueAt) > 7 * 86_400
+            guard try session.claimReminder(reminder, now: now), !stale, let apprenticeship = try session.apprenticeship(reminder.apprenticeshipID),
                   let beginner = try session.business(id: apprenticeship.beginnerID), let mentor = try session.business(id: apprenticeship.mentorID),
                   let chat = (reminder.side == .beginner ? beginner : mentor).ownerTelegramID else { return [] }
             let language = try preferences.chosenLanguage(of: chat) ?? .indonesian

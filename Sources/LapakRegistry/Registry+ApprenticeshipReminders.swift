@@ -65,8 +65,11 @@ extension Registry.Session {
               let ends = apprenticeship.endsAt else { return true }
         switch reminder.kind {
         case .checkIn:
-            let next = Int64(starts.timeIntervalSince1970) + Int64(reminder.week + 1) * Self.week
-            try scheduleCheckIn(of: apprenticeship.id, week: reminder.week + 1, due: next, endsAt: Int64(ends.timeIntervalSince1970))
+            // After a long stop the next check-in is the coming week's, not a backlog of past weeks.
+            let start = Int64(starts.timeIntervalSince1970)
+            let elapsedWeeks = Int((Int64(now.timeIntervalSince1970) - start) / Self.week)
+            let week = max(reminder.week + 1, elapsedWeeks + 1)
+            try scheduleCheckIn(of: apprenticeship.id, week: week, due: start + Int64(week) * Self.week, endsAt: Int64(ends.timeIntervalSince1970))
         case .rating:
             try closeApprenticeship(apprenticeship.id, as: .finished, now: now)
         }
