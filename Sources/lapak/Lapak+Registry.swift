@@ -71,9 +71,27 @@ extension Lapak {
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case csv, geojson }
 
+        @Option(name: .long, help: "What to export: registry (the default), apprenticeships or orders (CSV only).")
+        var table: Table = .registry
+
+        /// The tables `--table` can write.
+        enum Table: String, ExpressibleByArgument, CaseIterable { case registry, apprenticeships, orders }
+
+        func validate() throws {
+            if table != .registry && format != .csv {
+                throw ValidationError("--table \(table.rawValue) is written as CSV only; leave out --format geojson")
+            }
+        }
+
         func run() async throws {
             do {
-                let exporter = RegistryExporter(registry: try await openRegistry(configFile: config, mustExist: true))
+                let registry = try await openRegistry(configFile: config, mustExist: true)
+                let exporter = RegistryExporter(registry: registry)
+                switch table {
+                case .registry: break
+                case .apprenticeships: return try write(try await CoachingExporter(registry: registry).apprenticeshipsCSV(), to: output)
+                case .orders: return try write(try await CoachingExporter(registry: registry).ordersCSV(), to: output)
+                }
                 switch format {
                 case .csv:
                     try write(try await exporter.csv(), to: output)
