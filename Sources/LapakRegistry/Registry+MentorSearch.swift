@@ -29,33 +29,46 @@ extension Registry.Session {
     }
 
     /// Seniors for `beginner`: the same kind, verified, active, linked to Telegram, declared willing to
-    /// coach and with room, nearest first. Walks the registry's R*Tree (lapak_nearest) of the beginner's
-    /// kind nearest first and stops once no later entry can enter the page.
-    public func proposeMentors(for beginner: Business, limit: Int = 5, maxDistance: Double = 25_000) throws -> [MentorCandidate] {
-        guard let origin = try matchingPosition(of: beginner) else { return [] }
-        let check = try db.cachedStatement(sql: """
-            SELECT b.created_at,
+    /// coach and with room, nearest first, by exact distance between their places in the search index.
+    ///
+    /// The willing seniors of a kind are few (one query over `coaching_role`): up to `directLimit` of them
+    /// are measured directly from their indexed places; more are found by walking the registry's R*Tree
+    /// (lapak_nearest) of the kind nearest first, which stops once no later entry can enter the page. A
+    /// walk alone costs a visit of every business of the kind when fewer than `limit` seniors exist.
+    public func proposeMentors(for beginner: Business, limit: Int = 5, maxDistance: Double = 25_000,
+                               directLimit: Int = 256) throws -> [MentorCandidate] {
+        guard limit > 0, let origin = try matchingPosition(of: beginner) else { return [] }
+        var willing: [Int64: (registered: Int64, room: Int)] = [:]
+        try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT b.id, b.created_at,
                    c.capacity - (SELECT count(*) FROM apprenticeship a WHERE a.mentor_id = b.id AND a.status IN ('proposed', 'active'))
             FROM coaching_role c JOIN business b ON b.id = c.business_id
-            WHERE c.business_id = ? AND c.role = 'mentor' AND b.verified = 1 AND b.status = 'active' AND b.owner_telegram_id IS NOT NULL
-            """)
-        var room: [Int64: (Int64, Int)] = [:]
-        let hits = try nearestMatching(origin: origin, category: beginner.category, limit: limit, maxDistance: maxDistance) { id in
-            guard id != beginner.id else { return false }
-            var accepted = false
-            try check.forEachRow(arguments: [id]) { row in
-                if row.int64(1) > 0 {
-                    room[id] = (row.int64(0), Int(row.int64(1)))
-                    accepted = true
+            WHERE c.role = 'mentor' AND b.category = ? AND b.verified = 1 AND b.status = 'active' AND b.owner_telegram_id IS NOT NULL
+              AND b.id <> ?
+            """), arguments: [beginner.category, beginner.id]).forEach { row in
+            let room: Int = row[2]
+            if room > 0 { willing[row[0]] = (row[1], room) }
+        }
+        guard !willing.isEmpty else { return [] }
+        var hits: [(id: Int64, position: GeoPoint, distance: Double)]
+        if willing.count <= directLimit {
+            let place = try db.cachedStatement(sql: "SELECT latitude, longitude FROM place WHERE business_id = ?")
+            hits = try willing.keys.compactMap { id in
+                try Row.fetchOne(place, arguments: [id]).flatMap { row -> (id: Int64, position: GeoPoint, distance: Double)? in
+                    let position = GeoPoint(latitude: row[0], longitude: row[1])
+                    let distance = origin.distance(to: position)
+                    return distance <= maxDistance ? (id, position, distance) : nil
                 }
-                return false
             }
-            return accepted
+            hits.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
+            hits = Array(hits.prefix(limit))
+        } else {
+            hits = try nearestMatching(origin: origin, category: beginner.category, limit: limit, maxDistance: maxDistance) { willing[$0] != nil }
         }
         return try Registry.results(for: hits, in: db).map { result in
-            let (created, free) = room[result.business.id] ?? (0, 0)
+            let (created, room) = willing[result.business.id] ?? (0, 0)
             return MentorCandidate(business: result.business, distance: result.distance,
-                                   registeredAt: Date(timeIntervalSince1970: TimeInterval(created)), room: free)
+                                   registeredAt: Date(timeIntervalSince1970: TimeInterval(created)), room: room)
         }
     }
 
@@ -77,6 +90,7 @@ extension Registry.Session {
                                                        row.double(3), row.double(4)) - 0.01
             if found.count >= limit, bound > found[limit - 1].distance { return false }
             let id = row.int64(0)
+            guard try accept(id) else { return true }
             var position: GeoPoint?
             try exactPosition.forEachRow(arguments: [id]) { place in
                 position = GeoPoint(latitude: place.double(0), longitude: place.double(1))
@@ -84,7 +98,7 @@ extension Registry.Session {
             }
             guard let position else { return true }
             let distance = origin.distance(to: position)
-            guard distance <= maxDistance, try accept(id) else { return true }
+            guard distance <= maxDistance else { return true }
             let index = found.firstIndex { distance < $0.distance || (distance == $0.distance && id < $0.id) } ?? found.endIndex
             found.insert((id, position, distance), at: index)
             if found.count > limit { found.removeLast() }
@@ -96,7 +110,7 @@ extension Registry.Session {
 
 extension Registry {
     /// `proposeMentors(for:limit:maxDistance:)` in its own read (benchmarks, tools).
-    public func proposeMentors(for beginner: Business, limit: Int = 5) throws -> [MentorCandidate] {
-        try database.writer.read { try session($0).proposeMentors(for: beginner, limit: limit) }
+    public func proposeMentors(for beginner: Business, limit: Int = 5, directLimit: Int = 256) throws -> [MentorCandidate] {
+        try database.writer.read { try session($0).proposeMentors(for: beginner, limit: limit, directLimit: directLimit) }
     }
 }

@@ -45,6 +45,9 @@ struct ApprenticeshipRegistryTests {
             let session = fixture.registry.session(db)
             for beginner in stored.prefix(40) {
                 let proposed = try session.proposeMentors(for: beginner, limit: 5)
+                // The R*Tree walk (used when many seniors are willing) gives the same answer.
+                let walked = try session.proposeMentors(for: beginner, limit: 5, directLimit: 0)
+                #expect(walked.map(\.business.id) == proposed.map(\.business.id))
                 var expected: [(id: Int64, distance: Double)] = []
                 for candidate in stored where candidate.id != beginner.id && candidate.category == beginner.category && candidate.verified
                     && candidate.ownerTelegramID != nil {
