@@ -503,6 +503,13 @@ public struct AppDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("2026-12-04 business kind index") { db in
+            try db.execute(sql: """
+                -- Proposing seniors starts from the verified, active, linked businesses of one kind: this index
+                -- holds every column that question reads, so it never touches the wide business rows.
+                CREATE INDEX business_kind ON business(category, verified, status, owner_telegram_id, created_at);
+                """)
+        }
         return migrator
     }
 }

@@ -31,7 +31,7 @@ extension Registry.Session {
     /// Seniors for `beginner`: the same kind, verified, active, linked to Telegram, declared willing to
     /// coach and with room, nearest first, by exact distance between their places in the search index.
     ///
-    /// The willing seniors of a kind are few (one query over `coaching_role`): up to `directLimit` of them
+    /// The willing seniors of a kind are few (one query over the `business_kind` index and `coaching_role`): up to `directLimit` of them
     /// are measured directly from their indexed places; more are found by walking the registry's R*Tree
     /// (lapak_nearest) of the kind nearest first, which stops once no later entry can enter the page. A
     /// walk alone costs a visit of every business of the kind when fewer than `limit` seniors exist.
@@ -42,9 +42,8 @@ extension Registry.Session {
         try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT b.id, b.created_at,
                    c.capacity - (SELECT count(*) FROM apprenticeship a WHERE a.mentor_id = b.id AND a.status IN ('proposed', 'active'))
-            FROM coaching_role c JOIN business b ON b.id = c.business_id
-            WHERE c.role = 'mentor' AND b.category = ? AND b.verified = 1 AND b.status = 'active' AND b.owner_telegram_id IS NOT NULL
-              AND b.id <> ?
+            FROM business b INDEXED BY business_kind JOIN coaching_role c ON c.business_id = b.id AND c.role = 'mentor'
+            WHERE b.category = ? AND b.verified = 1 AND b.status = 'active' AND b.owner_telegram_id IS NOT NULL AND b.id <> ?
             """), arguments: [beginner.category, beginner.id]).forEach { row in
             let room: Int = row[2]
             if room > 0 { willing[row[0]] = (row[1], room) }
