@@ -42,31 +42,49 @@ struct CoachingScheduler: Service {
                 try? await clock.sleep(for: idlePoll)
                 continue
             }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                var inFlight = 0
-                for job in due.map(Job.reminder) + expired.map(Job.expiry) {
-                    if Task.isShuttingDownGracefully { break }
-                    guard let chat = try await chat(of: job) else {
-                        _ = try await commit(job)  // no one to tell: claimed so it is not looked at again
-                        continue
-                    }
-                    guard case .at(let slot) = pacer.reserveBulkSlot(chatID: chat) else { continue }  // chat busy: next pass
-                    do {
-                        _ = try await cancelWhenGracefulShutdown { try await pacer.waitForBulkSlot(slot) }
-                    } catch is CancellationError where Task.isShuttingDownGracefully {
-                        break
-                    }
-                    let replies = try await commit(job)
-                    guard !replies.isEmpty else { continue }
-                    if inFlight >= maxInFlight {
-                        try await group.next()
-                        inFlight -= 1
-                    }
-                    group.addTask { _ = await sender.deliver(replies) }
-                    inFlight += 1
+            // A second's worth of jobs is claimed and written to the outbox in one transaction, then each
+            // message waits for its bulk slot: a commit between a slot and its send would bunch the sends.
+            let jobs = due.map(Job.reminder) + expired.map(Job.expiry)
+            for start in stride(from: 0, to: jobs.count, by: 32) {
+                if Task.isShuttingDownGracefully { break }
+                let batch = Array(jobs[start..<min(start + 32, jobs.count)])
+                let moment = now()
+                let committed = try await registry.database.writer.write { db in
+                    try batch.map { try Self.commit($0, registry: registry, texts: texts, now: moment, in: db) }.filter { !$0.isEmpty }
                 }
-                try await group.waitForAll()
+                try await send(committed, with: sender)
             }
+        }
+    }
+
+    /// Sends each job's messages at a bulk slot of its first message's chat; what shutdown interrupts
+    /// stays in the outbox for the next start.
+    private func send(_ committed: [[OutgoingReply]], with sender: ReplySender) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for replies in committed {
+                guard !Task.isShuttingDownGracefully else { break }
+                var slot: Duration?
+                while slot == nil && !Task.isShuttingDownGracefully {
+                    switch pacer.reserveBulkSlot(chatID: replies[0].chatID) {
+                    case .at(let at): slot = at
+                    case .chatBusyUntil: try? await clock.sleep(for: .milliseconds(100))
+                    }
+                }
+                guard let slot else { break }
+                do {
+                    _ = try await cancelWhenGracefulShutdown { try await pacer.waitForBulkSlot(slot) }
+                } catch is CancellationError where Task.isShuttingDownGracefully {
+                    break
+                }
+                if inFlight >= maxInFlight {
+                    try await group.next()
+                    inFlight -= 1
+                }
+                group.addTask { _ = await sender.deliver(replies) }
+                inFlight += 1
+            }
+            try await group.waitForAll()
         }
     }
 
@@ -76,29 +94,8 @@ struct CoachingScheduler: Service {
         case expiry(OverflowOrder)
     }
 
-    /// The chat the job's message goes to; nil when there is no one to tell.
-    private func chat(of job: Job) async throws -> Int64? {
-        switch job {
-        case .expiry(let order): return order.fromUserID
-        case .reminder(let reminder):
-            return try await registry.database.writer.read { db in
-                let session = registry.session(db)
-                guard let apprenticeship = try session.apprenticeship(reminder.apprenticeshipID) else { return nil }
-                return try session.business(id: apprenticeship.business(on: reminder.side))?.ownerTelegramID
-            }
-        }
-    }
-
-    /// Claims the job and writes its messages to the reply outbox in one transaction; returns them
-    /// (empty when another pass claimed it first, or no one is to be told).
-    func commit(_ job: Job) async throws -> [OutgoingReply] {
-        let moment = now()
-        return try await registry.database.writer.write { db in
-            try Self.commit(job, registry: registry, texts: texts, now: moment, in: db)
-        }
-    }
-
-    /// `commit(_:)` inside the caller's transaction (tests use it to leave a claimed job undelivered, as a crash would).
+    /// Claims a job and writes its messages to the reply outbox inside the caller's transaction; returns them (empty when
+    /// it was claimed before, or no one is to be told). Tests use it to leave a claimed job undelivered, as a crash would.
     static func commit(_ job: Job, registry: Registry, texts: LanguagePack, now: Date, in db: Database) throws -> [OutgoingReply] {
         let session = registry.session(db)
         let preferences = UserPreferenceStore.Session(db: db)

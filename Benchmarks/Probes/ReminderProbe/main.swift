@@ -64,8 +64,10 @@ print("\(count) apprenticeships, \(2 * count) check-ins due; emulator limit \(li
 let group = ServiceGroup(configuration: .init(services: application.services.map { .init(service: $0) }, logger: logger))
 let running = Task { try await group.run() }
 let began = ContinuousClock.now
-while try await registry.database.writer.read({ try Int.fetchOne($0, sql: "SELECT count(*) FROM apprenticeship_reminder WHERE sent_at IS NULL AND week = 1") }) ?? 0 > 0
-    || (await emulator.state.deliveries(containing: "Sudah bertemu minggu ini?").values.reduce(0, +)) < 2 * count {
+while true {
+    let unclaimed = try await registry.database.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM apprenticeship_reminder WHERE sent_at IS NULL AND week = 1") } ?? 0
+    let delivered = await emulator.state.deliveries(containing: "Sudah bertemu minggu ini?").values.reduce(0, +)
+    if unclaimed == 0 && delivered >= 2 * count { break }
     try await Task.sleep(for: .seconds(1))
     if ContinuousClock.now - began > .seconds(Int64(4 * count / max(1, min(limit, rate)) + 120)) { print("timed out"); break }
 }
