@@ -82,7 +82,9 @@ public struct LapakApplication: Sendable {
             configuration: .init(maxInFlight: configuration.broadcastMaxInFlight, maxAttempts: configuration.broadcastMaxAttempts),
             observer: BroadcastReporter(client: client, texts: texts, database: database, logger: logger), clock: clock, now: now,
             heartbeat: broadcastHeartbeat, logger: logger)
-        coachingScheduler = CoachingScheduler(registry: registry, texts: texts, client: client, pacer: pacer, clock: clock, now: now, logger: logger)
+        var scheduler = CoachingScheduler(registry: registry, texts: texts, client: client, pacer: pacer, clock: clock, now: now, logger: logger)
+        scheduler.startedPolling = pollHeartbeat
+        coachingScheduler = scheduler
     }
 
     /// Runs the daemon until SIGTERM or SIGINT, then stops gracefully.
