@@ -64,6 +64,20 @@ let package = Package(
             path: "Probes/CrowdProbe",
             swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility")]
         ),
+        // Issue 13: the weekly check-ins of many apprenticeships through the real daemon's paced bulk path.
+        .executableTarget(
+            name: "ReminderProbe",
+            dependencies: [
+                .product(name: "LapakBot", package: "Lapak"),
+                .product(name: "BotAPIEmulator", package: "Lapak"),
+                .product(name: "TelegramBotAPI", package: "Lapak"),
+                .product(name: "LapakRegistry", package: "Lapak"),
+                .product(name: "LapakDatabase", package: "Lapak"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Probes/ReminderProbe"
+        ),
         .executableTarget(
             name: "SearchProbe",
             dependencies: [

@@ -26,11 +26,16 @@ enum DialogState: Equatable {
     case recordingSupport(groupID: Int64, kind: SupportKind)
     /// Staff issuing a halal certificate: waiting for its number and expiry date.
     case issuingHalal(applicationID: Int64)
+    /// A vendor describing an order to pass on (/limpahkan), step by step.
+    case passingOrder(OrderDraft)
+    /// One side of an apprenticeship writing the note or comment of a report (optional: Lewati skips it).
+    case writingReportNote(reportID: Int64)
 
     /// Which dialog this is, without its data: the key the router finds the dialog's route by.
     enum Kind: Hashable {
         case awaitingSearchLocation, enrolling, awaitingCheckInLocation, editing, linking, offeredCheckIn, composingBroadcast
         case creatingGroup, recordingSupport, issuingHalal
+        case passingOrder, writingReportNote
     }
 
     /// The dialog's kind.
@@ -46,6 +51,8 @@ enum DialogState: Equatable {
         case .creatingGroup: return .creatingGroup
         case .recordingSupport: return .recordingSupport
         case .issuingHalal: return .issuingHalal
+        case .passingOrder: return .passingOrder
+        case .writingReportNote: return .writingReportNote
         }
     }
 
@@ -77,6 +84,10 @@ enum DialogState: Equatable {
             value = ["step": "recording_support", "group": .int(groupID), "kind": .string(kind.rawValue)]
         case .issuingHalal(let applicationID):
             value = ["step": "issuing_halal", "application": .int(applicationID)]
+        case .passingOrder(let draft):
+            value = ["step": "passing_order", "draft": draft.json]
+        case .writingReportNote(let reportID):
+            value = ["step": "report_note", "report": .int(reportID)]
         case .offeredCheckIn(let latitude, let longitude, let messageID, let liveUntil):
             value = ["step": "offered_checkin", "latitude": .double(latitude), "longitude": .double(longitude),
                      "live_message": messageID.map { .int(Int64($0)) } ?? .null, "live_until": liveUntil.map(JSONValue.int) ?? .null]
@@ -119,6 +130,12 @@ enum DialogState: Equatable {
         case "issuing_halal":
             guard let id = value["application"]?.int64Value else { return nil }
             self = .issuingHalal(applicationID: id)
+        case "passing_order":
+            guard let draft = value["draft"].flatMap(OrderDraft.init(json:)) else { return nil }
+            self = .passingOrder(draft)
+        case "report_note":
+            guard let reportID = value["report"]?.int64Value else { return nil }
+            self = .writingReportNote(reportID: reportID)
         default:
             return nil
         }

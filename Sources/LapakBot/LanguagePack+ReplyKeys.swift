@@ -76,6 +76,25 @@ extension LanguagePack {
         "halal_note_audit_scheduled", "halal_note_issued", "halal_note_rejected", "halal_expiry_reminder", "statistics_halal",
         "group_edit_members_button", "group_members_saved", "halal_missing_not_active",
         // --- end of issue 13 (kelompok) ---
+        // === Issue 13, branch magang: apprenticeships (magang) and overflow orders (limpahan pesanan) ===
+        "coaching_button", "coaching_menu", "coaching_current_none", "coaching_current_beginner", "coaching_current_mentor",
+        "coaching_beginner_button", "coaching_mentor_button", "coaching_leave_button", "coaching_later_button", "coaching_ask_capacity",
+        "coaching_saved_beginner", "coaching_saved_mentor", "coaching_left", "coaching_after_enrollment",
+        "apprenticeship_pick_beginner", "apprenticeship_no_beginners", "apprenticeship_mentors_header", "apprenticeship_mentor_line",
+        "apprenticeship_no_mentors", "apprenticeship_already_open", "apprenticeship_beginner_unlinked", "apprenticeship_mentor_full",
+        "apprenticeship_ask_weeks", "apprenticeship_weeks_button", "years_registered", "under_a_year", "apprenticeship_proposed_staff",
+        "apprenticeship_request_mentor", "apprenticeship_request_beginner", "accept_button", "decline_button",
+        "apprenticeship_accepted_waiting", "apprenticeship_active", "apprenticeship_active_staff", "apprenticeship_declined",
+        "apprenticeship_declined_you", "telegram_contact", "apprenticeship_checkin_question", "met_yes_button", "met_no_button",
+        "apprenticeship_ask_topic", "topic_management", "topic_production", "topic_finance", "topic_marketing", "topic_licensing",
+        "apprenticeship_ask_note", "apprenticeship_noted", "apprenticeship_not_met_noted", "apprenticeship_rating_question",
+        "apprenticeship_ask_comment", "note_too_long", "statistics_coaching",
+        "overflow_no_business", "overflow_which_business", "overflow_ask_what", "overflow_bad_what", "overflow_ask_when", "overflow_bad_when",
+        "overflow_ask_place", "overflow_bad_place", "place_suggestion", "overflow_ask_note", "overflow_ask_contact", "overflow_offered",
+        "overflow_no_candidates", "overflow_offer", "overflow_from_mentor", "overflow_note_line", "overflow_when", "take_button",
+        "overflow_taken_you", "overflow_taken_originator", "overflow_already_taken", "overflow_too_late", "overflow_declined",
+        "overflow_offer_expired", "overflow_expired_originator", "overflow_widen_button", "overflow_cancel_button", "overflow_cancelled",
+        "overflow_offer_cancelled", "none_dash",
     ]
 
     /// Shown in place of a key that is not declared: a programming error, so say "something went wrong"

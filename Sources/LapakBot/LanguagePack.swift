@@ -54,6 +54,9 @@ public enum CommandAction: String, Sendable, Hashable, CaseIterable {
     case unsubscribe, subscribe
     /// Staff: business groups (kelompok usaha).
     case groups
+    /// Staff: pair a beginner with a senior business (magang). Vendors: pass an overflow order on.
+    case apprenticeship
+    case overflowOrder = "overflow_order"
 }
 
 /// A command of the menu in one language.

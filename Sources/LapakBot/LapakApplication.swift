@@ -33,12 +33,17 @@ public struct LapakApplication: Sendable {
     public let broadcastStatus = ServiceStatus()
     /// Reminds owners of halal certificates about to expire.
     public let halalReminders: HalalReminderService
+    /// Sends apprenticeships' reminders and ends overflow orders' waves (issue 13).
+    let coachingScheduler: CoachingScheduler
+    /// Whether the coaching scheduler is running, and why not.
+    public let coachingStatus = ServiceStatus()
 
     /// The daemon's long-running parts, for a `ServiceGroup`. The broadcast sender restarts with backoff
     /// after an error; the poller does not (a rejected token or an unusable database ends the process).
     public var services: [any Service] {
         [service, SupervisedService("broadcast sender", broadcastSender, status: broadcastStatus, logger: logger),
-         SupervisedService("halal reminders", halalReminders, logger: logger)]
+         SupervisedService("halal reminders", halalReminders, logger: logger),
+         SupervisedService("coaching scheduler", coachingScheduler, status: coachingStatus, logger: logger)]
     }
 
     /// Opens the database and loads the language data; fails with a message naming what is wrong.
@@ -98,6 +103,11 @@ public struct LapakApplication: Sendable {
             registry: registry, texts: texts,
             sender: ReplySender(client: client, store: ReplyOutbox(database: database, now: now), clock: clock, logger: logger),
             reminderDays: configuration.halal.reminderDays, startAfter: service.sweptUndelivered, clock: clock, now: now, logger: logger)
+        var scheduler = CoachingScheduler(registry: registry, texts: texts, client: client, pacer: pacer, clock: clock, now: now, logger: logger)
+        // After the start-up delivery of undelivered replies (in polling and webhook mode alike), so that
+        // delivery cannot also send the scheduler's fresh rows.
+        scheduler.startedPolling = service.sweptUndelivered
+        coachingScheduler = scheduler
     }
 
     /// Runs the daemon until SIGTERM or SIGINT, then stops gracefully.

@@ -473,6 +473,115 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX business_public_kelurahan ON business(kelurahan, status);
                 """)
         }
+        migrator.registerMigration("2026-12-04 apprenticeships") { db in
+            try db.execute(sql: """
+                -- A beginner apprenticed (dimagangkan) to a senior business of the same kind, proposed by staff.
+                -- Both owners must accept before it is active; contacts are exchanged only then.
+                CREATE TABLE apprenticeship (
+                    id INTEGER PRIMARY KEY,
+                    beginner_id INTEGER NOT NULL REFERENCES business(id),
+                    mentor_id INTEGER NOT NULL REFERENCES business(id),
+                    status TEXT NOT NULL CHECK (status IN ('proposed', 'active', 'finished', 'cancelled')),
+                    beginner_accepted INTEGER NOT NULL DEFAULT 0,
+                    mentor_accepted INTEGER NOT NULL DEFAULT 0,
+                    -- Telegram @usernames seen when each side accepted, for the contacts sent to the other.
+                    beginner_username TEXT,
+                    mentor_username TEXT,
+                    weeks INTEGER NOT NULL CHECK (weeks BETWEEN 1 AND 104),
+                    proposed_by INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    starts_at INTEGER,
+                    ends_at INTEGER,
+                    closed_at INTEGER,
+                    CHECK (beginner_id <> mentor_id)
+                );
+                -- A beginner is in at most one proposed or active apprenticeship.
+                CREATE UNIQUE INDEX apprenticeship_open_beginner ON apprenticeship(beginner_id) WHERE status IN ('proposed', 'active');
+                CREATE INDEX apprenticeship_by_mentor ON apprenticeship(mentor_id, status);
+                CREATE INDEX apprenticeship_by_status ON apprenticeship(status, ends_at);
+
+                -- Durable reminders: a weekly check-in per side, and the closing rating. A row is claimed (sent_at
+                -- set) in the same transaction that puts its message into the reply outbox, so none goes twice.
+                CREATE TABLE apprenticeship_reminder (
+                    id INTEGER PRIMARY KEY,
+                    apprenticeship_id INTEGER NOT NULL REFERENCES apprenticeship(id),
+                    kind TEXT NOT NULL CHECK (kind IN ('checkin', 'rating')),
+                    week INTEGER NOT NULL,
+                    side TEXT NOT NULL CHECK (side IN ('beginner', 'mentor')),
+                    due_at INTEGER NOT NULL,
+                    sent_at INTEGER,
+                    UNIQUE (apprenticeship_id, kind, week, side)
+                );
+                CREATE INDEX apprenticeship_reminder_due ON apprenticeship_reminder(due_at) WHERE sent_at IS NULL;
+
+                -- What each side answered: a week's meeting (met, topic, note) or the closing rating (1-5, comment).
+                CREATE TABLE apprenticeship_report (
+                    id INTEGER PRIMARY KEY,
+                    apprenticeship_id INTEGER NOT NULL REFERENCES apprenticeship(id),
+                    kind TEXT NOT NULL CHECK (kind IN ('checkin', 'rating')),
+                    week INTEGER NOT NULL,
+                    side TEXT NOT NULL CHECK (side IN ('beginner', 'mentor')),
+                    met INTEGER,
+                    rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+                    topic TEXT,
+                    note TEXT NOT NULL DEFAULT '',
+                    reported_at INTEGER NOT NULL,
+                    UNIQUE (apprenticeship_id, kind, week, side)
+                );
+                """)
+        }
+        migrator.registerMigration("2026-12-04 overflow orders") { db in
+            try db.execute(sql: """
+                -- An order a vendor passes on (limpahan pesanan), offered in waves; the first to take it wins.
+                CREATE TABLE overflow_order (
+                    id INTEGER PRIMARY KEY,
+                    from_business_id INTEGER NOT NULL REFERENCES business(id),
+                    from_user_id INTEGER NOT NULL,
+                    -- The originator's @username when the order was made, for the contact sent to the taker.
+                    from_username TEXT,
+                    what TEXT NOT NULL,
+                    quantity INTEGER NOT NULL CHECK (quantity > 0),
+                    needed_at INTEGER NOT NULL,
+                    latitude REAL NOT NULL,
+                    longitude REAL NOT NULL,
+                    kelurahan TEXT NOT NULL,
+                    note TEXT NOT NULL DEFAULT '',
+                    -- The customer's contact: shown only to whoever takes the order.
+                    customer_contact TEXT NOT NULL DEFAULT '',
+                    status TEXT NOT NULL CHECK (status IN ('open', 'taken', 'expired', 'cancelled')),
+                    wave INTEGER NOT NULL DEFAULT 0,
+                    wave_expires_at INTEGER,
+                    taken_by_business_id INTEGER REFERENCES business(id),
+                    taken_by_user_id INTEGER,
+                    created_at INTEGER NOT NULL,
+                    closed_at INTEGER
+                );
+                CREATE INDEX overflow_order_wave_due ON overflow_order(wave_expires_at) WHERE status = 'open';
+                CREATE INDEX overflow_order_by_origin ON overflow_order(from_user_id, status);
+
+                -- Who was offered an order, in which wave, and what became of the offer. reply_id is the reply
+                -- outbox row of the offer message, so it can be edited ("sudah diambil") once sent.
+                CREATE TABLE overflow_offer (
+                    order_id INTEGER NOT NULL REFERENCES overflow_order(id),
+                    business_id INTEGER NOT NULL REFERENCES business(id),
+                    user_id INTEGER NOT NULL,
+                    wave INTEGER NOT NULL,
+                    via_apprenticeship INTEGER NOT NULL DEFAULT 0,
+                    reply_id INTEGER,
+                    status TEXT NOT NULL CHECK (status IN ('offered', 'taken', 'declined', 'lost', 'expired')),
+                    offered_at INTEGER NOT NULL,
+                    answered_at INTEGER,
+                    PRIMARY KEY (order_id, business_id)
+                );
+                """)
+        }
+        migrator.registerMigration("2026-12-04 business kind index") { db in
+            try db.execute(sql: """
+                -- Proposing seniors starts from the verified, active, linked businesses of one kind: this index
+                -- holds every column that question reads, so it never touches the wide business rows.
+                CREATE INDEX business_kind ON business(category, verified, status, owner_telegram_id, created_at);
+                """)
+        }
         return migrator
     }
 }

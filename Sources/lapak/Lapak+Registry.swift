@@ -60,9 +60,9 @@ extension Lapak {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Export the registry as the import CSV or as GeoJSON for QGIS and web maps, or the coaching programme's records as CSV.",
-            discussion: "--table groups: one row per business group member, with the group's support entries. --table halal: one row per halal certificate application. Both CSV only.")
+            discussion: "--table groups: one row per business group member, with the group's support entries. --table halal: one row per halal certificate application. --table apprenticeships: one row per apprenticeship. --table orders: one row per overflow order handover. All CSV only.")
 
-        @Option(name: .long, help: "registry, groups or halal.")
+        @Option(name: .long, help: "registry (the default), or a record of the coaching programme: groups, halal, apprenticeships or orders (CSV only).")
         var table: Table = .registry
 
         @Option(name: .long, help: "csv or geojson.")
@@ -77,7 +77,7 @@ extension Lapak {
         enum Format: String, ExpressibleByArgument, CaseIterable { case csv, geojson }
 
         /// What to export: the registry, or a record of the coaching programme (issue 13).
-        enum Table: String, ExpressibleByArgument, CaseIterable { case registry, groups, halal }
+        enum Table: String, ExpressibleByArgument, CaseIterable { case registry, groups, halal, apprenticeships, orders }
 
         func validate() throws {
             if table != .registry && format != .csv {
@@ -92,6 +92,8 @@ extension Lapak {
                 case .registry: break
                 case .groups: return try write(try await ProgrammeExporter(registry: registry).groupsCSV(), to: output)
                 case .halal: return try write(try await ProgrammeExporter(registry: registry).halalCSV(), to: output)
+                case .apprenticeships: return try write(try await CoachingExporter(registry: registry).apprenticeshipsCSV(), to: output)
+                case .orders: return try write(try await CoachingExporter(registry: registry).ordersCSV(), to: output)
                 }
                 let exporter = RegistryExporter(registry: registry)
                 switch format {

@@ -36,9 +36,11 @@ struct BotConversationTests {
                 let messages = try await harness.state.waitForBotMessages(chatID: Self.john.id, count: before + 1)
                 #expect(messages.last?.text?.contains("/language") == true)
                 let menu = await harness.state.commands
-                // Staff commands (/verifikasi) are left out of the public menu.
-                #expect(menu[nil]?.map(\.command) == ["start", "cari", "bantuan", "batal", "bahasa", "daftar", "jualan", "tutup", "usahaku", "berhenti", "langganan"])
-                #expect(menu["en"]?.map(\.command) == ["start", "search", "help", "cancel", "language", "register", "checkin", "checkout", "mybusiness", "unsubscribe", "subscribe"])
+                // Staff commands (/verifikasi, /magang) are left out of the public menu; /limpahkan is for every vendor.
+                #expect(menu[nil]?.map(\.command) == ["start", "cari", "bantuan", "batal", "bahasa", "daftar", "jualan", "tutup", "usahaku", "berhenti", "langganan",
+                                                       "limpahkan"])
+                #expect(menu["en"]?.map(\.command) == ["start", "search", "help", "cancel", "language", "register", "checkin", "checkout", "mybusiness", "unsubscribe", "subscribe",
+                                                      "passon"])
             }
         }
     }

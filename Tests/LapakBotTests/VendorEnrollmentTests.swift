@@ -89,8 +89,12 @@ struct VendorEnrollmentTests {
                 #expect(summary.contains("dekat Bontang Baru") && summary.contains("Menetap"))
 
                 let staffBefore = await harness.state.botMessages(chatID: Vendors.dewi.id).count
-                let saved = try await harness.tap("e:save", as: rina)[0]
+                let savedReplies = try await harness.tap("e:save", as: rina, expecting: 2)
+                let saved = savedReplies[0]
                 #expect(saved.text?.contains("tersimpan (nomor TG-000001)") == true)
+                // Then the coaching programme is offered (issue 13): beginner, mentor, or later.
+                let coaching = savedReplies[1].replyMarkup?.rows.joined().compactMap(\.callbackData) ?? []
+                #expect(savedReplies[1].text?.contains("magang") == true && coaching.count == 3 && coaching[0].hasSuffix(":b"))
                 #expect(saved.text?.contains("belum diverifikasi") == true)
 
                 let notice = try await harness.next(1, after: staffBefore, for: Vendors.dewi)[0]
@@ -135,7 +139,7 @@ struct VendorEnrollmentTests {
                 _ = try await harness.press("📱 Kirim nomor saya", as: joko)
                 let review = try await harness.tap("e:h:unknown", as: joko, expecting: 2)
                 #expect(review[1].text?.contains(Vendors.phone(of: joko)) == true && review[1].text?.contains("tidak ada") == true)
-                let saved = try await harness.tap("e:save", as: joko)[0]
+                let saved = try await harness.tap("e:save", as: joko, expecting: 2)[0]
                 #expect(saved.text?.contains("/jualan") == true)
 
                 // Not on the map until today's location is sent.
@@ -207,7 +211,7 @@ struct VendorEnrollmentTests {
                 _ = try await harness.say("0812 7777 1234", as: Vendors.rina)
                 let review = try await harness.tap("e:h:no", as: Vendors.rina, expecting: 2)
                 #expect(review[1].text?.contains("Kue Bu Sri") == true)
-                try await harness.tap("e:save", as: Vendors.rina)
+                try await harness.tap("e:save", as: Vendors.rina, expecting: 2)
             }
             let stored = try #require(try await Vendors.registry(harness).business(registryID: "TG-000001"))
             #expect(stored.name == "Kue Bu Sri" && stored.category == "kue" && stored.mode == .menetap && stored.phone == "+6281277771234")

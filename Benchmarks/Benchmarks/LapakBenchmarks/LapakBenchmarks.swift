@@ -81,6 +81,7 @@ func sampleGetUpdatesAnswer() -> [UInt8] {
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxDuration: .seconds(20))
     registryBenchmarks()
+    coachingBenchmarks()
     conversationBenchmarks()
 
     let answer = sampleGetUpdatesAnswer()

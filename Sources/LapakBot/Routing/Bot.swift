@@ -26,6 +26,8 @@ struct Bot: Sendable {
     // Coaching programme (issue 13): business groups and the halal certificate programme.
     var businessGroups: BusinessGroupFeature { BusinessGroupFeature(bot: self) }
     var halalProgramme: HalalProgrammeFeature { HalalProgrammeFeature(bot: self) }
+    var apprenticeship: ApprenticeshipFeature { ApprenticeshipFeature(bot: self) }
+    var overflowOrder: OverflowOrderFeature { OverflowOrderFeature(bot: self) }
 
     /// Every feature's routes, built once at start.
     func router() -> BotRouter {
@@ -41,6 +43,8 @@ struct Bot: Sendable {
         router.add(smallTalk)
         router.add(businessGroups)
         router.add(halalProgramme)
+        router.add(apprenticeship)
+        router.add(overflowOrder)
         return router
     }
 

@@ -110,6 +110,7 @@ extension EnrollmentFeature {
         try send(texts.text(key, context.language, ["name": HTML.escape(name), "id": business.registryID]), to: context,
                        keyboard: mainKeyboard(context.language))
         try bot.staff.notifyStaff(ofEnrollment: business, halalClaimed: draft.halal == .yes, context)
+        try bot.apprenticeship.offerAfterEnrollment(business, context)
     }
 
     /// The draft as the vendor will confirm it.

@@ -108,7 +108,8 @@ struct MyBusinessFeature: BotFeature, BotFeatureServices {
         var rows = [
             [button("field_name", "name"), button("field_category", "category"), button("field_phone", "phone")],
             [button("field_location", "location"), button("field_halal", "halal"), button("field_mode", "mode")],
-            [button("delete_button", "delete")],
+            [button("delete_button", "delete"),
+             InlineKeyboardButton(text: texts.text("coaching_button", language), callbackData: "cr:\(business.id):menu")],
         ]
         // A food business not certified yet may apply for the city's free halal certificate (issue 13).
         if bot.halalProgramme.offersApplication(business) {

@@ -26,8 +26,9 @@ struct StatisticsFeature: BotFeature, BotFeatureServices {
     func showStatistics(_ context: BotContext) throws {
         let language = context.language
         let summaries = try context.outbox.recentBroadcasts(limit: 10)
-        // Groups and halal applications (issue 13), after the broadcasts; empty while the programme has none.
-        let programme = try programmeSection(context)
+        // The coaching programme (issue 13) after the broadcasts: groups and halal applications, then
+        // apprenticeships and overflow orders; each empty while the programme has none.
+        let programme = try programmeSection(context) + coachingSection(context)
         guard !summaries.isEmpty else { return try send(texts.text("no_broadcasts_yet", language) + programme, to: context) }
         let view = resultsView(language, context)
         var calendar = Calendar(identifier: .gregorian)

@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+import LapakDatabase
+import LapakLanguage
+import LapakRegistry
+import Logging
+import ServiceLifecycle
+import TelegramBotAPI
+
+/// Sends what the coaching programme does on its own time: the weekly check-ins and closing ratings of
+/// apprenticeships, and the end of an overflow order's wave (offers edited, the originator asked to widen
+/// the search or cancel).
+///
+/// These are bulk messages, not replies: each takes a bulk slot of the shared `MessagePacer` (as the
+/// broadcast sender does), so together with replies and broadcasts they stay within Telegram's limits.
+/// A due row is claimed (marked sent) in the same SQLite transaction that writes its message to the
+/// reply outbox, so after a restart or a `kill -9` it is never sent again; a message committed but not
+/// yet delivered is delivered at the next start from the outbox, like any reply.
+struct CoachingScheduler: Service {
+    let registry: Registry
+    let texts: LanguagePack
+    let client: BotAPIClient
+    let pacer: MessagePacer
+    let clock: any MonotonicClock
+    let now: @Sendable () -> Date
+    let logger: Logger
+    /// The longest pause between two looks at the due rows (a new apprenticeship may be due sooner).
+    var idlePoll: Duration = .seconds(1)
+    /// Messages in flight at once.
+    var maxInFlight = 8
+    /// Beaten after each successful getUpdates, which comes after the daemon delivered what the last run
+    /// left in the reply outbox: until then this scheduler writes nothing, or that start-up delivery could
+    /// pick up its fresh rows and send them a second time.
+    var startedPolling: Heartbeat?
+
+    /// Delivers due reminders and expired waves until graceful shutdown.
+    func run() async throws {
+        let sender = ReplySender(client: client.forBulkSending(), store: ReplyOutbox(database: registry.database, now: now), clock: clock, logger: logger)
+        while let startedPolling, startedPolling.age() == nil, !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await clock.sleep(for: .milliseconds(100))
+        }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let moment = now()
+            let (due, expired) = try await registry.database.writer.read { db in
+                let session = registry.session(db)
+                return (try session.dueReminders(now: moment, limit: 256), try session.overflowOrdersWithExpiredWave(now: moment))
+            }
+            if due.isEmpty && expired.isEmpty {
+                try? await clock.sleep(for: idlePoll)
+                continue
+            }
+            // A second's worth of jobs is claimed and written to the outbox in one transaction, then each
+            // message waits for its bulk slot: a commit between a slot and its send would bunch the sends.
+            let jobs = due.map(Job.reminder) + expired.map(Job.expiry)
+            for start in stride(from: 0, to: jobs.count, by: 32) {
+                if Task.isShuttingDownGracefully { break }
+                let batch = Array(jobs[start..<min(start + 32, jobs.count)])
+                let moment = now()
+                let committed = try await registry.database.writer.write { db in
+                    try batch.map { try Self.commit($0, registry: registry, texts: texts, now: moment, in: db) }.filter { !$0.isEmpty }
+                }
+                try await send(committed, with: sender)
+            }
+        }
+    }
+
+    /// Sends each job's messages at a bulk slot of its first message's chat; what shutdown interrupts
+    /// stays in the outbox for the next start.
+    private func send(_ committed: [[OutgoingReply]], with sender: ReplySender) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for replies in committed {
+                guard !Task.isShuttingDownGracefully else { break }
+                var slot: Duration?
+                while slot == nil && !Task.isShuttingDownGracefully {
+                    switch pacer.reserveBulkSlot(chatID: replies[0].chatID) {
+                    case .at(let at): slot = at
+                    case .chatBusyUntil: try? await clock.sleep(for: .milliseconds(100))
+                    }
+                }
+                guard let slot else { break }
+                do {
+                    _ = try await cancelWhenGracefulShutdown { try await pacer.waitForBulkSlot(slot) }
+                } catch is CancellationError where Task.isShuttingDownGracefully {
+                    break
+                }
+                if inFlight >= maxInFlight {
+                    try await group.next()
+                    inFlight -= 1
+                }
+                group.addTask { _ = await sender.deliver(replies) }
+                inFlight += 1
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// One thing to send.
+    enum Job {
+        case reminder(DueReminder)
+        case expiry(OverflowOrder)
+    }
+
+    /// Claims a job and writes its messages to the reply outbox inside the caller's transaction; returns them (empty when
+    /// it was claimed before, or no one is to be told). Tests use it to leave a claimed job undelivered, as a crash would.
+    static func commit(_ job: Job, registry: Registry, texts: LanguagePack, now: Date, in db: Database) throws -> [OutgoingReply] {
+        let session = registry.session(db)
+        let preferences = UserPreferenceStore.Session(db: db)
+        let at = Int64(now.timeIntervalSince1970)
+        switch job {
+        case .reminder(let reminder):
+            // A check-in more than a week late (the daemon was down) is claimed without asking: the current week's comes next.
+            let stale = reminder.kind == .checkIn && now.timeIntervalSince(reminder.dueAt) > 7 * 86_400
+            guard try session.claimReminder(reminder, now: now), !stale, let apprenticeship = try session.apprenticeship(reminder.apprenticeshipID),
+                  let beginner = try session.business(id: apprenticeship.beginnerID), let mentor = try session.business(id: apprenticeship.mentorID),
+                  let chat = (reminder.side == .beginner ? beginner : mentor).ownerTelegramID else { return [] }
+            let language = try preferences.chosenLanguage(of: chat) ?? .indonesian
+            let message = ApprenticeshipFeature.reminderMessage(reminder, texts: texts, language: language, beginner: beginner, mentor: mentor)
+            return [try ReplyOutbox.add(.sendMessage(chatID: chat, text: message.text, parseMode: .html, replyMarkup: .inlineKeyboard(message.keyboard)),
+                                        chatID: chat, updateID: nil, at: at, in: db)]
+        case .expiry(let order):
+            guard let pending = try session.expireOverflowWave(order.id, now: now) else { return [] }
+            var replies: [OutgoingReply] = []
+            try OverflowOrderFeature.editOffers(pending, of: order, key: "overflow_offer_expired", texts: texts, in: db, now: now) { request, chat in
+                replies.append(try ReplyOutbox.add(request, chatID: chat, updateID: nil, at: at, in: db))
+            }
+            let language = try preferences.chosenLanguage(of: order.fromUserID) ?? .indonesian
+            let keyboard = InlineKeyboardMarkup(rows: [[
+                InlineKeyboardButton(text: texts.text("overflow_widen_button", language), callbackData: "ow:\(order.id)"),
+                InlineKeyboardButton(text: texts.text("overflow_cancel_button", language), callbackData: "ox:\(order.id)"),
+            ]])
+            replies.append(try ReplyOutbox.add(.sendMessage(chatID: order.fromUserID, text: texts.text("overflow_expired_originator", language, [
+                "id": String(order.id), "what": HTML.escape(order.what),
+            ]), parseMode: .html, replyMarkup: .inlineKeyboard(keyboard)), chatID: order.fromUserID, updateID: nil, at: at, in: db))
+            return replies
+        }
+    }
+}
