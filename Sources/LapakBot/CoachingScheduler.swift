@@ -28,15 +28,15 @@ struct CoachingScheduler: Service {
     var idlePoll: Duration = .seconds(1)
     /// Messages in flight at once.
     var maxInFlight = 8
-    /// Beaten after each successful getUpdates, which comes after the daemon delivered what the last run
-    /// left in the reply outbox: until then this scheduler writes nothing, or that start-up delivery could
-    /// pick up its fresh rows and send them a second time.
-    var startedPolling: Heartbeat?
+    /// Beaten once the daemon has delivered what the last run left in the reply outbox (polling and
+    /// webhook mode alike): until then this scheduler writes nothing, or that start-up delivery could pick
+    /// up its fresh rows and send them a second time.
+    var startAfter: Heartbeat?
 
     /// Delivers due reminders and expired waves until graceful shutdown.
     func run() async throws {
         let sender = ReplySender(client: client.forBulkSending(), store: ReplyOutbox(database: registry.database, now: now), clock: clock, logger: logger)
-        while let startedPolling, startedPolling.age() == nil, !Task.isShuttingDownGracefully && !Task.isCancelled {
+        while let startAfter, startAfter.age() == nil, !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await clock.sleep(for: .milliseconds(100))
         }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {

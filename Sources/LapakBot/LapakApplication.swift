@@ -106,7 +106,7 @@ public struct LapakApplication: Sendable {
         var scheduler = CoachingScheduler(registry: registry, texts: texts, client: client, pacer: pacer, clock: clock, now: now, logger: logger)
         // After the start-up delivery of undelivered replies (in polling and webhook mode alike), so that
         // delivery cannot also send the scheduler's fresh rows.
-        scheduler.startedPolling = service.sweptUndelivered
+        scheduler.startAfter = service.sweptUndelivered
         coachingScheduler = scheduler
     }
 
