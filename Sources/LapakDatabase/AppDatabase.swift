@@ -473,6 +473,7 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX business_public_kelurahan ON business(kelurahan, status);
                 """)
         }
+        registerRegistryVersion(in: &migrator)
         return migrator
     }
 }
