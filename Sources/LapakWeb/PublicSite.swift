@@ -142,6 +142,8 @@ public struct PublicSite: Sendable {
         for pair in (request.uri.query ?? "").split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ text: Substring) -> String {
+                // Most values (a bbox, a page number) have nothing to decode: no Foundation work for them.
+                if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(text) }
                 let plain = text.replacingOccurrences(of: "+", with: " ")
                 return plain.removingPercentEncoding ?? plain
             }
