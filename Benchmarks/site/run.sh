@@ -5,7 +5,8 @@
 #   swift build -c release --product lapak      # at the top level
 #   Benchmarks/site/run.sh [seconds per run, default 15]
 #
-# Prints wrk's latency distribution (p50/p75/p90/p99) and requests/s for: a directory search page, the API
+# Prints wrk's latency distribution (p50/p75/p90/p99) and requests/s for: a directory search page (the same
+# ten searches, so after the first round from the page cache; then each one new, made every time), the API
 # for a 1 km bbox, the whole city as GeoJSON (and its gzipped size), and bbox throughput with 64 connections.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -37,6 +38,9 @@ wrk -t2 -c4 -d"${seconds}s" --latency -H "Accept-Encoding: gzip" "$base/api/kota
 
 echo "== a directory search page (10 searches in turn)"
 wrk -t2 -c8 -d"${seconds}s" --latency -s "$here/search-page.lua" "$base"
+
+echo "== a directory search page, each query new (never answered from the page cache)"
+wrk -t2 -c8 -d"${seconds}s" --latency -s "$here/search-page-new.lua" "$base"
 
 echo "== /api/businesses for a random 1 km bbox, 8 connections"
 wrk -t2 -c8 -d"${seconds}s" --latency -s "$here/bbox-1km.lua" "$base"

@@ -35,9 +35,11 @@ public struct AppDatabase: Sendable {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
-        // Handlers write on the calling thread and the search reads there too; few readers are ever busy at
-        // once, and each keeps its own page cache: two keep the resident memory of a crowd lower.
-        configuration.maximumReaderCount = 2
+        // Handlers write on the calling thread and the search reads there too. Each reader keeps its own page
+        // cache (up to 2 MB), so they are few; but the public site reads on its own threads (one per core),
+        // and with only as many readers as those threads a loaded site left the bot's searches waiting for
+        // one. Two more than the cores: the site can never hold them all.
+        configuration.maximumReaderCount = ProcessInfo.processInfo.activeProcessorCount + 2
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try registerFunctions(db)
@@ -582,6 +584,7 @@ public struct AppDatabase: Sendable {
                 CREATE INDEX business_kind ON business(category, verified, status, owner_telegram_id, created_at);
                 """)
         }
+        registerRegistryVersion(in: &migrator)
         return migrator
     }
 }

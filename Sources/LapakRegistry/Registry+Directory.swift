@@ -108,39 +108,53 @@ extension Registry {
             arguments += [box.south - 1e-5, box.north + 1e-5, box.west - 1e-5, box.east + 1e-5, box.south, box.north, box.west, box.east]
         }
         let filter = conditions.joined(separator: " AND ")
-        let visible = "p.business_id IS NOT NULL AND (p.expires_at IS NULL OR p.expires_at > \(nowSeconds))"
-        let total = try Int.fetchOne(db, sql: """
-            SELECT count(*) FROM business b
-            LEFT JOIN place p ON p.business_id = b.id AND (p.expires_at IS NULL OR p.expires_at > \(nowSeconds))
-            WHERE \(filter)
-            """, arguments: arguments) ?? 0
         var order = "b.name COLLATE NOCASE, b.id"
+        var orderArguments: StatementArguments = []
         if let origin = query.origin {
             // Squared equirectangular distance: the same order as great-circle distance within a city.
+            // Bound, not written into the text: each origin would otherwise be a new statement to prepare and cache.
             let scale = cos(origin.latitude * .pi / 180)
             order = """
-                CASE WHEN \(visible) THEN 0 ELSE 1 END,
-                (p.latitude - \(origin.latitude)) * (p.latitude - \(origin.latitude))
-                  + (p.longitude - \(origin.longitude)) * (p.longitude - \(origin.longitude)) * \(scale * scale), b.id
+                CASE WHEN p.business_id IS NOT NULL AND (p.expires_at IS NULL OR p.expires_at > ?) THEN 0 ELSE 1 END,
+                (p.latitude - ?) * (p.latitude - ?) + (p.longitude - ?) * (p.longitude - ?) * ?, b.id
                 """
+            orderArguments = [nowSeconds, origin.latitude, origin.latitude, origin.longitude, origin.longitude, scale * scale]
         }
-        let (sql, entryArguments) = entrySQL(where: filter, arguments, now: now)
-        let page = try Row.fetchAll(db, sql: sql + " ORDER BY \(order) LIMIT ? OFFSET ?",
-                                    arguments: entryArguments + [max(0, query.limit), max(0, query.offset)])
-        return DirectoryPage(entries: page.map { entry(from: $0, origin: query.origin) }, total: total)
+        // The total rides on each row of the page (a window over every match, counted before LIMIT): one
+        // pass over the R*Tree and the joins instead of a second query that repeats them.
+        let (sql, entryArguments) = entrySQL(where: filter, arguments, now: now, counted: true)
+        let statement = try db.cachedStatement(sql: sql + " ORDER BY \(order) LIMIT ? OFFSET ?")
+        var entries: [DirectoryEntry] = []
+        var total = 0
+        try statement.forEachRow(arguments: entryArguments + orderArguments + [max(0, query.limit), max(0, query.offset)]) { row in
+            total = Int(row.int64(22))
+            entries.append(entry(from: row, origin: query.origin))
+            return true
+        }
+        if entries.isEmpty && query.offset > 0 {
+            // A page past the end has no row to carry the total.
+            total = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM business b
+                LEFT JOIN place p ON p.business_id = b.id AND (p.expires_at IS NULL OR p.expires_at > ?)
+                WHERE \(filter)
+                """, arguments: [nowSeconds] + arguments) ?? 0
+        }
+        return DirectoryPage(entries: entries, total: total)
     }
 
     /// The SELECT of public entries: the business's columns (by position, 0-16), then its place and check-in.
-    static func entrySQL(where filter: String, _ arguments: StatementArguments, now: Date) -> (String, StatementArguments) {
-        let nowSeconds = Int64(now.timeIntervalSince1970)
+    /// With `counted`, column 22 is the number of rows matching in all. The time is the first argument, not
+    /// part of the text, so that the statement is prepared once and cached.
+    static func entrySQL(where filter: String, _ arguments: StatementArguments, now: Date, counted: Bool = false)
+        -> (String, StatementArguments) {
         let sql = """
-            SELECT b.*, p.latitude, p.longitude, c.updated_at, c.source, p.checkin_id
+            SELECT b.*, p.latitude, p.longitude, c.updated_at, c.source, p.checkin_id\(counted ? ", count(*) OVER ()" : "")
             FROM business b
-            LEFT JOIN place p ON p.business_id = b.id AND (p.expires_at IS NULL OR p.expires_at > \(nowSeconds))
+            LEFT JOIN place p ON p.business_id = b.id AND (p.expires_at IS NULL OR p.expires_at > ?)
             LEFT JOIN checkin c ON c.id = p.checkin_id
             WHERE \(filter)
             """
-        return (sql, arguments)
+        return (sql, [Int64(now.timeIntervalSince1970)] + arguments)
     }
 
     /// Decodes a row of `entrySQL`.
@@ -158,5 +172,46 @@ extension Registry {
             isLive: (row[20] as String?) == CheckIn.Source.live.rawValue,
             updatedAt: Date(timeIntervalSince1970: TimeInterval(max(updated, checkinUpdated ?? 0))),
             distance: origin.flatMap { origin in position.map { origin.distance(to: $0) } })
+    }
+
+    /// Decodes a row of `entrySQL` read by position straight from SQLite: no GRDB `Row` per result, which
+    /// cost more than the query for a page of a hundred features.
+    static func entry(from row: RawRow, origin: GeoPoint?) -> DirectoryEntry {
+        var business = row.business()
+        business.ownerTelegramID = nil  // never leaves the registry through the public site
+        let position = row.isNull(17) || row.isNull(18) ? nil : GeoPoint(latitude: row.double(17), longitude: row.double(18))
+        let checkinUpdated = row.optionalInt64(19)
+        let updated = row.int64(15)
+        return DirectoryEntry(
+            business: business, position: position,
+            lastSeen: checkinUpdated.map { Date(timeIntervalSince1970: TimeInterval($0)) },
+            isLive: row.optionalText(20) == CheckIn.Source.live.rawValue,
+            updatedAt: Date(timeIntervalSince1970: TimeInterval(max(updated, checkinUpdated ?? 0))),
+            distance: origin.flatMap { origin in position.map { origin.distance(to: $0) } })
+    }
+}
+
+extension Registry {
+    /// What a cached view of the directory depends on: the registry's version, and when the next check-in
+    /// ends (a vendor then leaves the map without any write).
+    public struct Freshness: Sendable, Hashable {
+        /// `AppDatabase.registryVersion` when read.
+        public var version: Int64
+        /// The end of the next check-in after the time asked about; nil when none is running.
+        public var nextExpiry: Date?
+    }
+
+    /// The registry's version: one point read, cheap enough to ask on every request.
+    public func version() throws -> Int64 {
+        try database.writer.read { db in try AppDatabase.registryVersion(db) }
+    }
+
+    /// The version and the next expiry after `now`, read together (asked when a view is made, not served).
+    public func freshness(at now: Date) throws -> Freshness {
+        try database.writer.read { db in
+            let next = try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(expires_at) FROM place WHERE expires_at > ?"),
+                                          arguments: [Int64(now.timeIntervalSince1970)])
+            return Freshness(version: try AppDatabase.registryVersion(db), nextExpiry: next.map { Date(timeIntervalSince1970: TimeInterval($0)) })
+        }
     }
 }

@@ -25,20 +25,17 @@ extension PublicSite {
             return apiError(request, status: .internalServerError, message: "internal error")
         }
         let base = baseURL(request)
-        var collection: [String: JSONValue] = [
-            "type": "FeatureCollection",
-            "features": .array(page.entries.map { feature($0, base: base) }),
-            "numberMatched": .int(Int64(page.total)), "numberReturned": .int(Int64(page.entries.count)),
-        ]
+        var next: String?
         var extra: HTTPFields = [.accessControlAllowOrigin: "*"]
         if search.offset + page.entries.count < page.total {
-            let next = base + "/api/businesses?" + DirectoryRequest.encode(
+            let link = base + "/api/businesses?" + DirectoryRequest.encode(
                 search.parameters() + [("limit", String(search.limit)), ("offset", String(search.offset + search.limit))])
-            collection["next"] = .string(next)
-            extra[.link] = "<\(next)>; rel=\"next\""
+            next = link
+            extra[.link] = "<\(link)>; rel=\"next\""
         }
-        let body = JSONValue.object(collection).serialized(realPrecision: 15, sortedKeys: true)
-        return SiteResponse.make(body, contentType: "application/geo+json", request: request,
+        var writer = GeoJSONWriter(features: page.entries.count)
+        writer.collection(page.entries, total: page.total, next: next, base: base, taxonomy: registry.taxonomy)
+        return SiteResponse.make(writer.bytes, contentType: "application/geo+json", request: request,
                                  lastModified: page.entries.map(\.updatedAt).max(), extra: extra)
     }
 

@@ -62,8 +62,10 @@ public struct PublicSite: Sendable {
     let logger: Logger
     /// The whole city's GeoJSON, kept until the registry changes.
     let city = CityDocument()
-    /// One page or API answer made at a time, so the bot always keeps a thread (see `WorkGate`).
-    let gate = WorkGate(limit: 1)
+    /// Pages and API answers are made off the bot's threads, at a lower priority (see `SiteWorkers`).
+    let workers = SiteWorkers.shared
+    /// Finished directory pages, kept while the registry stays the same (see `PageCache`).
+    let pageCache = PageCache()
 
     /// Results per page of the directory.
     static let pageSize = 20
@@ -113,17 +115,17 @@ public struct PublicSite: Sendable {
 
     /// Adds the site's routes to `router`.
     public func register(on router: Router<BasicRequestContext>) {
-        router.get("/") { request, _ in await gate.run { directoryPage(request) } }
+        router.get("/") { request, _ in await workers.run { directoryPage(request) } }
         router.get("usaha/:id") { request, context in
             let id = context.parameters.get("id") ?? ""
-            return await gate.run { businessPage(request, id: id) }
+            return await workers.run { businessPage(request, id: id) }
         }
-        router.get("statistik") { request, _ in await gate.run { statisticsPage(request) } }
-        router.get("api/businesses") { request, _ in await gate.run { apiBusinesses(request) } }
-        router.get("api/kota.geojson") { request, _ in await gate.run { cityGeoJSON(request) } }
+        router.get("statistik") { request, _ in await workers.run { statisticsPage(request) } }
+        router.get("api/businesses") { request, _ in await workers.run { apiBusinesses(request) } }
+        router.get("api/kota.geojson") { request, _ in await workers.run { cityGeoJSON(request) } }
         router.get("api/businesses/:id") { request, context in
             let id = context.parameters.get("id") ?? ""
-            return await gate.run { apiBusiness(request, id: id) }
+            return await workers.run { apiBusiness(request, id: id) }
         }
         router.get("api/openapi.json") { request, _ in openAPI(request) }
         router.get("static/**") { request, context in
@@ -140,6 +142,8 @@ public struct PublicSite: Sendable {
         for pair in (request.uri.query ?? "").split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ text: Substring) -> String {
+                // Most values (a bbox, a page number) have nothing to decode: no Foundation work for them.
+                if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(text) }
                 let plain = text.replacingOccurrences(of: "+", with: " ")
                 return plain.removingPercentEncoding ?? plain
             }

@@ -16,7 +16,7 @@ enum SiteResponse {
     static func make(_ body: [UInt8], contentType: String, request: Request, status: HTTPResponse.Status = .ok,
                      lastModified: Date? = nil, cacheControl: String = "no-cache", extra: HTTPFields = [:],
                      precompressed: ByteBuffer? = nil, etag: String? = nil) -> Response {
-        let tag = etag ?? "\"" + String(fnv1a(body), radix: 16) + "\""
+        let tag = etag ?? Self.etag(body)
         var headers = extra
         headers[.contentType] = contentType
         headers[.cacheControl] = cacheControl
@@ -55,6 +55,9 @@ enum SiteResponse {
         }
         return false
     }
+
+    /// The ETag of a body: its FNV-1a fingerprint, quoted.
+    static func etag(_ body: [UInt8]) -> String { "\"" + String(fnv1a(body), radix: 16) + "\"" }
 
     /// 64-bit FNV-1a: a fast fingerprint of a body for its ETag (not a security measure).
     static func fnv1a(_ bytes: [UInt8]) -> UInt64 {

@@ -156,8 +156,14 @@ struct PublicSiteTests {
             let fotokopi = try #require(try await registry.business(registryID: "F1"))
             _ = try await registry.certifyHalal(true, ofBusiness: fotokopi.id, now: Self.now)
             #expect(try await Self.get("/?halal=1", port: port).body.contains("Fotokopi Sinar"))
+            let listed = try await Self.get("/?halal=1", port: port)
+            let tag = try #require(listed.headers["etag"])
+            #expect(try await Self.get("/?halal=1", port: port, headers: ["If-None-Match": tag]).status == 304, "an unchanged page")
             try await registry.setStatus(.suspended, ofBusiness: fotokopi.id, at: Self.now)
             #expect(try await Self.get("/usaha/F1", port: port).status == 404)
+            let relisted = try await Self.get("/?halal=1", port: port, headers: ["If-None-Match": tag])
+            #expect(relisted.status == 200 && !relisted.body.contains("Fotokopi Sinar"), "a page seen before the suspension is made anew")
+            #expect(!(try await Self.get("/api/kota.geojson", port: port).body.contains("Fotokopi Sinar")))
         }
     }
 
@@ -187,6 +193,32 @@ struct PublicSiteTests {
             #expect(unzipped["features"]?.arrayValue?.count == 5)
             let openAPI = try JSONValue.parse(try await Self.get("/api/openapi.json", port: port).body)
             #expect(openAPI["openapi"] == "3.1.0" && openAPI["paths"]?["/api/businesses"] != nil)
+        }
+    }
+
+    @Test("Each feature of a list is the business's own feature, whatever its name holds, and a check-in moves it on the map")
+    func listedFeatures() async throws {
+        try await Self.withSite { registry, port in
+            let odd = Business(registryID: "Q1", name: "Warung \"Ku\"\t\\ Ü\u{1} </script>", category: "katering", mode: .menetap,
+                               location: GeoPoint(latitude: 0.1234567, longitude: 117.4876543), kelurahan: "Api-Api", address: "Jl. \"A\"\nNo. 1")
+            _ = try await registry.upsertAll([odd], now: Self.now.addingTimeInterval(-60))
+            let vendor = try #require(try await registry.business(registryID: "B1"))
+            _ = try await registry.checkIn(businessID: vendor.id, at: GeoPoint(latitude: 0.1305, longitude: 117.4895),
+                                           now: Self.now.addingTimeInterval(-600))
+            for path in ["/api/businesses", "/api/kota.geojson"] {
+                let features = try #require(try JSONValue.parse(try await Self.get(path, port: port).body)["features"]?.arrayValue)
+                #expect(features.count == 6, "\(path)")
+                for feature in features {
+                    let id = try #require(feature["id"]?.stringValue)
+                    let own = try JSONValue.parse(try await Self.get("/api/businesses/\(id)", port: port).body)
+                    #expect(feature == own, "\(path): \(id)")
+                }
+                let quirky = try #require(features.first { $0["id"] == "Q1" })
+                #expect(quirky["properties"]?["name"]?.stringValue == odd.name)
+                #expect(quirky["geometry"]?["coordinates"] == [.double(117.487654), .double(0.123457)], "6 decimals")
+                let bakso = try #require(features.first { $0["id"] == "B1" })
+                #expect(bakso["properties"]?["selling_today"] == .bool(true) && bakso["properties"]?["last_seen"] != nil)
+            }
         }
     }
 
