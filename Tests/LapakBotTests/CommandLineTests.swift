@@ -45,17 +45,13 @@ extension SubprocessTests {
         }
 
         /// Starts `process` and waits for its exit without blocking a thread.
-        static func exitStatus(of process: Process) async throws -> Int32 {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
-                // Set before the start, so the exit cannot come first.
-                process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
-                do {
-                    try process.run()
-                } catch {
-                    process.terminationHandler = nil
-                    continuation.resume(throwing: error)
-                }
-            }
+        ///
+        /// By polling `isRunning` rather than waiting for `terminationHandler`: in one CI run the handler of
+        /// an exited, already reaped `lapak export` never ran, and the whole suite hung on it with no CPU used.
+        static func exitStatus(of process: Process, timeout: Duration = .seconds(300)) async throws -> Int32 {
+            try process.run()
+            try await waitForExit(process, timeout: timeout)
+            return process.terminationStatus
         }
 
         @Test("`lapak check` finds intents/ and the default configuration from the root folder")
