@@ -35,13 +35,14 @@ public final class BulkLeadership: Service, Sendable {
     public func run() async throws {
         var connection: PostgresConnection?
         var nextID = 1
+        var lastFailure = ""
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 if connection == nil || connection?.isClosed == true {
                     // The lock went with the old connection: a new one starts as a follower.
                     if isLeader { logger.warning("Lost the bulk budget lead: the database connection closed") }
                     leading.store(false, ordering: .releasing)
-                    connection = try await PostgresConnection.connect(configuration: endpoint.connectionConfiguration, id: nextID, logger: logger)
+                    connection = try await PostgresConnection.connect(configuration: try endpoint.connectionConfiguration(), id: nextID, logger: logger)
                     nextID += 1
                 }
                 guard let connection else { continue }
@@ -62,7 +63,13 @@ public final class BulkLeadership: Service, Sendable {
                     }
                 }
             } catch {
-                if isLeader { logger.warning("Lost the bulk budget lead: the database connection failed", metadata: ["error": "\(error)"]) }
+                if isLeader {
+                    logger.warning("Lost the bulk budget lead: the database connection failed", metadata: ["error": "\(error)"])
+                } else if "\(error)" != lastFailure {
+                    // Said once per distinct failure: a follower retrying every few seconds would flood the log.
+                    logger.warning("Cannot reach the database to contend for the bulk budget lead", metadata: ["error": "\(error)"])
+                }
+                lastFailure = "\(error)"
                 leading.store(false, ordering: .releasing)
                 if let dead = connection { try? await dead.close() }
                 connection = nil

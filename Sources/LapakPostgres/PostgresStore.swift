@@ -68,12 +68,15 @@ struct PostgresEndpoint: Sendable {
     }
 
     /// The same endpoint for a single connection outside the pool (a session-level advisory lock lives on one).
-    var connectionConfiguration: PostgresConnection.Configuration {
+    ///
+    /// Throws when `sslmode=require` asks for TLS and no TLS context can be made: falling back to a plain
+    /// connection would send the password in the clear to a server the operator said must be encrypted.
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
         if let unixSocketPath {
             return .init(unixSocketPath: unixSocketPath, username: user, password: password, database: database)
         }
         let tls: PostgresConnection.Configuration.TLS = requireTLS
-            ? ((try? NIOSSLContext(configuration: .makeClientConfiguration())).map { .require($0) } ?? .disable) : .disable
+            ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
         return .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Where the HTTP server hands webhook POSTs: the path it serves, and the receiver once it runs.
@@ -12,9 +13,12 @@ public final class WebhookEndpoint: Sendable {
     public let heartbeat = Heartbeat()
 
     /// An endpoint for the path of `url` (`/` when it has none).
+    ///
+    /// Parsed by `URLComponents`, not by splitting on "/": a user-info part, a port, a query or a fragment
+    /// must not end up in the path the server routes.
     public init(url: String) {
-        let path = url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).dropFirst(3).first.map { "/" + $0 } ?? "/"
-        self.path = String(path.prefix { $0 != "?" && $0 != "#" })
+        let path = URLComponents(string: url)?.percentEncodedPath ?? ""
+        self.path = path.isEmpty ? "/" : path
     }
 
     /// Makes `receiver` take the POSTs from now on.
