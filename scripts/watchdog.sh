@@ -18,7 +18,12 @@ start=$SECONDS
 while kill -0 "$pid" 2>/dev/null; do
   if (( SECONDS - start >= limit )); then
     echo "watchdog: '$*' still running after ${limit} s; the processes, then where each test bundle waits:" >&2
-    ps -eo pid,ppid,stat,etime,args --forest >&2 || true
+    # Only this command's own processes, each line cut short (no kernel threads, no other programs' environments).
+    ps -eo pid=,ppid=,stat=,etime=,args= | awk -v root="$pid" '
+      { parent[$1] = $2; line[$1] = substr($0, 1, 240); order[NR] = $1 }
+      END { for (i = 1; i <= NR; i++) { p = order[i]; q = p
+              while (q != "" && q != root && q in parent && q != 1) q = parent[q]
+              if (q == root) print line[p] } }' >&2 || true
     for bundle in $(pgrep -f '\.xctest' || true); do
       if command -v gdb >/dev/null; then
         echo "watchdog: threads of process $bundle" >&2

@@ -48,9 +48,9 @@ extension SubprocessTests {
             let refused = try await CommandLineTests.run(["restore", copy], environment: ["LAPAK_DATABASE_PATH": path])
             #expect(refused.status != 0 && refused.output.contains("another Lapak process is using this database"), "\(refused.output)")
 
-            kill(running.processIdentifier, SIGTERM)
-            try await CommandLineTests.waitForExit(running)
-            #expect(running.terminationStatus == 0)
+            running.send(SIGTERM)
+            try await running.waitForExit()
+            #expect(running.termination == .exited(0))
             await first.stop()
             #expect(await first.state.deliveries(containing: "Pelatihan halal gratis").count < vendors)
 
@@ -76,8 +76,8 @@ extension SubprocessTests {
                                                                             "LAPAK_TELEGRAM_API_URL": second.apiURL]) { _, new in new })
             let restored = Outbox(database: try AppDatabase.open(path: path))
             try await DaemonCrashTests.waitUntil(timeout: .seconds(60)) { (try? await restored.broadcast(broadcast.id))??.status == .done }
-            kill(resumed.processIdentifier, SIGTERM)
-            try await CommandLineTests.waitForExit(resumed)
+            resumed.send(SIGTERM)
+            try await resumed.waitForExit()
             let deliveries = await second.state.deliveries(containing: "Pelatihan halal gratis")
             #expect(Set(deliveries.keys) == remaining)
             #expect(deliveries.values.allSatisfy { $0 == 1 })

@@ -20,20 +20,18 @@ extension SubprocessTests {
 
         /// Runs Chromium headless on `url` with `arguments` (`--dump-dom`, `--screenshot=…`); its standard output.
         static func chromium(_ arguments: [String], url: String, width: Int = 1280, profile: URL) async throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: chromium)
             // The map's scripts get a few seconds of virtual time to load the markers; tiles fail (no network),
             // which must not keep the markers from showing.
-            process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile.path)",
-                                 "--window-size=\(width),900", "--virtual-time-budget=10000", "--lang=id"] + arguments + [url]
+            let chromiumArguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile.path)",
+                                     "--window-size=\(width),900", "--virtual-time-budget=10000", "--lang=id"] + arguments + [url]
             let output = profile.appendingPathComponent("out-\(UUID().uuidString).html")
             FileManager.default.createFile(atPath: output.path, contents: nil)
             let handle = try FileHandle(forWritingTo: output)
             defer { try? handle.close() }
-            process.standardOutput = handle
-            process.standardError = FileHandle.nullDevice
-            let status = try await CommandLineTests.exitStatus(of: process)
-            #expect(status == 0, "chromium exited \(status)")
+            let process = try ChildProcess(chromium, chromiumArguments, environment: ["PATH": "/usr/bin:/bin", "HOME": profile.path],
+                                           output: handle.fileDescriptor)
+            let ended = try await process.waitForExit(timeout: .seconds(90))
+            #expect(ended == .exited(0), "chromium \(ended)")
             return String(decoding: try Data(contentsOf: output), as: UTF8.self)
         }
 
@@ -64,22 +62,14 @@ extension SubprocessTests {
             _ = try await registry.upsertAll(sample)
             let shop = try #require(sample.first { $0.mode == .menetap && !$0.phone.isEmpty && $0.location != nil })
 
-            let process = Process()
-            process.executableURL = CommandLineTests.binary
-            process.arguments = ["web"]
-            process.currentDirectoryURL = URL(fileURLWithPath: "/")
-            process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "LAPAK_DATABASE_PATH": path,
-                                   "LAPAK_WEB_PORT": "0", "LAPAK_LOG_LEVEL": "warning", "LAPAK_WEB_BOT_USERNAME": "LapakBontangBot"]
             let log = folder.appendingPathComponent("web.log")
             FileManager.default.createFile(atPath: log.path, contents: nil)
             let handle = try FileHandle(forWritingTo: log)
             defer { try? handle.close() }
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-            defer {
-                if process.isRunning { process.terminate() }
-            }
+            let process = try ChildProcess(CommandLineTests.binary.path, ["web"],
+                                           environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "LAPAK_DATABASE_PATH": path,
+                                                         "LAPAK_WEB_PORT": "0", "LAPAK_LOG_LEVEL": "warning", "LAPAK_WEB_BOT_USERNAME": "LapakBontangBot"],
+                                           output: handle.fileDescriptor, error: handle.fileDescriptor)
             var base: String?
             try await DaemonCrashTests.waitUntil(timeout: .seconds(30)) {
                 let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
@@ -131,8 +121,8 @@ extension SubprocessTests {
             let desktop = Self.screenshots.appendingPathComponent("directory-1280.png")
             _ = try await Self.chromium(["--screenshot=\(desktop.path)"], url: site + "/", profile: folder)
             #expect(FileManager.default.fileExists(atPath: desktop.path))
-            process.terminate()
-            try await CommandLineTests.waitForExit(process)
+            process.send(SIGTERM)
+            #expect(try await process.waitForExit() == .exited(0))
         }
     }
 }

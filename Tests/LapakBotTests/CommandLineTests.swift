@@ -13,45 +13,19 @@ extension SubprocessTests {
 
         /// Runs `lapak` with `arguments` from `/` and returns its exit status and its output (stdout and stderr).
         ///
-        /// Async, and without a blocking wait: the output goes to a file and the exit arrives through the
-        /// termination handler. A test that blocked in `waitUntilExit` would hold one of the cooperative pool's
-        /// threads (two on a 2-core machine), and every other test's bot would stall meanwhile.
+        /// The output goes to a file and the exit is polled (`ChildProcess`), so no thread of the cooperative
+        /// pool (two on a 2-core machine) blocks while it runs. A status of 128 + N means signal N ended it.
         static func run(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = arguments
-            process.currentDirectoryURL = URL(fileURLWithPath: "/")
             var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
             env.merge(environment) { _, new in new }
-            process.environment = env
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-cli-\(UUID().uuidString).log")
             FileManager.default.createFile(atPath: output.path, contents: nil)
             defer { try? FileManager.default.removeItem(at: output) }
             let handle = try FileHandle(forWritingTo: output)
             defer { try? handle.close() }
-            process.standardOutput = handle
-            process.standardError = handle
-            let status = try await exitStatus(of: process)
+            let child = try ChildProcess(binary.path, arguments, environment: env, output: handle.fileDescriptor, error: handle.fileDescriptor)
+            let status = try await child.waitForExit(timeout: .seconds(300)).status
             return (status, String(decoding: try Data(contentsOf: output), as: UTF8.self))
-        }
-
-        /// Waits for a process started elsewhere (a daemon sent a signal) to exit, polling without blocking a thread.
-        static func waitForExit(_ process: Process, timeout: Duration = .seconds(30)) async throws {
-            let deadline = ContinuousClock.now + timeout
-            while process.isRunning {
-                guard ContinuousClock.now < deadline else { throw CancellationError() }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-        }
-
-        /// Starts `process` and waits for its exit without blocking a thread.
-        ///
-        /// By polling `isRunning` rather than waiting for `terminationHandler`: in one CI run the handler of
-        /// an exited, already reaped `lapak export` never ran, and the whole suite hung on it with no CPU used.
-        static func exitStatus(of process: Process, timeout: Duration = .seconds(300)) async throws -> Int32 {
-            try process.run()
-            try await waitForExit(process, timeout: timeout)
-            return process.terminationStatus
         }
 
         @Test("`lapak check` finds intents/ and the default configuration from the root folder")

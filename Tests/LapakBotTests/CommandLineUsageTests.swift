@@ -34,12 +34,8 @@ extension SubprocessTests {
             defer { try? FileManager.default.removeItem(at: output) }
             let handle = try FileHandle(forWritingTo: output)
             defer { try? handle.close() }
-            let process = Process()
-            process.executableURL = CommandLineTests.binary
-            process.arguments = ["emulator", "--port", "0"]
-            process.standardOutput = handle
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try ChildProcess(CommandLineTests.binary.path, ["emulator", "--port", "0"],
+                                           environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()], output: handle.fileDescriptor)
             // Polled without blocking a thread; the emulator keeps running, so only an unbuffered line is there.
             var text = ""
             let deadline = ContinuousClock.now + .seconds(20)
@@ -48,8 +44,8 @@ extension SubprocessTests {
                 text = String(decoding: try Data(contentsOf: output), as: UTF8.self)
             }
             let running = process.isRunning
-            process.terminate()
-            try await CommandLineTests.waitForExit(process)
+            process.send(SIGTERM)
+            try await process.waitForExit()
             #expect(running, "the emulator stopped: \(text)")
             #expect(text.contains("Bot API emulator on http://127.0.0.1:") && text.contains("(token "), "\(text)")
         }

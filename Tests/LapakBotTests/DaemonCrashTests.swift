@@ -39,9 +39,9 @@ extension SubprocessTests {
 
             let first = try Self.launch(environment)
             try await Self.waitUntil(timeout: .seconds(30)) { await emulator.state.deliveries(containing: "Rapat akbar UMKM").count >= 50 }
-            kill(first.processIdentifier, SIGKILL)
-            try await CommandLineTests.waitForExit(first)
-            #expect(first.terminationReason == .uncaughtSignal)
+            first.send(SIGKILL)
+            try await first.waitForExit()
+            #expect(first.termination == .signalled(SIGKILL))
             let beforeRestart = await emulator.state.deliveries(containing: "Rapat akbar UMKM").count
             #expect(beforeRestart < vendors)
 
@@ -50,9 +50,9 @@ extension SubprocessTests {
             try await Self.waitUntil(timeout: .seconds(10)) {
                 await emulator.state.botMessages(chatID: Vendors.dewi.id).contains { $0.text?.contains("Pengumuman #1 selesai") == true }
             }
-            kill(second.processIdentifier, SIGTERM)
-            try await CommandLineTests.waitForExit(second)
-            #expect(second.terminationStatus == 0)
+            second.send(SIGTERM)
+            try await second.waitForExit()
+            #expect(second.termination == .exited(0))
 
             let deliveries = await emulator.state.deliveries(containing: "Rapat akbar UMKM")
             let record = try #require(try await outbox.broadcast(broadcast.id))
@@ -88,17 +88,17 @@ extension SubprocessTests {
             for citizen in citizens { await emulator.state.sendText(from: citizen, "katering terdekat") }
             for citizen in citizens { await emulator.state.sendLocation(from: citizen, latitude: here.latitude, longitude: here.longitude) }
             try await Self.waitUntil(timeout: .seconds(30)) { await emulator.state.deliveries(containing: "Bagikan lokasi").count >= 10 }
-            kill(first.processIdentifier, SIGKILL)
-            try await CommandLineTests.waitForExit(first)
-            #expect(first.terminationReason == .uncaughtSignal)
+            first.send(SIGKILL)
+            try await first.waitForExit()
+            #expect(first.termination == .signalled(SIGKILL))
             let answeredBeforeRestart = await emulator.state.deliveries(containing: "Katering terdekat").count
 
             let second = try Self.launch(environment)
             try await Self.waitUntil(timeout: .seconds(60)) { await emulator.state.deliveries(containing: "Katering terdekat").count == citizens.count }
             try await Task.sleep(for: .milliseconds(500))
-            kill(second.processIdentifier, SIGTERM)
-            try await CommandLineTests.waitForExit(second)
-            #expect(second.terminationStatus == 0)
+            second.send(SIGTERM)
+            try await second.waitForExit()
+            #expect(second.termination == .exited(0))
 
             #expect(answeredBeforeRestart < citizens.count, "the kill came too late to test anything")
             var repeated = 0
@@ -114,16 +114,10 @@ extension SubprocessTests {
             await emulator.stop()
         }
 
-        static func launch(_ environment: [String: String]) throws -> Process {
-            let process = Process()
-            process.executableURL = CommandLineTests.binary
-            process.arguments = ["run"]
-            process.currentDirectoryURL = URL(fileURLWithPath: "/")
-            process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { _, new in new }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
+        /// Starts `lapak run` from `/` with `environment` (and a PATH and HOME), its output dropped.
+        static func launch(_ environment: [String: String]) throws -> ChildProcess {
+            try ChildProcess(CommandLineTests.binary.path, ["run"],
+                             environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { _, new in new })
         }
 
         static func waitUntil(timeout: Duration, _ condition: () async -> Bool) async throws {

@@ -6,8 +6,9 @@ import TelegramBotAPI
 /// fd 3, answers out on fd 4, each a JSON text ended by a NUL byte), for what `--dump-dom` cannot do: a real
 /// 360 px phone viewport (a headless window is never narrower than 500 px) and reading values the page computed.
 ///
-/// `@unchecked Sendable`: `Process` and `FileHandle` are not Sendable; the process is only started and
-/// terminated, the input handle only written (one write per command), and all mutable state is in the Mutex.
+/// `@unchecked Sendable`: `Pipe` and `FileHandle` are not Sendable; the input handle is only written (one
+/// write per command), and all mutable state is in the Mutex. Every command waits at most `answerTimeout`,
+/// and Chromium's exit (its answers pipe closing) fails the commands still waiting.
 final class DevToolsBrowser: @unchecked Sendable {
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -20,7 +21,7 @@ final class DevToolsBrowser: @unchecked Sendable {
         var closed = false
     }
 
-    private let process = Process()
+    private let process: ChildProcess
     private let commands = Pipe()
     private let answers = Pipe()
     /// The state, in a class of its own so that the pipe's and the process's handlers can hold it.
@@ -29,26 +30,24 @@ final class DevToolsBrowser: @unchecked Sendable {
     }
 
     private let shared = Shared()
+    /// How long one command may wait for its answer.
+    private let answerTimeout: Duration = .seconds(30)
 
     /// Starts Chromium with its profile in `profile`.
     init(chromium: String, profile: URL) throws {
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        // fd 3 reads our commands, fd 4 writes the answers; Chromium's own output is dropped.
-        process.arguments = ["-c", "exec \"$0\" --headless --no-sandbox --disable-gpu --hide-scrollbars --remote-debugging-pipe "
-                             + "--user-data-dir=\"$1\" about:blank 3<&0 4>&1 >/dev/null 2>&1", chromium, profile.path]
-        process.standardInput = commands
-        process.standardOutput = answers
-        process.terminationHandler = { [shared] _ in
-            let waiting = shared.state.withLock { current in
-                current.closed = true
-                defer { current.waiting = [:] }
-                return Array(current.waiting.values)
-            }
-            for continuation in waiting { continuation.resume(throwing: Failure(description: "chromium exited")) }
-        }
         answers.fileHandleForReading.readabilityHandler = { [shared] handle in
             let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil; return }
+            if data.isEmpty {
+                // Chromium is gone (its end of the pipe closed): nothing waiting will be answered.
+                handle.readabilityHandler = nil
+                let waiting = shared.state.withLock { current in
+                    current.closed = true
+                    defer { current.waiting = [:] }
+                    return Array(current.waiting.values)
+                }
+                for continuation in waiting { continuation.resume(throwing: Failure(description: "chromium exited")) }
+                return
+            }
             let messages: [[UInt8]] = shared.state.withLock { current in
                 current.buffer += data
                 var complete: [[UInt8]] = []
@@ -68,7 +67,14 @@ final class DevToolsBrowser: @unchecked Sendable {
                 }
             }
         }
-        try process.run()
+        // fd 3 reads our commands, fd 4 writes the answers; Chromium's own output is dropped.
+        process = try ChildProcess("/bin/sh", ["-c", "exec \"$0\" --headless --no-sandbox --disable-gpu --hide-scrollbars --remote-debugging-pipe "
+                                                 + "--user-data-dir=\"$1\" about:blank 3<&0 4>&1 >/dev/null 2>&1", chromium, profile.path],
+                                   environment: ["PATH": "/usr/bin:/bin", "HOME": profile.path],
+                                   input: commands.fileHandleForReading.fileDescriptor, output: answers.fileHandleForWriting.fileDescriptor)
+        // Chromium has its own copies; ours would keep the answers pipe open after it exits.
+        try commands.fileHandleForReading.close()
+        try answers.fileHandleForWriting.close()
     }
 
     /// Sends `method` (to the page `session` when given) and waits for its answer.
@@ -81,6 +87,11 @@ final class DevToolsBrowser: @unchecked Sendable {
                 return current.nextID
             }
             guard let id else { return continuation.resume(throwing: Failure(description: "chromium exited")) }
+            Task { [shared, answerTimeout] in
+                try? await Task.sleep(for: answerTimeout)
+                let late = shared.state.withLock { $0.waiting.removeValue(forKey: id) }
+                late?.resume(throwing: Failure(description: "no answer to \(method) in \(answerTimeout)"))
+            }
             var message: [String: JSONValue] = ["id": .int(id), "method": .string(method), "params": .object(parameters)]
             if let session { message["sessionId"] = .string(session) }
             commands.fileHandleForWriting.write(Data(JSONValue.object(message).serialized() + [0]))
@@ -117,9 +128,12 @@ final class DevToolsBrowser: @unchecked Sendable {
         return data
     }
 
-    /// Ends Chromium.
+    /// Ends Chromium: asked politely, then SIGTERM, then SIGKILL to its whole process group.
     func close() async {
         _ = try? await send("Browser.close")
-        if process.isRunning { process.terminate() }
+        if (try? await process.waitForExit(timeout: .seconds(5))) == nil {
+            process.send(SIGTERM)
+            if (try? await process.waitForExit(timeout: .seconds(5))) == nil { kill(-process.pid, SIGKILL) }
+        }
     }
 }

@@ -157,19 +157,14 @@ extension SubprocessTests {
             FileManager.default.createFile(atPath: log.path, contents: nil)
             let handle = try FileHandle(forWritingTo: log)
             let token = "123456:SECRET-TOKEN-abcdefghijklmnop"
-            let process = Process()
-            process.executableURL = CommandLineTests.binary
-            process.arguments = ["run"]
-            process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "LAPAK_TELEGRAM_TOKEN": token,
+            let process = try ChildProcess(CommandLineTests.binary.path, ["run"], environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "LAPAK_TELEGRAM_TOKEN": token,
                                    "LAPAK_TELEGRAM_API_URL": "http://127.0.0.1:9", "LAPAK_LOG_FORMAT": "json", "LAPAK_WEB_PORT": "0",
-                                   "LAPAK_DATABASE_PATH": folder.appendingPathComponent("lapak.sqlite").path]
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
+                                   "LAPAK_DATABASE_PATH": folder.appendingPathComponent("lapak.sqlite").path],
+                                           output: handle.fileDescriptor, error: handle.fileDescriptor)
             let text = { String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self) }
             try await BotSearchTests.waitUntil { text().contains("cannot reach") }
-            kill(process.processIdentifier, SIGTERM)
-            try await CommandLineTests.waitForExit(process)
+            process.send(SIGTERM)
+            try await process.waitForExit()
             try handle.close()
             let lines = text().split(separator: "\n")
             #expect(lines.count >= 3)

@@ -28,16 +28,13 @@ extension SubprocessTests {
                     .replacingOccurrences(of: "/usr/local/bin/lapak", with: CommandLineTests.binary.path)
                 try text.write(to: folder.appendingPathComponent(unit), atomically: true, encoding: .utf8)
             }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: analyze)
-            process.arguments = ["verify", "--man=no"] + Self.units.map { "./" + $0 }
-            process.currentDirectoryURL = folder
             let log = folder.appendingPathComponent("verify.log")
             FileManager.default.createFile(atPath: log.path, contents: nil)
             let handle = try FileHandle(forWritingTo: log)
-            process.standardOutput = handle
-            process.standardError = handle
-            let status = try await CommandLineTests.exitStatus(of: process)
+            let process = try ChildProcess(analyze, ["verify", "--man=no"] + Self.units.map { "./" + $0 },
+                                           environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()], directory: folder.path,
+                                           output: handle.fileDescriptor, error: handle.fileDescriptor)
+            let status = try await process.waitForExit(timeout: .seconds(120)).status
             try handle.close()
             let output = String(decoding: try Data(contentsOf: log), as: UTF8.self)
             #expect(status == 0, "\(output)")
