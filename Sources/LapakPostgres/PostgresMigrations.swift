@@ -79,6 +79,33 @@ public enum PostgresMigrations {
             "CREATE INDEX update_inbox_unfinished ON update_inbox (update_id) WHERE handled_at IS NULL",
             "CREATE TABLE poller_state (key TEXT PRIMARY KEY, value BIGINT NOT NULL)",
         ]),
+        Migration(number: 3, name: "reply outbox with claims, per-chat order", sql: [
+            // As SQLite's reply outbox, plus a claim: the worker that sends a row and until when. A worker
+            // claims rows with FOR UPDATE SKIP LOCKED, so two never send the same row; a dead worker's claims
+            // lapse and another worker sends its rows.
+            """
+            CREATE TABLE reply_outbox (
+                id BIGSERIAL PRIMARY KEY,
+                update_id BIGINT,
+                chat_id BIGINT NOT NULL,
+                method TEXT NOT NULL,
+                parameters TEXT NOT NULL,
+                message_of BIGINT,
+                state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                message_id BIGINT,
+                error TEXT,
+                created_at BIGINT NOT NULL,
+                finished_at BIGINT,
+                claimed_by TEXT,
+                claim_expires_at BIGINT
+            )
+            """,
+            "CREATE INDEX reply_outbox_pending ON reply_outbox (id) WHERE state = 'pending'",
+            "CREATE INDEX reply_outbox_finished ON reply_outbox (finished_at)",
+            // A chat's unhandled updates, oldest first: what the worker holding the chat's lock handles next.
+            "CREATE INDEX update_inbox_chat_unfinished ON update_inbox (chat_id, update_id) WHERE handled_at IS NULL",
+        ]),
     ]
 
     /// An arbitrary, fixed key for the advisory lock that serialises migrations across workers.
