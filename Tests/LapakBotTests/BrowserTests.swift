@@ -113,6 +113,21 @@ extension SubprocessTests {
                     }
                     try await browser.screenshot(session: session).write(to: Self.screenshots.appendingPathComponent(name))
                 }
+                // Moving the map filters the list: zoomed in from the keyboard (+ three times), the list shows only
+                // the businesses in view and the URL carries the box, so the view can be shared.
+                let session = try await browser.openPhone(site + "/", width: 800)
+                #expect(try await browser.value(of: "document.getElementById('map').dataset.loaded || ''", session: session) == "true")
+                let countNow = "((document.querySelector('#results .summary strong') || {}).textContent || '').replace(/\\D/g, '')"
+                let before = Int(try await browser.value(of: countNow, session: session)) ?? 0
+                _ = try await browser.value(of: "document.getElementById('map').focus(), 'focused'", session: session)
+                for _ in 0..<3 {
+                    try await browser.press(key: "+", code: 187, session: session)
+                    try await Task.sleep(for: .milliseconds(400))
+                }
+                let moved = try await browser.value(of: "location.search.indexOf('bbox=') >= 0 ? " + countNow + " : ''", session: session)
+                #expect(before > 1_000, "the whole registry listed first: \(before)")
+                #expect((Int(moved) ?? .max) < before, "the list after zooming in: \(moved) of \(before)")
+                try await browser.screenshot(session: session).write(to: Self.screenshots.appendingPathComponent("directory-zoomed-800.png"))
             } catch {
                 await browser.close()
                 throw error

@@ -121,6 +121,15 @@ final class DevToolsBrowser: @unchecked Sendable {
         }
     }
 
+    /// Presses and releases a key, as a keyboard would, in the page's focused element (`code`: the Windows
+    /// virtual key code, which Leaflet's keyboard handler reads).
+    func press(key: String, code: Int, session: String) async throws {
+        for type in ["keyDown", "keyUp"] {
+            _ = try await send("Input.dispatchKeyEvent", ["type": .string(type), "key": .string(key),
+                                                          "windowsVirtualKeyCode": .int(Int64(code))], session: session)
+        }
+    }
+
     /// A PNG of the page's viewport.
     func screenshot(session: String) async throws -> Data {
         let shot = try await send("Page.captureScreenshot", ["format": "png"], session: session)
