@@ -52,6 +52,7 @@ struct DemoChat: Service {
           /lokasi LAT LON   or   /lokasi KELURAHAN   share a location (e.g. /lokasi 0.1335 117.5081, /lokasi Bontang Kuala)
           #N                press button N: those of the newest keyboard (older ones are marked stale), then the reply keyboard
           /tunggu [DETIK]   wait (default 5 s); what the bot sends or edits meanwhile is shown as it comes
+          /tunggu TEKS      wait until the bot shows TEKS (at most 120 s), e.g. /tunggu selesai
           /keluar           quit (or Ctrl-D)
         You are also a vendor (/daftar, /jualan, /usahaku) and agency staff (/umumkan, /verifikasi, /statistik).
         """
@@ -84,8 +85,17 @@ struct DemoChat: Service {
         if ["/keluar", "/quit", "/exit"].contains(line.lowercased()) { return false }
         if line.lowercased().hasPrefix("/tunggu") {
             // The watcher prints what comes meanwhile.
-            let seconds = Int(line.dropFirst("/tunggu".count).trimmingCharacters(in: .whitespaces)) ?? 5
-            try? await Task.sleep(for: .seconds(min(max(seconds, 1), 120)))
+            let argument = line.dropFirst("/tunggu".count).trimmingCharacters(in: .whitespaces)
+            if argument.isEmpty || Int(argument) != nil {
+                try? await Task.sleep(for: .seconds(min(max(Int(argument) ?? 5, 1), 120)))
+            } else {
+                // Until the bot shows the text (a report that takes as long as the machine is slow), or 120 s.
+                let deadline = ContinuousClock.now + .seconds(120)
+                while ContinuousClock.now < deadline,
+                      !(await emulator.state.botMessages(chatID: Self.user.id).contains { $0.text?.contains(argument) == true }) {
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
             return true
         }
         await screen.setBusy(true)

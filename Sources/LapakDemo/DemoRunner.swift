@@ -33,7 +33,7 @@ public struct DemoRunner: Sendable {
         // and the report print as they come.
         // ✋ Ikut on (the panel's text changes), the kind picker and back (only the buttons change), Pratinjau, Kirim.
         "/umumkan Pelatihan sertifikasi halal gratis untuk <30 orang>, Sabtu pukul 09.00 di kantor Dinas", "#5", "#1", "#1", "#8", "#1",
-        "/tunggu 15",
+        "/tunggu Pengumuman #1 selesai",
         // As the vendor of Warung Demo Bu Sari she answers ✋ Ikut, and /statistik counts it.
         "#1", "/statistik",
     ]

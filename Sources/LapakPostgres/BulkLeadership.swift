@@ -53,9 +53,12 @@ public final class BulkLeadership: Service, Sendable {
                         throw LeadershipLost()
                     }
                 } else {
-                    var acquired = false
-                    for try await granted in try await connection.query("SELECT pg_try_advisory_lock(\(key))", logger: logger).decode(Bool.self) {
-                        acquired = granted
+                    let acquired = try await Self.closingOnCancel(connection) {
+                        var acquired = false
+                        for try await granted in try await connection.query("SELECT pg_try_advisory_lock(\(key))", logger: logger).decode(Bool.self) {
+                            acquired = granted
+                        }
+                        return acquired
                     }
                     if acquired {
                         leading.store(true, ordering: .releasing)
@@ -81,10 +84,24 @@ public final class BulkLeadership: Service, Sendable {
         try? await connection?.close()
     }
 
+    /// Runs `body`, closing `connection` if the task is cancelled meanwhile.
+    ///
+    /// A query waiting on a connection whose server side is gone does not end when its task is cancelled;
+    /// a stopping worker (a test's task group, a service group shutting down) would wait for it for ever.
+    /// Closing the connection fails the query at once.
+    private static func closingOnCancel<Result: Sendable>(_ connection: PostgresConnection,
+                                                          _ body: () async throws -> Result) async throws -> Result {
+        try await withTaskCancellationHandler {
+            try await body()
+        } onCancel: {
+            connection.close().whenComplete { _ in }
+        }
+    }
+
     /// True when `SELECT 1` comes back on `connection` within `limit`.
     private static func answers(_ connection: PostgresConnection, within limit: Duration, logger: Logger) async throws -> Bool {
         guard !connection.isClosed else { return false }
-        return try await withThrowingTaskGroup(of: Bool.self) { group in
+        return try await closingOnCancel(connection) { try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
                 for try await _ in try await connection.query("SELECT 1", logger: logger).decode(Int.self) {}
                 return true
@@ -97,7 +114,7 @@ public final class BulkLeadership: Service, Sendable {
             }
             defer { group.cancelAll() }
             return try await group.next() ?? false
-        }
+        } }
     }
 }
 
