@@ -15,7 +15,8 @@ extension PublicSite {
         let language = Self.language(of: request)
         let key = baseURL(request) + "\u{0}" + language.rawValue + "\u{0}" + (request.uri.query ?? "")
         let now = now()
-        if let version = try? registry.version(), let kept = pageCache.page(key, version: version, now: now) {
+        let version = try? registry.version()
+        if let version, let kept = pageCache.page(key, version: version, now: now) {
             return SiteResponse.make(kept.body, contentType: "text/html; charset=utf-8", request: request, extra: pageHeaders,
                                      precompressed: kept.gzip, etag: kept.etag)
         }
@@ -29,12 +30,12 @@ extension PublicSite {
             return errorPage(request, language, status: .badRequest, title: "bad_request_title",
                              message: texts.text(error.key, language, error.values))
         }
-        let found: DirectoryPage
+        let found: (entries: [DirectoryEntry], total: Int)
         let understood: String?
         do {
             let (query, words) = try search.query(matcher: matcher, registry: registry)
             understood = words
-            found = try registry.directory(query, at: now)
+            found = try directory(query, version: version, now: now).page(for: query)
         } catch {
             logger.error("The directory could not be read", metadata: ["error": "\(error)"])
             return errorPage(request, language, status: .internalServerError, title: "not_found_title", message: "")
