@@ -26,6 +26,8 @@ final class DirectorySnapshot: Sendable {
     /// Entry index by business id, for name matches.
     private let indexOfID: [Int64: Int32]
     let grid: DirectoryGrid
+    /// The result cards rendered from this snapshot so far (see `CardCache`).
+    let cards = CardCache()
 
     private struct Traits {
         var category: Int32

@@ -31,11 +31,13 @@ extension PublicSite {
                              message: texts.text(error.key, language, error.values))
         }
         let found: (entries: [DirectoryEntry], total: Int)
+        let answer: DirectoryAnswer
         let understood: String?
         do {
             let (query, words) = try search.query(matcher: matcher, registry: registry)
             understood = words
-            found = try directory(query, version: version, now: now).page(for: query)
+            answer = try directory(query, version: version, now: now)
+            found = answer.page(for: query)
         } catch {
             logger.error("The directory could not be read", metadata: ["error": "\(error)"])
             return errorPage(request, language, status: .internalServerError, title: "not_found_title", message: "")
@@ -61,7 +63,7 @@ extension PublicSite {
             "count": texts.text("results_count", language, ["count": String(found.total)]),
             "none": found.entries.isEmpty,
             "sorted": texts.text(search.origin == nil ? "sorted_name" : "sorted_nearest", language),
-            "results": found.entries.map { entryContext($0, language) },
+            "cards": cardsHTML(found.entries, answer: answer, language: language, sellingToday: search.sellingToday),
             "hasPages": pages > 1, "pageOf": texts.text("page_of", language, ["page": String(pageNumber), "pages": String(pages)]),
             "previousURL": pageNumber > 1 ? pageURL(pageNumber - 1) : "", "nextURL": pageNumber < pages ? pageURL(pageNumber + 1) : "",
             "apiURL": "/api/businesses" + (apiQuery.isEmpty ? "" : "?" + apiQuery),
@@ -250,6 +252,9 @@ extension PublicSite {
 
     static func pruned(_ value: Any) -> Any {
         switch value {
+        case let texts as [String: String]:
+            // The site's texts: kept as they are when none is empty (they never are), not copied into `[String: Any]`.
+            return texts.values.contains(where: \.isEmpty) ? texts.filter { !$0.value.isEmpty } : texts
         case let dictionary as [String: Any]:
             return dictionary.compactMapValues { item -> Any? in
                 if let text = item as? String, text.isEmpty { return nil }
