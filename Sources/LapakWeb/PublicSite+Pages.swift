@@ -46,16 +46,10 @@ extension PublicSite {
         let pageNumber = search.offset / Self.pageSize + 1
         let pages = max(1, (found.total + Self.pageSize - 1) / Self.pageSize)
         func pageURL(_ number: Int) -> String { "/?" + DirectoryRequest.encode(kept + (number > 1 ? [("halaman", String(number))] : [])) }
-        let kinds = registry.taxonomy.categories.map { kind -> [String: Any] in
-            ["slug": kind.slug, "name": kind.name(language), "emoji": kind.emoji, "selected": kind.slug == search.category]
-        }
-        let kelurahans = Kelurahan.bontang.sorted { $0.name < $1.name }.map { place -> [String: Any] in
-            ["slug": DirectoryRequest.slug(place.name), "name": place.name, "selected": place == search.kelurahan]
-        }
         let t = texts.all(language)
         let apiQuery = DirectoryRequest.encode(search.parameters().filter { !["bbox", "lat", "lon"].contains($0.0) })
         let context: [String: Any] = [
-            "t": t, "q": search.text, "kinds": kinds, "langParam": parameters["lang"] == "en" || parameters["lang"] == "id" ? parameters["lang"]! : "", "kelurahans": kelurahans,
+            "t": t, "q": search.text, "kindOptions": kindOptions(language, selected: search.category), "langParam": parameters["lang"] == "en" || parameters["lang"] == "id" ? parameters["lang"]! : "", "kelurahanOptions": kelurahanOptions(language, selected: search.kelurahan),
             "modeFixed": search.mode == .menetap, "modeMobile": search.mode == .berkeliling,
             "halal": search.halalOnly, "today": search.sellingToday, "inView": search.box != nil,
             "wholeCityURL": "/?" + DirectoryRequest.encode(kept.filter { $0.0 != "bbox" }),

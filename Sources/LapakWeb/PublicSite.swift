@@ -68,6 +68,8 @@ public struct PublicSite: Sendable {
     let pageCache = PageCache()
     /// The directory in memory per registry version, for bbox answers and search pages (see `DirectorySnapshot`).
     let snapshots = SnapshotStore()
+    /// The search form's option lists per language and selection.
+    let options = OptionsCache()
 
     /// Results per page of the directory.
     static let pageSize = 20
