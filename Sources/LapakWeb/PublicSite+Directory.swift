@@ -65,7 +65,7 @@ extension PublicSite {
     /// otherwise from SQLite, starting a new snapshot.
     func directory(_ query: DirectoryQuery, version: Int64?, now: Date) throws -> DirectoryAnswer {
         if let version, let snapshot = snapshots.current, snapshot.holds(version: version, now: now) {
-            let named = query.names.isEmpty ? [] : try namedBusinesses(query.names)
+            let named = try namedBusinesses(query.names)
             let (page, total) = snapshot.matches(query, named: named)
             return .snapshot(snapshot, page: page, total: total)
         }
@@ -82,11 +82,7 @@ extension PublicSite {
             let started = clock.now
             var made: DirectorySnapshot?
             do {
-                let now = site.now()
-                // Read before the data: a change in between leaves the snapshot under an older version, never a newer one.
-                let freshness = try site.registry.freshness(at: now)
-                let all = try site.registry.directory(DirectoryQuery(limit: Int(Int32.max)), at: now)
-                made = DirectorySnapshot(all, freshness: freshness, madeAt: now, taxonomy: site.registry.taxonomy)
+                made = try site.makeSnapshot(at: site.now())
             } catch {
                 site.logger.error("The directory snapshot could not be made", metadata: ["error": "\(error)"])
             }
@@ -94,9 +90,18 @@ extension PublicSite {
         }
     }
 
+    /// A snapshot of the whole public directory as it stands at `now`.
+    func makeSnapshot(at now: Date) throws -> DirectorySnapshot {
+        // Read before the data: a change in between leaves the snapshot under an older version, never a newer one.
+        let freshness = try registry.freshness(at: now)
+        let all = try registry.directory(DirectoryQuery(limit: Int(Int32.max)), at: now)
+        return DirectorySnapshot(all, freshness: freshness, madeAt: now, taxonomy: registry.taxonomy)
+    }
+
     /// The ids of the businesses whose names match `names`: the condition `Registry.directory` puts on
     /// names, read from the same FTS5 index.
     func namedBusinesses(_ names: NameQuery) throws -> Set<Int64> {
+        guard !names.isEmpty else { return [] }
         // The expression of `NameQuery.matchExpression` (internal to LapakRegistry): each term quoted,
         // terms joined by AND, alternatives by OR.
         let expression = names.alternatives.map { terms in
