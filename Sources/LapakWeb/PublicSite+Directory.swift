@@ -86,7 +86,12 @@ extension PublicSite {
             } catch {
                 site.logger.error("The directory snapshot could not be made", metadata: ["error": "\(error)"])
             }
-            site.snapshots.finish(made, took: clock.now - started)
+            let took = clock.now - started
+            if let made {
+                site.logger.debug("Made the directory snapshot", metadata: [
+                    "businesses": "\(made.entries.count)", "version": "\(made.freshness.version)", "took": "\(took)"])
+            }
+            site.snapshots.finish(made, took: took)
         }
     }
 
