@@ -9,8 +9,8 @@ import Synchronization
 ///
 /// When the registry changes, requests are answered from SQLite (exact and live, as before the snapshot)
 /// while one site thread makes the new snapshot; then they are answered from it again. A registry that
-/// changes faster than snapshots are made (many live locations at once) is served from SQLite; builds are
-/// spaced so that they never take more than about a fifth of a core.
+/// changes faster than snapshots are made (many live locations at once) is served from SQLite; a build
+/// starts at least four times the last one's time after it, so builds never take more than a quarter of a core.
 final class SnapshotStore: Sendable {
     private struct State {
         var current: DirectorySnapshot?
