@@ -12,70 +12,119 @@ struct GeoJSONWriter {
     private(set) var bytes: [UInt8] = []
 
     /// A writer with room for about `features` features.
-    init(features: Int) { bytes.reserveCapacity(256 + features * 420) }
+    init(features: Int) { if features > 0 { bytes.reserveCapacity(256 + features * 420) } }
 
     /// The FeatureCollection of `entries`: `features`, then `next` when there is one, `numberMatched`,
     /// `numberReturned`, `type`.
     mutating func collection(_ entries: [DirectoryEntry], total: Int, next: String?, base: String, taxonomy: CategoryTaxonomy) {
-        raw("{\"features\":[")
+        let address = Self.escaped(base)
+        begin()
         for (index, entry) in entries.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            feature(entry, base: base, taxonomy: taxonomy)
+            feature(FeatureParts(entry, taxonomy: taxonomy), distance: entry.distance, escapedBase: address)
         }
+        end(total: total, returned: entries.count, next: next)
+    }
+
+    /// Appends one byte (the comma between features).
+    mutating func append(_ byte: UInt8) { bytes.append(byte) }
+
+    /// Opens a FeatureCollection; the caller writes its features, separated by commas, then calls `end`.
+    mutating func begin() { raw("{\"features\":[") }
+
+    /// Closes the collection of `begin()`: `next` when there is one, `numberMatched`, `numberReturned`, `type`.
+    mutating func end(total: Int, returned: Int, next: String?) {
         raw("]")
         if let next {
             raw(",\"next\":")
             string(next)
         }
-        raw(",\"numberMatched\":\(total),\"numberReturned\":\(entries.count),\"type\":\"FeatureCollection\"}")
+        raw(",\"numberMatched\":\(total),\"numberReturned\":\(returned),\"type\":\"FeatureCollection\"}")
+    }
+
+    /// `text` escaped as a JSON string's contents (no quotes).
+    static func escaped(_ text: String) -> [UInt8] {
+        var writer = GeoJSONWriter(features: 0)
+        writer.stringContents(text)
+        return writer.bytes
     }
 
     /// One business as a Feature, with the members and values of `PublicSite.feature(_:base:)`.
     mutating func feature(_ entry: DirectoryEntry, base: String, taxonomy: CategoryTaxonomy) {
-        let business = entry.business
-        raw("{\"geometry\":")
-        if let position = entry.position {
-            raw("{\"coordinates\":[")
-            number(PublicSite.coordinate(position.longitude))
-            bytes.append(UInt8(ascii: ","))
-            number(PublicSite.coordinate(position.latitude))
-            raw("],\"type\":\"Point\"}")
-        } else {
-            raw("null")
+        feature(FeatureParts(entry, taxonomy: taxonomy), distance: entry.distance, escapedBase: Self.escaped(base))
+    }
+
+    /// A feature from its pre-written parts: the same bytes as `feature(_:base:taxonomy:)` writes.
+    mutating func feature(_ parts: FeatureParts, distance: Double?, escapedBase: [UInt8]) {
+        bytes.append(contentsOf: parts.head)
+        if let distance { raw(",\"distance_m\":\(Int64(distance.rounded()))") }
+        bytes.append(contentsOf: parts.middle)
+        bytes.append(contentsOf: escapedBase)
+        bytes.append(contentsOf: parts.tail)
+    }
+
+    /// A feature cut where a request changes it: before `distance_m` (only with an origin), and around the site's
+    /// address in `url` (the request's host when no public URL is set). Written once per business and registry
+    /// version by `DirectorySnapshot`, so that an answer is a concatenation.
+    struct FeatureParts: Sendable {
+        /// From `{"geometry":` to `category_name_en`'s value.
+        var head: [UInt8]
+        /// From `,"halal":` to the opening quote of `url`'s value.
+        var middle: [UInt8]
+        /// The rest of `url`'s value (`/usaha/…"`), `verified`, and the end of the feature.
+        var tail: [UInt8]
+
+        init(_ entry: DirectoryEntry, taxonomy: CategoryTaxonomy) {
+            let business = entry.business
+            var writer = GeoJSONWriter(features: 1)
+            writer.raw("{\"geometry\":")
+            if let position = entry.position {
+                writer.raw("{\"coordinates\":[")
+                writer.number(PublicSite.coordinate(position.longitude))
+                writer.bytes.append(UInt8(ascii: ","))
+                writer.number(PublicSite.coordinate(position.latitude))
+                writer.raw("],\"type\":\"Point\"}")
+            } else {
+                writer.raw("null")
+            }
+            writer.raw(",\"id\":")
+            writer.string(business.registryID)
+            let kind = taxonomy.category(business.category)
+            writer.raw(",\"properties\":{\"address\":")
+            writer.string(business.address)
+            writer.raw(",\"category\":")
+            writer.string(business.category)
+            writer.raw(",\"category_name\":")
+            writer.string(kind?.indonesianName ?? business.category)
+            writer.raw(",\"category_name_en\":")
+            writer.string(kind?.englishName ?? business.category)
+            head = writer.bytes
+            writer.bytes.removeAll(keepingCapacity: true)
+            writer.raw(business.halal ? ",\"halal\":true" : ",\"halal\":false")
+            writer.raw(",\"kelurahan\":")
+            writer.string(business.kelurahan)
+            let mobile = business.mode == .berkeliling
+            let out = entry.position != nil && entry.lastSeen != nil
+            if mobile, out, let seen = entry.lastSeen {
+                writer.raw(",\"last_seen\":\"")
+                writer.raw(GeoJSONWriter.iso8601(seen))
+                writer.raw("\"")
+            }
+            writer.raw(",\"mode\":")
+            writer.string(business.mode.rawValue)
+            writer.raw(",\"name\":")
+            writer.string(business.name)
+            writer.raw(",\"phone\":")
+            writer.string(business.phone)
+            if mobile { writer.raw(out ? ",\"selling_today\":true" : ",\"selling_today\":false") }
+            writer.raw(",\"url\":\"")
+            middle = writer.bytes
+            writer.bytes.removeAll(keepingCapacity: true)
+            writer.stringContents("/usaha/" + PublicSite.pathComponent(business.registryID))
+            writer.raw(business.verified ? "\",\"verified\":true}" : "\",\"verified\":false}")
+            writer.raw(",\"type\":\"Feature\"}")
+            tail = writer.bytes
         }
-        raw(",\"id\":")
-        string(business.registryID)
-        let kind = taxonomy.category(business.category)
-        raw(",\"properties\":{\"address\":")
-        string(business.address)
-        raw(",\"category\":")
-        string(business.category)
-        raw(",\"category_name\":")
-        string(kind?.indonesianName ?? business.category)
-        raw(",\"category_name_en\":")
-        string(kind?.englishName ?? business.category)
-        if let distance = entry.distance { raw(",\"distance_m\":\(Int64(distance.rounded()))") }
-        raw(business.halal ? ",\"halal\":true" : ",\"halal\":false")
-        raw(",\"kelurahan\":")
-        string(business.kelurahan)
-        let mobile = business.mode == .berkeliling
-        let out = entry.position != nil && entry.lastSeen != nil
-        if mobile, out, let seen = entry.lastSeen {
-            raw(",\"last_seen\":\"")
-            raw(Self.iso8601(seen))
-            raw("\"")
-        }
-        raw(",\"mode\":")
-        string(business.mode.rawValue)
-        raw(",\"name\":")
-        string(business.name)
-        raw(",\"phone\":")
-        string(business.phone)
-        if mobile { raw(out ? ",\"selling_today\":true" : ",\"selling_today\":false") }
-        raw(",\"url\":")
-        string(base + "/usaha/" + PublicSite.pathComponent(business.registryID))
-        raw(business.verified ? ",\"verified\":true}" : ",\"verified\":false}")
-        raw(",\"type\":\"Feature\"}")
     }
 
     private mutating func raw(_ text: String) {
@@ -92,10 +141,16 @@ struct GeoJSONWriter {
     /// A JSON string: quotes, backslashes and control characters escaped, the rest as UTF-8.
     private mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
+        stringContents(text)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// A JSON string's contents without its quotes: escaping is per byte, so parts escaped apart and joined
+    /// are the whole escaped.
+    mutating func stringContents(_ text: String) {
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
             // Nearly every name and address: copied whole.
             bytes.append(contentsOf: text.utf8)
-            bytes.append(UInt8(ascii: "\""))
             return
         }
         for byte in text.utf8 {
@@ -113,7 +168,6 @@ struct GeoJSONWriter {
             default: bytes.append(byte)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     /// `2026-12-01T10:00:00Z`, what `Date.ISO8601Format()` writes, by gmtime_r: a formatter per feature

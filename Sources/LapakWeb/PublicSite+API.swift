@@ -16,27 +16,53 @@ extension PublicSite {
         } catch {
             return apiError(request, status: .badRequest, message: texts.text(error.key, language, error.values))
         }
-        let page: DirectoryPage
+        let now = now()
+        let query: DirectoryQuery
+        let answer: DirectoryAnswer
         do {
-            let (query, _) = try search.query(matcher: matcher, registry: registry)
-            page = try registry.directory(query, at: now())
+            query = try search.query(matcher: matcher, registry: registry).0
+            answer = try directory(query, version: try registry.version(), now: now)
         } catch {
             logger.error("The API could not read the directory", metadata: ["error": "\(error)"])
             return apiError(request, status: .internalServerError, message: "internal error")
         }
         let base = baseURL(request)
+        let (returned, total): (Int, Int)
+        switch answer {
+        case .snapshot(_, let indices, let count): (returned, total) = (indices.count, count)
+        case .database(let page): (returned, total) = (page.entries.count, page.total)
+        }
         var next: String?
         var extra: HTTPFields = [.accessControlAllowOrigin: "*"]
-        if search.offset + page.entries.count < page.total {
+        if search.offset + returned < total {
             let link = base + "/api/businesses?" + DirectoryRequest.encode(
                 search.parameters() + [("limit", String(search.limit)), ("offset", String(search.offset + search.limit))])
             next = link
             extra[.link] = "<\(link)>; rel=\"next\""
         }
-        var writer = GeoJSONWriter(features: page.entries.count)
-        writer.collection(page.entries, total: page.total, next: next, base: base, taxonomy: registry.taxonomy)
+        var writer = GeoJSONWriter(features: returned)
+        let lastModified: Date?
+        switch answer {
+        case .snapshot(let snapshot, let indices, _):
+            // Features written when the snapshot was made: the answer is their concatenation.
+            let address = GeoJSONWriter.escaped(base)
+            writer.begin()
+            var newest: Date?
+            for (position, index) in indices.enumerated() {
+                if position > 0 { writer.append(UInt8(ascii: ",")) }
+                let entry = snapshot.entries[Int(index)]
+                let distance = query.origin.flatMap { origin in entry.position.map { origin.distance(to: $0) } }
+                writer.feature(snapshot.features[Int(index)], distance: distance, escapedBase: address)
+                newest = max(newest ?? entry.updatedAt, entry.updatedAt)
+            }
+            writer.end(total: total, returned: returned, next: next)
+            lastModified = newest
+        case .database(let page):
+            writer.collection(page.entries, total: page.total, next: next, base: base, taxonomy: registry.taxonomy)
+            lastModified = page.entries.map(\.updatedAt).max()
+        }
         return SiteResponse.make(writer.bytes, contentType: "application/geo+json", request: request,
-                                 lastModified: page.entries.map(\.updatedAt).max(), extra: extra)
+                                 lastModified: lastModified, extra: extra)
     }
 
     /// `/api/businesses/{id}`: one business as a GeoJSON Feature; 404 for unknown, suspended or deleted ones.

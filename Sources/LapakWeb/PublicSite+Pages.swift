@@ -15,7 +15,8 @@ extension PublicSite {
         let language = Self.language(of: request)
         let key = baseURL(request) + "\u{0}" + language.rawValue + "\u{0}" + (request.uri.query ?? "")
         let now = now()
-        if let version = try? registry.version(), let kept = pageCache.page(key, version: version, now: now) {
+        let version = try? registry.version()
+        if let version, let kept = pageCache.page(key, version: version, now: now) {
             return SiteResponse.make(kept.body, contentType: "text/html; charset=utf-8", request: request, extra: pageHeaders,
                                      precompressed: kept.gzip, etag: kept.etag)
         }
@@ -29,12 +30,14 @@ extension PublicSite {
             return errorPage(request, language, status: .badRequest, title: "bad_request_title",
                              message: texts.text(error.key, language, error.values))
         }
-        let found: DirectoryPage
+        let found: (entries: [DirectoryEntry], total: Int)
+        let answer: DirectoryAnswer
         let understood: String?
         do {
             let (query, words) = try search.query(matcher: matcher, registry: registry)
             understood = words
-            found = try registry.directory(query, at: now)
+            answer = try directory(query, version: version, now: now)
+            found = answer.page(for: query)
         } catch {
             logger.error("The directory could not be read", metadata: ["error": "\(error)"])
             return errorPage(request, language, status: .internalServerError, title: "not_found_title", message: "")
@@ -43,16 +46,10 @@ extension PublicSite {
         let pageNumber = search.offset / Self.pageSize + 1
         let pages = max(1, (found.total + Self.pageSize - 1) / Self.pageSize)
         func pageURL(_ number: Int) -> String { "/?" + DirectoryRequest.encode(kept + (number > 1 ? [("halaman", String(number))] : [])) }
-        let kinds = registry.taxonomy.categories.map { kind -> [String: Any] in
-            ["slug": kind.slug, "name": kind.name(language), "emoji": kind.emoji, "selected": kind.slug == search.category]
-        }
-        let kelurahans = Kelurahan.bontang.sorted { $0.name < $1.name }.map { place -> [String: Any] in
-            ["slug": DirectoryRequest.slug(place.name), "name": place.name, "selected": place == search.kelurahan]
-        }
         let t = texts.all(language)
         let apiQuery = DirectoryRequest.encode(search.parameters().filter { !["bbox", "lat", "lon"].contains($0.0) })
         let context: [String: Any] = [
-            "t": t, "q": search.text, "kinds": kinds, "langParam": parameters["lang"] == "en" || parameters["lang"] == "id" ? parameters["lang"]! : "", "kelurahans": kelurahans,
+            "t": t, "q": search.text, "kindOptions": kindOptions(language, selected: search.category), "langParam": parameters["lang"] == "en" || parameters["lang"] == "id" ? parameters["lang"]! : "", "kelurahanOptions": kelurahanOptions(language, selected: search.kelurahan),
             "modeFixed": search.mode == .menetap, "modeMobile": search.mode == .berkeliling,
             "halal": search.halalOnly, "today": search.sellingToday, "inView": search.box != nil,
             "wholeCityURL": "/?" + DirectoryRequest.encode(kept.filter { $0.0 != "bbox" }),
@@ -60,7 +57,7 @@ extension PublicSite {
             "count": texts.text("results_count", language, ["count": String(found.total)]),
             "none": found.entries.isEmpty,
             "sorted": texts.text(search.origin == nil ? "sorted_name" : "sorted_nearest", language),
-            "results": found.entries.map { entryContext($0, language) },
+            "cards": cardsHTML(found.entries, answer: answer, language: language, sellingToday: search.sellingToday),
             "hasPages": pages > 1, "pageOf": texts.text("page_of", language, ["page": String(pageNumber), "pages": String(pages)]),
             "previousURL": pageNumber > 1 ? pageURL(pageNumber - 1) : "", "nextURL": pageNumber < pages ? pageURL(pageNumber + 1) : "",
             "apiURL": "/api/businesses" + (apiQuery.isEmpty ? "" : "?" + apiQuery),
@@ -249,6 +246,9 @@ extension PublicSite {
 
     static func pruned(_ value: Any) -> Any {
         switch value {
+        case let texts as [String: String]:
+            // The site's texts: kept as they are when none is empty (they never are), not copied into `[String: Any]`.
+            return texts.values.contains(where: \.isEmpty) ? texts.filter { !$0.value.isEmpty } : texts
         case let dictionary as [String: Any]:
             return dictionary.compactMapValues { item -> Any? in
                 if let text = item as? String, text.isEmpty { return nil }

@@ -66,6 +66,10 @@ public struct PublicSite: Sendable {
     let workers = SiteWorkers.shared
     /// Finished directory pages, kept while the registry stays the same (see `PageCache`).
     let pageCache = PageCache()
+    /// The directory in memory per registry version, for bbox answers and search pages (see `DirectorySnapshot`).
+    let snapshots = SnapshotStore()
+    /// The search form's option lists per language and selection.
+    let options = OptionsCache()
 
     /// Results per page of the directory.
     static let pageSize = 20
@@ -115,6 +119,7 @@ public struct PublicSite: Sendable {
 
     /// Adds the site's routes to `router`.
     public func register(on router: Router<BasicRequestContext>) {
+        refreshSnapshot()
         router.get("/") { request, _ in await workers.run { directoryPage(request) } }
         router.get("usaha/:id") { request, context in
             let id = context.parameters.get("id") ?? ""

@@ -37,6 +37,15 @@ final class SiteWorkers: Sendable {
         }
     }
 
+    /// Runs `work` on one of the site's threads without waiting for it.
+    func submit(_ work: @escaping @Sendable () -> Void) {
+        pool.submit { state in
+            guard case .active = state else { return }
+            Self.lowerPriority()
+            work()
+        }
+    }
+
     /// Lowers the calling thread's priority. On Linux nice is per thread, and `who` 0 names the calling
     /// thread (the kernel's `current`), not the whole process. Asked on every run rather than tracked per
     /// thread: an idempotent system call of about a microsecond.
