@@ -70,11 +70,17 @@ public struct PostgresBroadcastStore: BroadcastStore {
 
     public func recoverInterrupted(now: Date) async throws -> Int {
         // One statement: the rows counted are exactly the rows reset, even if a former leader still
-        // records an outcome meanwhile.
+        // records an outcome meanwhile. Fenced like `markSending`: a worker that is not the leader must not
+        // take back rows the leader has in flight.
+        let (fenced, pid, high, low) = fenceArguments
         let rows = try await store.client.query("""
             WITH reset AS (
                 UPDATE outbox SET state = 'pending', updated_at = \(Int64(now.timeIntervalSince1970))
-                WHERE state = 'sending' RETURNING broadcast_id),
+                WHERE state = 'sending'
+                  AND (NOT \(fenced) OR EXISTS (
+                      SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = \(pid) AND objsubid = 1
+                          AND classid::text::bigint = \(high) AND objid::text::bigint = \(low)))
+                RETURNING broadcast_id),
             per_broadcast AS (SELECT broadcast_id, count(*) AS n FROM reset GROUP BY broadcast_id),
             counted AS (
                 UPDATE broadcast b SET repeated_after_crash = repeated_after_crash + p.n
@@ -113,10 +119,7 @@ public struct PostgresBroadcastStore: BroadcastStore {
     }
 
     public func markSending(_ entry: OutboxEntry, now: Date) async throws -> Bool {
-        let holder = fence.map { ($0.lockHolderPID ?? 0, $0.key) }
-        // Without a fence every caller passes; with one, only the backend holding the leader's lock.
-        let fenced = holder != nil
-        let (pid, key) = holder ?? (0, 0)
+        let (fenced, pid, high, low) = fenceArguments
         let rows = try await store.client.query("""
             UPDATE outbox SET
                 state = CASE WHEN wanted THEN 'sending' ELSE 'skipped' END,
@@ -127,7 +130,7 @@ public struct PostgresBroadcastStore: BroadcastStore {
             WHERE id = \(entry.id) AND state = 'pending'
               AND (NOT \(fenced) OR EXISTS (
                   SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = \(pid) AND objsubid = 1
-                      AND classid::text::bigint = \(Self.highWord(key)) AND objid::text::bigint = \(Self.lowWord(key))))
+                      AND classid::text::bigint = \(high) AND objid::text::bigint = \(low)))
             RETURNING state
             """, logger: logger)
         for try await state in rows.decode(String.self) { return state == "sending" }
@@ -229,6 +232,15 @@ public struct PostgresBroadcastStore: BroadcastStore {
                 finishedAt: finishedAt.map { Date(timeIntervalSince1970: TimeInterval($0)) }))
         }
         return records
+    }
+
+    /// The binds of the fence condition: whether there is a fence, and the backend and lock it asks `pg_locks` for.
+    ///
+    /// Without a fence every caller passes; with one, only while the fence's connection holds the lock (a
+    /// pid of 0, when the fence does not lead, matches no backend).
+    private var fenceArguments: (fenced: Bool, pid: Int32, high: Int64, low: Int64) {
+        guard let fence else { return (false, 0, 0, 0) }
+        return (true, fence.lockHolderPID ?? 0, Self.highWord(fence.key), Self.lowWord(fence.key))
     }
 
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
