@@ -57,19 +57,27 @@ struct BroadcastHandoverTests {
                 let requests = await emulator.state.requests
                 let tooMany = requests.filter { $0.status == 429 }.count
                 let refusals = requests.filter { $0.status == 429 }.map { "\($0.at - killOnEmulatorClock) after the kill, bulk \($0.bulk)" }
+                let gap = try #require(second.transport.sendStarts.min()) - (try #require(first.transport.sendStarts.max()))
                 print("""
                     HANDOVER: recipients \(broadcast.recipients), delivered at kill \(deliveredAtKill), leader \(first.index) sent \(first.transport.sends) \
                     then worker \(second.index) \(second.transport.sends); new leader elected after \(electedAfter), first send after \(firstSendAfter); \
-                    delivered twice \(repeated), counted as repeated \(record.repeatedAfterCrash); 429s \(tooMany), \
+                    gap between the leaders' sends \(gap); delivered twice \(repeated), counted as repeated \(record.repeatedAfterCrash); 429s \(tooMany), \
                     flood violations \(await emulator.state.floodViolations) \(refusals)
                     """)
                 #expect(deliveries.count == 300)  // every recipient got it
                 #expect(deliveredAtKill < 300)  // the kill was midway
-                #expect(repeated <= record.repeatedAfterCrash)  // only sends in flight at the kill repeated
+                // Only sends in flight at the kill repeated. Not always all of them: a row marked 'sending' whose request
+                // had not yet left when the worker died is counted, yet arrives once.
+                #expect(repeated <= record.repeatedAfterCrash)
+                #expect(record.repeatedAfterCrash > 0)  // with 150 ms requests at 30/s the kill always catches some in flight
                 #expect(record.repeatedAfterCrash <= 8)  // at most the sender's requests in flight
                 #expect(deliveries.values.allSatisfy { $0 <= 2 })
                 #expect(await emulator.state.floodViolations == 0)
-                #expect(tooMany == 0)  // the budget held across the hand-over: no second of more than 30
+                // The budget held across the hand-over: the new leader's first send left more than Telegram's one-second
+                // window after the dead leader's last, so the two never shared a second. (A stray 429 from arrival jitter
+                // on a busy machine can come at any time, with one leader as with SQLite; the client then holds off, which
+                // `floodViolations` checks.)
+                #expect(gap > .seconds(1))
                 #expect(record.status == .done && counts.sent == 300 && counts.pending == 0 && counts.sending == 0)
                 #expect(electedAfter < .seconds(5))
                 #expect(firstSendAfter < .seconds(5))
@@ -96,7 +104,9 @@ struct BroadcastHandoverTests {
                 try await eventually("the broadcast is done") { try await reader.broadcast(broadcast.id)?.status == .done }
                 let deliveries = await emulator.state.deliveries(containing: text)
                 #expect(deliveries.count == 90 && deliveries.values.allSatisfy { $0 == 1 })
-                #expect(leader.transport.sends == 90)
+                // Every request Telegram saw came from the leader (more than 90 when a 429 made it send one again).
+                let seen = await emulator.state.requests.filter { $0.method == "sendMessage" }.count
+                #expect(leader.transport.sends == seen && seen >= 90)
                 #expect(follower.transport.sends == 0)
                 #expect(try await reader.broadcast(broadcast.id)?.repeatedAfterCrash == 0)
                 #expect(await emulator.state.floodViolations == 0)
