@@ -20,9 +20,11 @@ struct BulkLeadershipTests {
                     #expect(workers.filter(\.isLeader).count <= 1)
                     try await Task.sleep(for: .milliseconds(25))
                 }
-                // The leader's connection dies (a crash, a network cut): PostgreSQL drops its lock.
+                // The leader's connection dies (a crash, a network cut): PostgreSQL drops its lock. Only in this test's
+                // database: pg_locks shows the whole cluster, and other tests' leaders run beside this one.
                 try await fixture.store.client.query("""
                     SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+                        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
                     """)
                 let started = ContinuousClock.now
                 let second = try await Self.soleLeader(among: workers, excluding: first)
