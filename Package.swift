@@ -166,11 +166,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // The shared store for several workers: PostgreSQL with PostGIS through postgres-nio.
+        // The shared store for several workers: PostgreSQL with PostGIS through postgres-nio. It depends on
+        // LapakBroadcast (for the broadcast store's contract), never the other way round.
         .target(
             name: "LapakPostgres",
             dependencies: [
-                "LapakRegistry", "TelegramBotAPI",
+                "LapakRegistry", "TelegramBotAPI", "LapakBroadcast",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -225,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "LapakPostgresTests",
             dependencies: [
-                "LapakPostgres", "LapakRegistry", "LapakDatabase", "TelegramBotAPI",
+                "LapakPostgres", "LapakRegistry", "LapakDatabase", "TelegramBotAPI", "LapakBroadcast", "BotAPIEmulator",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -21,6 +21,11 @@ public protocol BroadcastObserver: Sendable {
 /// counted), so nothing is lost and only in-flight sends can repeat. A 429 holds bulk sending and the
 /// recipient's chat for retry_after and shifts the pacing past it (citizens' replies keep going);
 /// 403 marks the recipient unreachable; 5xx and network errors retry with backoff.
+///
+/// With several workers sharing one store, only the worker whose `BulkGate` is open sends: the others
+/// idle, polling their gate. A worker that gets the gate waits `takeoverPause`, then treats rows left in
+/// 'sending' as a crash leaves them (the previous holder died with them in flight) and carries on; a
+/// worker that loses the gate takes no further row, lets its requests in flight finish, and idles.
 public struct BroadcastSender: Service {
     /// How the sender behaves.
     public struct Configuration: Sendable {
@@ -46,7 +51,9 @@ public struct BroadcastSender: Service {
         }
     }
 
-    let outbox: Outbox
+    let outbox: any BroadcastStore
+    /// Open while this process may spend the bulk budget; always open for a single process.
+    let gate: any BulkGate
     let client: BotAPIClient
     let pacer: MessagePacer
     let configuration: Configuration
@@ -57,12 +64,16 @@ public struct BroadcastSender: Service {
     /// Beaten on every pass of the sending and the idle loop, so readiness can tell a stuck sender.
     let heartbeat: Heartbeat?
 
-    /// - Parameter client: the bot's client; the sender uses its bulk copy with the same connections and flood holds.
-    public init(outbox: Outbox, client: BotAPIClient, pacer: MessagePacer, configuration: Configuration = Configuration(),
+    /// - Parameters:
+    ///   - outbox: the broadcasts and their rows: SQLite's `Outbox`, or a store shared by several workers.
+    ///   - gate: sends only while it is open; the default is always open (one process).
+    ///   - client: the bot's client; the sender uses its bulk copy with the same connections and flood holds.
+    public init(outbox: any BroadcastStore, gate: any BulkGate = AlwaysOpenBulkGate(), client: BotAPIClient, pacer: MessagePacer, configuration: Configuration = Configuration(),
                 observer: any BroadcastObserver, clock: any MonotonicClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() },
                 heartbeat: Heartbeat? = nil, logger: Logger) {
         self.heartbeat = heartbeat
         self.outbox = outbox
+        self.gate = gate
         self.client = client.forBulkSending()
         self.pacer = pacer
         self.configuration = configuration
@@ -72,14 +83,22 @@ public struct BroadcastSender: Service {
         self.logger = logger
     }
 
-    /// Recovers sends interrupted by a crash, then delivers broadcasts oldest first until graceful shutdown.
+    /// Waits for the bulk gate, recovers sends interrupted by a crash (or by the previous holder's death),
+    /// then delivers broadcasts oldest first while the gate stays open, until graceful shutdown.
     public func run() async throws {
-        let repeated = try await outbox.recoverInterrupted(now: now())
-        if repeated > 0 {
-            logger.warning("Resuming broadcasts after a crash; sends that were in flight go out again", metadata: ["in_flight": "\(repeated)"])
-        }
+        var holding = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             heartbeat?.beat()
+            guard gate.mayUseBulkBudget else {
+                if holding { logger.notice("Another worker has the bulk budget now: broadcasts left to it") }
+                holding = false
+                try? await clock.sleep(for: configuration.idlePoll)
+                continue
+            }
+            if !holding {
+                guard try await takeOver() else { continue }
+                holding = true
+            }
             let active = try await outbox.activeBroadcasts()
             guard let broadcast = active.first else {
                 try? await clock.sleep(for: configuration.idlePoll)
@@ -89,7 +108,26 @@ public struct BroadcastSender: Service {
         }
     }
 
-    /// Sends every due row of one broadcast; returns when all have an outcome, staff stopped it, or shutdown.
+    /// Starts sending after getting the gate: waits out the previous holder's last sends, then puts the rows
+    /// it left in 'sending' back to pending (counted as repeated). False when the gate closed meanwhile.
+    private func takeOver() async throws -> Bool {
+        let pause = gate.takeoverPause
+        if pause > .zero {
+            logger.notice("Got the bulk budget; waiting for the previous holder's sends to leave Telegram's window",
+                          metadata: ["pause": "\(pause)"])
+            try? await cancelWhenGracefulShutdown { try await clock.sleep(for: pause) }
+        }
+        // Only the holder may recover: a follower resetting rows would send again what the holder has in flight.
+        guard gate.mayUseBulkBudget, !Task.isShuttingDownGracefully, !Task.isCancelled else { return false }
+        let repeated = try await outbox.recoverInterrupted(now: now())
+        if repeated > 0 {
+            logger.warning("Resuming broadcasts after a crash; sends that were in flight go out again", metadata: ["in_flight": "\(repeated)"])
+        }
+        return true
+    }
+
+    /// Sends every due row of one broadcast; returns when all have an outcome, staff stopped it, the bulk
+    /// gate closed, or shutdown.
     func deliver(_ broadcast: BroadcastRecord) async throws {
         logger.info("Broadcast sending", metadata: ["broadcast": "\(broadcast.id)", "recipients": "\(broadcast.recipients)"])
         var lastProgress = clock.now
@@ -100,6 +138,7 @@ public struct BroadcastSender: Service {
             while !Task.isShuttingDownGracefully {
                 try Task.checkCancellation()
                 heartbeat?.beat()
+                guard gate.mayUseBulkBudget else { break }  // lost the lead: the new holder carries on
                 // Read afresh each pass: staff may have stopped it, and its progress message (a reply delivered
                 // after the handler's commit) may have got its message id since the last pass.
                 guard let current = try await outbox.broadcast(broadcast.id), current.status == .sending else { break }  // stopped by staff
@@ -119,7 +158,7 @@ public struct BroadcastSender: Service {
                 }
                 var sentThisPass = 0
                 for entry in due {
-                    if Task.isShuttingDownGracefully { break }
+                    if Task.isShuttingDownGracefully || !gate.mayUseBulkBudget { break }
                     if inFlight >= configuration.maxInFlight {
                         try await group.next()
                         inFlight -= 1
@@ -131,6 +170,8 @@ public struct BroadcastSender: Service {
                     } catch is CancellationError where Task.isShuttingDownGracefully {
                         break
                     }
+                    // Asked again after the slot's wait: a worker that lost the lead meanwhile must not send.
+                    guard gate.mayUseBulkBudget else { break }
                     guard try await outbox.markSending(entry, now: now()) else { continue }
                     group.addTask { try await send(entry, of: broadcast) }
                     inFlight += 1
@@ -143,6 +184,10 @@ public struct BroadcastSender: Service {
                 if sentThisPass == 0 { try await clock.sleep(for: .milliseconds(50)) }  // every due chat is busy right now
             }
             try await group.waitForAll()
+        }
+        guard gate.mayUseBulkBudget else {
+            logger.notice("Lost the bulk budget mid-broadcast: its holder finishes it", metadata: ["broadcast": "\(broadcast.id)"])
+            return
         }
         guard !Task.isShuttingDownGracefully, let current = try await outbox.broadcast(broadcast.id) else { return }
         if current.status == .sending {

@@ -43,6 +43,19 @@ public struct BroadcastRecord: Sendable, Hashable {
     public var repeatedAfterCrash: Int
     public var createdAt: Date
     public var finishedAt: Date?
+
+    /// A broadcast as a store read it.
+    public init(id: Int64, announcement: Announcement, progressMessageID: Int?, status: BroadcastStatus, recipients: Int,
+                repeatedAfterCrash: Int, createdAt: Date, finishedAt: Date?) {
+        self.id = id
+        self.announcement = announcement
+        self.progressMessageID = progressMessageID
+        self.status = status
+        self.recipients = recipients
+        self.repeatedAfterCrash = repeatedAfterCrash
+        self.createdAt = createdAt
+        self.finishedAt = finishedAt
+    }
 }
 
 /// How far a broadcast got.
@@ -72,6 +85,14 @@ public struct OutboxEntry: Sendable, Hashable {
     public var broadcastID: Int64
     public var chatID: Int64
     public var attempts: Int
+
+    /// A row as a store read it.
+    public init(id: Int64, broadcastID: Int64, chatID: Int64, attempts: Int) {
+        self.id = id
+        self.broadcastID = broadcastID
+        self.chatID = chatID
+        self.attempts = attempts
+    }
 }
 
 /// The durable outbox and its bookkeeping: broadcasts, one row per recipient, subscriptions and RSVPs.

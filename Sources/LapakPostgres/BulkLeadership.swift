@@ -1,3 +1,4 @@
+import LapakBroadcast
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -18,6 +19,8 @@ public final class BulkLeadership: Service, Sendable {
     private let endpoint: PostgresEndpoint
     private let logger: Logger
     private let leading = Atomic<Bool>(false)
+    /// The backend process of the connection holding the lock while leading, 0 otherwise.
+    private let holderPID = Atomic<Int32>(0)
 
     /// An election on the database at `url`; `key` tells bots sharing one database apart.
     public init(url: String, key: Int64 = 0x4C61_7061_6B42_756C, retryInterval: Duration = .seconds(2), logger: Logger) throws(PostgresURLError) {
@@ -29,6 +32,16 @@ public final class BulkLeadership: Service, Sendable {
 
     /// Whether this worker holds the lead now; the broadcast sender sends only while it does.
     public var isLeader: Bool { leading.load(ordering: .acquiring) }
+
+    /// The PostgreSQL backend whose session holds the lock, while this worker believes it leads.
+    ///
+    /// A store can check in `pg_locks` that this backend still holds the lock when it writes, so a leader
+    /// whose connection died cannot act on the lead before it notices (`PostgresBroadcastStore`'s fence).
+    public var lockHolderPID: Int32? {
+        guard isLeader else { return nil }
+        let pid = holderPID.load(ordering: .acquiring)
+        return pid == 0 ? nil : pid
+    }
 
     /// Campaigns until shutdown: connects, tries the lock, and while leading checks the connection at
     /// every interval; a lost connection ends the lead at once (the lock went with it).
@@ -55,8 +68,10 @@ public final class BulkLeadership: Service, Sendable {
                 } else {
                     let acquired = try await Self.closingOnCancel(connection) {
                         var acquired = false
-                        for try await granted in try await connection.query("SELECT pg_try_advisory_lock(\(key))", logger: logger).decode(Bool.self) {
+                        for try await (granted, pid) in try await connection.query("SELECT pg_try_advisory_lock(\(key)), pg_backend_pid()", logger: logger)
+                            .decode((Bool, Int32).self) {
                             acquired = granted
+                            holderPID.store(pid, ordering: .releasing)
                         }
                         return acquired
                     }
@@ -120,3 +135,13 @@ public final class BulkLeadership: Service, Sendable {
 
 /// The leader's connection stopped answering.
 private struct LeadershipLost: Error {}
+
+extension BulkLeadership: BulkGate {
+    /// Open while this worker leads: its broadcast sender sends, the others idle.
+    public var mayUseBulkBudget: Bool { isLeader }
+
+    /// A new leader waits until the old one surely stopped and its last second of sends left Telegram's
+    /// window: the old leader notices a dead connection at its next check (`retryInterval`), and the bulk
+    /// budget is counted over a sliding second (with the pacer's 2 % margin).
+    public var takeoverPause: Duration { retryInterval + .milliseconds(1_020) }
+}

@@ -106,6 +106,56 @@ public enum PostgresMigrations {
             // A chat's unhandled updates, oldest first: what the worker holding the chat's lock handles next.
             "CREATE INDEX update_inbox_chat_unfinished ON update_inbox (chat_id, update_id) WHERE handled_at IS NULL",
         ]),
+        Migration(number: 4, name: "broadcasts", sql: [
+            // As SQLite's tables of the same names (AppDatabase, "2026-11-30 broadcasts" and the progress reply
+            // of "2026-12-01 reply outbox"), so one contract holds for both stores: created_at, updated_at and
+            // finished_at in seconds, due_at in milliseconds. Who does not want announcements (/berhenti) or
+            // cannot get them (403); no row: subscribed and reachable.
+            """
+            CREATE TABLE subscription (
+                user_id BIGINT PRIMARY KEY,
+                subscribed BOOLEAN NOT NULL DEFAULT true,
+                unreachable_at BIGINT,
+                unreachable_reason TEXT,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE broadcast (
+                id BIGSERIAL PRIMARY KEY,
+                staff_id BIGINT NOT NULL,
+                staff_chat_id BIGINT NOT NULL,
+                text TEXT NOT NULL,
+                audience TEXT NOT NULL,
+                rsvp_label TEXT,
+                progress_message_id BIGINT,
+                progress_reply_id BIGINT,
+                status TEXT NOT NULL CHECK (status IN ('sending', 'done', 'stopped')),
+                recipients INTEGER NOT NULL,
+                repeated_after_crash INTEGER NOT NULL DEFAULT 0,
+                created_at BIGINT NOT NULL,
+                finished_at BIGINT
+            )
+            """,
+            // One row per recipient, written before sending starts. Only the bulk leader moves a row to
+            // 'sending' (before its request) and on to its outcome, so a dead leader leaves exactly its
+            // in-flight sends in 'sending' for the next leader to count and send again.
+            """
+            CREATE TABLE outbox (
+                id BIGSERIAL PRIMARY KEY,
+                broadcast_id BIGINT NOT NULL REFERENCES broadcast(id) ON DELETE CASCADE,
+                chat_id BIGINT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'unreachable', 'skipped')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                due_at BIGINT NOT NULL DEFAULT 0,
+                message_id BIGINT,
+                error TEXT,
+                updated_at BIGINT NOT NULL,
+                UNIQUE (broadcast_id, chat_id)
+            )
+            """,
+            "CREATE INDEX outbox_open ON outbox (broadcast_id, state, due_at) WHERE state IN ('pending', 'sending')",
+        ]),
     ]
 
     /// An arbitrary, fixed key for the advisory lock that serialises migrations across workers.
