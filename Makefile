@@ -17,12 +17,13 @@ build: deps
 # starting together starved each other's event loops for over 20 s (flaky time-outs). 8 keeps the
 # run near a minute.
 # A hung test stops the run after TEST_LIMIT seconds (it takes about 2.5 minutes, after the build), and
-# scripts/watchdog.sh prints the process tree and each thread's backtrace before it does.
+# scripts/watchdog.sh prints the process tree and each thread's backtrace before it does. A crash prints
+# its thread's whole stack (SWIFT_BACKTRACE), not just the top frame.
 TEST_WIDTH ?= 8
 TEST_LIMIT ?= 900
 test: deps
 	$(SWIFT) build --build-tests
-	scripts/watchdog.sh $(TEST_LIMIT) scripts/with-postgres.sh $(SWIFT) test --skip-build --experimental-maximum-parallelization-width $(TEST_WIDTH)
+	SWIFT_BACKTRACE=enable=yes,threads=crashed,top=40,limit=80 scripts/watchdog.sh $(TEST_LIMIT) scripts/with-postgres.sh $(SWIFT) test --skip-build --experimental-maximum-parallelization-width $(TEST_WIDTH)
 	cd / && "$(BIN)" check --no-token
 
 # The bot against the built-in Bot API emulator: no token, no network.
