@@ -77,6 +77,18 @@ public struct DeliveryCounts: Sendable, Hashable {
     public var total: Int { pending + sending + sent + failed + unreachable + skipped }
     /// Recipients with a final outcome.
     public var finished: Int { sent + failed + unreachable + skipped }
+
+    /// Counts `count` rows in the outbox state `state` (a row's `state` column, in either store).
+    public mutating func add(_ count: Int, inState state: String) {
+        switch state {
+        case "pending": pending += count
+        case "sending": sending += count
+        case "sent": sent += count
+        case "failed": failed += count
+        case "unreachable": unreachable += count
+        default: skipped += count
+        }
+    }
 }
 
 /// One recipient's row of the outbox.
@@ -347,15 +359,7 @@ extension Outbox.Session {
     public func counts(of broadcastID: Int64) throws -> DeliveryCounts {
         var counts = DeliveryCounts()
         for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT state, count(*) FROM outbox WHERE broadcast_id = ? GROUP BY state"), arguments: [broadcastID]) {
-            let count: Int = row[1]
-            switch row[0] as String {
-            case "pending": counts.pending = count
-            case "sending": counts.sending = count
-            case "sent": counts.sent = count
-            case "failed": counts.failed = count
-            case "unreachable": counts.unreachable = count
-            default: counts.skipped = count
-            }
+            counts.add(row[1], inState: row[0])
         }
         return counts
     }

@@ -172,16 +172,7 @@ public struct PostgresBroadcastStore: BroadcastStore {
         var counts = DeliveryCounts()
         let rows = try await store.client.query("SELECT state, count(*) FROM outbox WHERE broadcast_id = \(broadcastID) GROUP BY state",
                                                 logger: logger)
-        for try await (state, count) in rows.decode((String, Int).self) {
-            switch state {
-            case "pending": counts.pending = count
-            case "sending": counts.sending = count
-            case "sent": counts.sent = count
-            case "failed": counts.failed = count
-            case "unreachable": counts.unreachable = count
-            default: counts.skipped = count
-            }
-        }
+        for try await (state, count) in rows.decode((String, Int).self) { counts.add(count, inState: state) }
         return counts
     }
 
