@@ -71,23 +71,20 @@ public struct PostgresBroadcastStore: BroadcastStore {
     public func recoverInterrupted(now: Date) async throws -> Int {
         // One statement: the rows counted are exactly the rows reset, even if a former leader still
         // records an outcome meanwhile. Fenced like `markSending`: a worker that is not the leader must not
-        // take back rows the leader has in flight.
-        let (fenced, pid, high, low) = fenceArguments
+        // take back rows the leader has in flight. (A data-modifying WITH runs to completion whether or not
+        // the final SELECT reads it.)
         let rows = try await store.client.query("""
             WITH reset AS (
                 UPDATE outbox SET state = 'pending', updated_at = \(Int64(now.timeIntervalSince1970))
-                WHERE state = 'sending'
-                  AND (NOT \(fenced) OR EXISTS (
-                      SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = \(pid) AND objsubid = 1
-                          AND classid::text::bigint = \(high) AND objid::text::bigint = \(low)))
+                WHERE state = 'sending' AND \(unescaped: fenceCondition)
                 RETURNING broadcast_id),
             per_broadcast AS (SELECT broadcast_id, count(*) AS n FROM reset GROUP BY broadcast_id),
             counted AS (
                 UPDATE broadcast b SET repeated_after_crash = repeated_after_crash + p.n
-                FROM per_broadcast p WHERE b.id = p.broadcast_id AND b.status = 'sending' RETURNING b.id)
-            SELECT (SELECT count(*) FROM reset), (SELECT count(*) FROM counted)
+                FROM per_broadcast p WHERE b.id = p.broadcast_id AND b.status = 'sending')
+            SELECT count(*) FROM reset
             """, logger: logger)
-        for try await (reset, _) in rows.decode((Int, Int).self) { return reset }
+        for try await reset in rows.decode(Int.self) { return reset }
         return 0
     }
 
@@ -119,7 +116,6 @@ public struct PostgresBroadcastStore: BroadcastStore {
     }
 
     public func markSending(_ entry: OutboxEntry, now: Date) async throws -> Bool {
-        let (fenced, pid, high, low) = fenceArguments
         let rows = try await store.client.query("""
             UPDATE outbox SET
                 state = CASE WHEN wanted THEN 'sending' ELSE 'skipped' END,
@@ -127,10 +123,7 @@ public struct PostgresBroadcastStore: BroadcastStore {
                 updated_at = \(Int64(now.timeIntervalSince1970))
             FROM (SELECT coalesce((SELECT subscribed AND unreachable_at IS NULL FROM subscription WHERE user_id = \(entry.chatID)), true)
                   AS wanted) w
-            WHERE id = \(entry.id) AND state = 'pending'
-              AND (NOT \(fenced) OR EXISTS (
-                  SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = \(pid) AND objsubid = 1
-                      AND classid::text::bigint = \(high) AND objid::text::bigint = \(low)))
+            WHERE id = \(entry.id) AND state = 'pending' AND \(unescaped: fenceCondition)
             RETURNING state
             """, logger: logger)
         for try await state in rows.decode(String.self) { return state == "sending" }
@@ -225,13 +218,15 @@ public struct PostgresBroadcastStore: BroadcastStore {
         return records
     }
 
-    /// The binds of the fence condition: whether there is a fence, and the backend and lock it asks `pg_locks` for.
-    ///
-    /// Without a fence every caller passes; with one, only while the fence's connection holds the lock (a
-    /// pid of 0, when the fence does not lead, matches no backend).
-    private var fenceArguments: (fenced: Bool, pid: Int32, high: Int64, low: Int64) {
-        guard let fence else { return (false, 0, 0, 0) }
-        return (true, fence.lockHolderPID ?? 0, Self.highWord(fence.key), Self.lowWord(fence.key))
+    /// The fence as an SQL condition: true without a fence; with one, true only while the fence's
+    /// connection holds the lock as `pg_locks` shows it (a pid of 0, when the fence does not lead, matches
+    /// no backend). Only integers go into the text.
+    private var fenceCondition: String {
+        guard let fence else { return "true" }
+        return """
+            EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = \(fence.lockHolderPID ?? 0) AND objsubid = 1
+                    AND classid::text::bigint = \(Self.highWord(fence.key)) AND objid::text::bigint = \(Self.lowWord(fence.key)))
+            """
     }
 
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LapakDatabase
 
 /// Business names to look for: any of the alternatives, each a list of terms that must all occur in the name.
 ///
@@ -43,6 +44,16 @@ public struct NameQuery: Sendable, Hashable {
 }
 
 extension Registry {
+    /// The ids of the businesses whose names match `names` (the condition `directory` puts on names), from
+    /// the same FTS5 index; empty for an empty query.
+    public func businessIDs(matching names: NameQuery) throws -> Set<Int64> {
+        guard !names.isEmpty else { return [] }
+        return try database.writer.read { db in
+            try Set(Int64.fetchCursor(db.cachedStatement(sql: "SELECT rowid FROM business_name WHERE business_name MATCH ?"),
+                                      arguments: [names.matchExpression]))
+        }
+    }
+
     /// How many name matches a search considers. Every match is measured, so that the nearest are never left
     /// out ("Mas Joko" is on some 640 of the 16,000 sample names); a word on more names than this is a kind,
     /// not a name, and bounding it keeps one query from reading a national registry's worth of places.

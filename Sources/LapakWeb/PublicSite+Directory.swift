@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LapakDatabase
 import LapakRegistry
 import Logging
@@ -65,7 +64,7 @@ extension PublicSite {
     /// otherwise from SQLite, starting a new snapshot.
     func directory(_ query: DirectoryQuery, version: Int64?, now: Date) throws -> DirectoryAnswer {
         if let version, let snapshot = snapshots.current, snapshot.holds(version: version, now: now) {
-            let named = try namedBusinesses(query.names)
+            let named = try registry.businessIDs(matching: query.names)
             let (page, total) = snapshot.matches(query, named: named)
             return .snapshot(snapshot, page: page, total: total)
         }
@@ -101,20 +100,5 @@ extension PublicSite {
         let freshness = try registry.freshness(at: now)
         let all = try registry.directory(DirectoryQuery(limit: Int(Int32.max)), at: now)
         return DirectorySnapshot(all, freshness: freshness, madeAt: now, taxonomy: registry.taxonomy)
-    }
-
-    /// The ids of the businesses whose names match `names`: the condition `Registry.directory` puts on
-    /// names, read from the same FTS5 index.
-    func namedBusinesses(_ names: NameQuery) throws -> Set<Int64> {
-        guard !names.isEmpty else { return [] }
-        // The expression of `NameQuery.matchExpression` (internal to LapakRegistry): each term quoted,
-        // terms joined by AND, alternatives by OR.
-        let expression = names.alternatives.map { terms in
-            "(" + terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " AND ") + ")"
-        }.joined(separator: " OR ")
-        return try registry.database.writer.read { db in
-            try Set(Int64.fetchCursor(db.cachedStatement(sql: "SELECT rowid FROM business_name WHERE business_name MATCH ?"),
-                                      arguments: [expression]))
-        }
     }
 }
