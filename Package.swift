@@ -171,8 +171,10 @@ let package = Package(
         .target(
             name: "LapakPostgres",
             dependencies: [
-                "LapakRegistry", "TelegramBotAPI", "LapakBroadcast",
+                "LapakRegistry", "LapakDatabase", "TelegramBotAPI", "LapakBroadcast",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -70,3 +70,20 @@ public struct ReplyOutbox: ReplyStore {
         try db.cachedStatement(sql: "DELETE FROM reply_outbox WHERE finished_at < ?").execute(arguments: [cutoff])
     }
 }
+
+/// The reply outbox inside one SQLite transaction.
+public struct SQLiteReplyWriter: ReplyWriter {
+    /// The caller's connection, inside its transaction.
+    public let db: Database
+
+    /// A writer on `db`.
+    public init(db: Database) { self.db = db }
+
+    public func addReply(_ request: BotRequest, chatID: Int64, updateID: Int64?, messageOf: Int64?, at createdAt: Int64) throws -> OutgoingReply {
+        try ReplyOutbox.add(request, chatID: chatID, updateID: updateID, messageOf: messageOf, at: createdAt, in: db)
+    }
+
+    public func sentMessageID(ofReply id: Int64) throws -> Int? {
+        try ReplyOutbox.sentMessageID(ofReply: id, in: db)
+    }
+}

@@ -55,11 +55,7 @@ public enum RegistryError: Error, Sendable, Hashable, CustomStringConvertible {
 
 extension Registry {
     /// The first local midnight after `now` in the registry's time zone: when "today" ends.
-    public func endOfDay(after now: Date) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        return calendar.date(byAdding: .day, value: 1, to: startOfDay(containing: now)) ?? now.addingTimeInterval(86_400)
-    }
+    public func endOfDay(after now: Date) -> Date { LocalDays(timeZone: timeZone).endOfDay(after: now) }
 
     /// Records where a mobile vendor sells now, ending any earlier check-in of today.
     ///
@@ -124,11 +120,7 @@ extension Registry {
     }
 
     /// The last local midnight at or before `now` in the registry's time zone: when "today" began.
-    public func startOfDay(containing now: Date) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        return calendar.startOfDay(for: now)
-    }
+    public func startOfDay(containing now: Date) -> Date { LocalDays(timeZone: timeZone).startOfDay(containing: now) }
 
     /// Removes search entries of check-ins that have expired. The search skips them anyway; removing them
     /// keeps the R*Tree to today's vendors. Every check-in does it, so yesterday's carts go with today's first.

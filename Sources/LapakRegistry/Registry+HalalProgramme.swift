@@ -138,9 +138,6 @@ extension Registry.Session {
             """), arguments: [year]) ?? 0
     }
 
-    /// The local calendar year of `date`.
-    public func localYear(of date: Date) -> Int { calendar.component(.year, from: date) }
-
     /// Accepts a submitted application within this year's quota. The count and the change are one
     /// statement inside the caller's write transaction, and SQLite has one writer: two staff pressing at
     /// once are serialised, and the second sees the first's acceptance.

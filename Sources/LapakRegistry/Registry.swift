@@ -48,8 +48,6 @@ public struct Registry: Sendable {
         public var taxonomy: CategoryTaxonomy { registry.taxonomy }
         /// The registry's time zone ("today" ends at local midnight here).
         public var timeZone: TimeZone { registry.timeZone }
-        /// `endOfDay(after:)` of the registry.
-        public func endOfDay(after now: Date) -> Date { registry.endOfDay(after: now) }
     }
 
     /// Inserts a new business or updates the one with the same registry id.

@@ -1,0 +1,71 @@
+import Foundation
+import LapakDatabase
+import LapakPostgres
+import LapakRegistry
+import Testing
+
+/// The two stores the bot's handlers run on; store-level suites run the same test against both
+/// (`@Test(arguments: StoreKind.allCases)`), so the PostgreSQL implementations answer as SQLite does.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+}
+
+/// One session of either store, handed to a test's body inside its transaction.
+struct SessionUnderTest {
+    let kind: StoreKind
+    /// `Registry.Session` (SQLite) or `PostgresSession`.
+    let base: Any
+    /// SQLite's other per-transaction stores (dialogs, preferences), which are separate types there.
+    let sqliteDatabase: AnyObject?
+
+    /// The session as store protocol `P` (`any CheckInStore`, `any CoachingStore`, …).
+    func store<P>(_ type: P.Type = P.self) -> P {
+        guard let store = base as? P else { fatalError("\(kind) session does not implement \(P.self)") }
+        return store
+    }
+}
+
+/// A fresh, migrated store of one kind for one test: a SQLite file in a temporary folder, or a PostgreSQL
+/// database made from the cluster's PostGIS template.
+struct StoreUnderTest: Sendable {
+    let kind: StoreKind
+    private let sqlite: Registry?
+    private let postgres: PostgresTransactions?
+
+    static let timeZone = TimeZone(identifier: "Asia/Makassar")!
+
+    /// Runs `body` with a fresh store of `kind`, removing it afterwards whatever happens.
+    static func with(_ kind: StoreKind, _ body: (StoreUnderTest) async throws -> Void) async throws {
+        let taxonomy = PostgresRegistryTests.taxonomy
+        switch kind {
+        case .sqlite:
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-store-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let database = try AppDatabase.open(path: folder.appendingPathComponent("lapak.sqlite").path)
+            let registry = Registry(database: database, taxonomy: taxonomy, timeZone: timeZone)
+            try await body(StoreUnderTest(kind: kind, sqlite: registry, postgres: nil))
+        case .postgres:
+            try await PostgresFixture.with { fixture in
+                try await PostgresMigrations.migrate(fixture.store)
+                let transactions = PostgresTransactions(store: fixture.store, taxonomy: taxonomy, timeZone: timeZone)
+                try await body(StoreUnderTest(kind: kind, sqlite: nil, postgres: transactions))
+            }
+        }
+    }
+
+    /// Runs `body` in one committed transaction of the store.
+    func write<T: Sendable>(_ body: @escaping @Sendable (SessionUnderTest) throws -> T) async throws -> T {
+        if let sqlite {
+            return try await sqlite.database.writer.write { db in
+                try body(SessionUnderTest(kind: .sqlite, base: sqlite.session(db), sqliteDatabase: db))
+            }
+        }
+        return try await postgres!.write { session in
+            try body(SessionUnderTest(kind: .postgres, base: session, sqliteDatabase: nil))
+        }
+    }
+}
