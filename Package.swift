@@ -230,6 +230,7 @@ let package = Package(
             dependencies: [
                 "LapakPostgres", "LapakRegistry", "LapakDatabase", "TelegramBotAPI", "LapakBroadcast", "BotAPIEmulator",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
