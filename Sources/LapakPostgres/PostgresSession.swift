@@ -34,23 +34,23 @@ public final class PostgresSession {
 
     /// Runs `query` and returns all its rows, waiting on this (non-event-loop) thread.
     @discardableResult
-    func rows(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) throws -> PostgresQueryResult {
+    public func rows(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) throws -> PostgresQueryResult {
         try connection.query(query, logger: logger, file: file, line: line).wait()
     }
 
     /// Runs a statement and returns how many rows it changed (INSERT, UPDATE, DELETE).
     @discardableResult
-    func execute(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) throws -> Int {
+    public func execute(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) throws -> Int {
         try rows(query, file: file, line: line).metadata.rows ?? 0
     }
 
     /// The first row of `query` decoded as `T`, or nil when it returns none.
-    func one<T: PostgresDecodable>(_ query: PostgresQuery, as: T.Type = T.self, file: String = #fileID, line: Int = #line) throws -> T? {
+    public func one<T: PostgresDecodable>(_ query: PostgresQuery, as: T.Type = T.self, file: String = #fileID, line: Int = #line) throws -> T? {
         try rows(query, file: file, line: line).first.map { try $0.decode(T.self) }
     }
 
     /// Every row of `query` decoded as `T`.
-    func all<T: PostgresDecodable>(_ query: PostgresQuery, as: T.Type = T.self, file: String = #fileID, line: Int = #line) throws -> [T] {
+    public func all<T: PostgresDecodable>(_ query: PostgresQuery, as: T.Type = T.self, file: String = #fileID, line: Int = #line) throws -> [T] {
         try rows(query, file: file, line: line).map { try $0.decode(T.self) }
     }
 }
@@ -61,7 +61,8 @@ public final class PostgresSession {
 /// from the pool, opens the transaction, runs `body` on a thread of a `NIOThreadPool`, and commits when it
 /// returns (rolls back when it throws).
 public struct PostgresTransactions: Sendable {
-    let store: PostgresStore
+    /// The store the transactions run on.
+    public let store: PostgresStore
     let threads: NIOThreadPool
     let taxonomy: CategoryTaxonomy
     let timeZone: TimeZone

@@ -3,6 +3,7 @@ import GRDB
 import LapakDatabase
 import LapakPostgres
 import LapakRegistry
+import PostgresNIO
 import Testing
 
 /// The two stores the bot's handlers run on; store-level suites run the same test against both
@@ -54,6 +55,23 @@ struct StoreUnderTest: Sendable {
                 try await PostgresMigrations.migrate(fixture.store)
                 let transactions = PostgresTransactions(store: fixture.store, taxonomy: taxonomy, timeZone: timeZone)
                 try await body(StoreUnderTest(kind: kind, sqlite: nil, postgres: transactions))
+            }
+        }
+    }
+
+    /// Stores `businesses` (upsert by registry id, with their places in the search index) and their owners'
+    /// Telegram ids, in one transaction.
+    func seed(_ businesses: [Business], now: Date = Date()) async throws {
+        if let sqlite {
+            _ = try await sqlite.upsertAll(businesses, now: now)
+            return
+        }
+        try await PostgresRegistry(store: postgres!.store).upsertAll(businesses, now: now)
+        let owned = businesses.compactMap { business in business.ownerTelegramID.map { (business.registryID, $0) } }
+        guard !owned.isEmpty else { return }
+        _ = try await postgres!.write { session in
+            for (registryID, owner) in owned {
+                try session.execute("UPDATE business SET owner_telegram_id = \(owner) WHERE registry_id = \(registryID)")
             }
         }
     }
