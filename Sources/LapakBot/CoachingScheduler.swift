@@ -57,7 +57,7 @@ struct CoachingScheduler: Service {
                 let batch = Array(jobs[start..<min(start + 32, jobs.count)])
                 let moment = now()
                 let committed = try await registry.database.writer.write { db in
-                    try batch.map { try Self.commit($0, registry: registry, texts: texts, now: moment, in: db) }.filter { !$0.isEmpty }
+                    try batch.map { try Self.commit($0, stores: .sqlite(db, registry: registry), texts: texts, now: moment) }.filter { !$0.isEmpty }
                 }
                 try await send(committed, with: sender)
             }
@@ -103,9 +103,9 @@ struct CoachingScheduler: Service {
 
     /// Claims a job and writes its messages to the reply outbox inside the caller's transaction; returns them (empty when
     /// it was claimed before, or no one is to be told). Tests use it to leave a claimed job undelivered, as a crash would.
-    static func commit(_ job: Job, registry: Registry, texts: LanguagePack, now: Date, in db: Database) throws -> [OutgoingReply] {
-        let session = registry.session(db)
-        let preferences = UserPreferenceStore.Session(db: db)
+    static func commit(_ job: Job, stores: BotStores, texts: LanguagePack, now: Date) throws -> [OutgoingReply] {
+        let session = stores.registry
+        let preferences = stores.preferences
         let at = Int64(now.timeIntervalSince1970)
         switch job {
         case .reminder(let reminder):
@@ -116,22 +116,22 @@ struct CoachingScheduler: Service {
                   let chat = (reminder.side == .beginner ? beginner : mentor).ownerTelegramID else { return [] }
             let language = try preferences.chosenLanguage(of: chat) ?? .indonesian
             let message = ApprenticeshipFeature.reminderMessage(reminder, texts: texts, language: language, beginner: beginner, mentor: mentor)
-            return [try ReplyOutbox.add(.sendMessage(chatID: chat, text: message.text, parseMode: .html, replyMarkup: .inlineKeyboard(message.keyboard)),
-                                        chatID: chat, updateID: nil, at: at, in: db)]
+            return [try stores.replies.addReply(.sendMessage(chatID: chat, text: message.text, parseMode: .html, replyMarkup: .inlineKeyboard(message.keyboard)),
+                                                chatID: chat, updateID: nil, messageOf: nil, at: at)]
         case .expiry(let order):
             guard let pending = try session.expireOverflowWave(order.id, now: now) else { return [] }
             var replies: [OutgoingReply] = []
-            try OverflowOrderFeature.editOffers(pending, of: order, key: "overflow_offer_expired", texts: texts, in: db, now: now) { request, chat in
-                replies.append(try ReplyOutbox.add(request, chatID: chat, updateID: nil, at: at, in: db))
+            try OverflowOrderFeature.editOffers(pending, of: order, key: "overflow_offer_expired", texts: texts, stores: stores, now: now) { request, chat in
+                replies.append(try stores.replies.addReply(request, chatID: chat, updateID: nil, messageOf: nil, at: at))
             }
             let language = try preferences.chosenLanguage(of: order.fromUserID) ?? .indonesian
             let keyboard = InlineKeyboardMarkup(rows: [[
                 InlineKeyboardButton(text: texts.text("overflow_widen_button", language), callbackData: "ow:\(order.id)"),
                 InlineKeyboardButton(text: texts.text("overflow_cancel_button", language), callbackData: "ox:\(order.id)"),
             ]])
-            replies.append(try ReplyOutbox.add(.sendMessage(chatID: order.fromUserID, text: texts.text("overflow_expired_originator", language, [
+            replies.append(try stores.replies.addReply(.sendMessage(chatID: order.fromUserID, text: texts.text("overflow_expired_originator", language, [
                 "id": String(order.id), "what": HTML.escape(order.what),
-            ]), parseMode: .html, replyMarkup: .inlineKeyboard(keyboard)), chatID: order.fromUserID, updateID: nil, at: at, in: db))
+            ]), parseMode: .html, replyMarkup: .inlineKeyboard(keyboard)), chatID: order.fromUserID, updateID: nil, messageOf: nil, at: at))
             return replies
         }
     }

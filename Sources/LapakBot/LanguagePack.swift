@@ -20,7 +20,7 @@ public enum Language: String, Sendable, CaseIterable, Hashable {
     }
 }
 
-extension UserPreferenceStore.Session {
+extension PreferenceStore {
     /// The language the user chose with /bahasa, if any, inside the caller's transaction.
     func chosenLanguage(of userID: Int64) throws -> Language? {
         try language(of: userID).flatMap(Language.init(rawValue:))

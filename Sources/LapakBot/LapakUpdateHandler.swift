@@ -52,6 +52,7 @@ public struct ConversationSettings: Sendable {
 public struct LapakUpdateHandler: UpdateHandler {
     let bot: Bot
     let router: BotRouter
+    let routing: UpdateRouting
     let registry: Registry
     let outbox: Outbox
     let sender: ReplySender
@@ -64,6 +65,7 @@ public struct LapakUpdateHandler: UpdateHandler {
                 botUsername: String?, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.bot = Bot(texts: texts, matcher: matcher, taxonomy: registry.taxonomy, settings: settings, logger: logger)
         self.router = bot.router()
+        self.routing = UpdateRouting(bot: bot, router: router, botUsername: botUsername)
         self.registry = registry
         self.outbox = Outbox(database: registry.database)
         self.sender = sender
@@ -122,76 +124,25 @@ public struct LapakUpdateHandler: UpdateHandler {
     /// Routes one update and marks it handled, inside the caller's transaction; returns the replies written
     /// and the route that answered.
     func run(_ update: Update, at moment: Date, in db: Database) throws -> HandledUpdate {
-        var handled = HandledUpdate(replies: [], route: "ignored")
-        if let context = try context(for: update, at: moment, in: db) {
-            switch update.content {
-            case .message(let message): try router.route(message, context, bot: bot)
-            case .callbackQuery(let query): try router.route(query, context, bot: bot)
-            case .editedMessage(let message):
-                context.route = "edit"
-                try router.editRoute?(context, message)
-            case .unhandled: break
-            }
-            handled = HandledUpdate(replies: context.replies, route: context.route)
-        }
+        let handled = try routing.answer(update, at: moment, stores: .sqlite(db, registry: registry))
         try SQLiteUpdateInbox.markHandled(update.updateID, at: Int64(moment.timeIntervalSince1970), in: db)
         return handled
     }
 
-    /// The context of an update Lapak answers; nil for updates it ignores (bots, other bots' commands).
-    private func context(for update: Update, at moment: Date, in db: Database) throws -> BotContext? {
-        let user: User
-        let chatID: Int64
-        var message: Message?
-        var query: CallbackQuery?
-        switch update.content {
-        case .message(let received):
-            guard let sender = received.from, !sender.isBot else { return nil }
-            if received.chat.kind == .privateChat {
-                if let target = received.commandTarget, let botUsername, target.lowercased() != botUsername.lowercased() {
-                    return nil  // a command for another bot
-                }
-            } else {
-                // In a group only `/command@ThisBot` is for Lapak: a bare command may be meant for any bot there.
-                guard received.command != nil, let target = received.commandTarget, let botUsername,
-                      target.lowercased() == botUsername.lowercased() else { return nil }
-            }
-            (user, chatID, message) = (sender, received.chat.id, received)
-        case .editedMessage(let edited):
-            guard let sender = edited.from, !sender.isBot, edited.chat.kind == .privateChat else { return nil }
-            (user, chatID, message) = (sender, edited.chat.id, edited)
-        case .callbackQuery(let pressed):
-            (user, chatID, query) = (pressed.from, pressed.message?.chat.id ?? pressed.from.id, pressed)
-        case .unhandled:
-            return nil
-        }
-        let chosen = try UserPreferenceStore(database: registry.database).session(db).chosenLanguage(of: user.id)
-        return BotContext(updateID: update.updateID, chatID: chatID, user: user, language: chosen ?? Language(telegramLanguageCode: user.languageCode),
-                          message: message, callbackQuery: query, now: moment, isStaff: bot.settings.staffIDs.contains(user.id),
-                          botUsername: botUsername,
-                          registry: registry, outbox: outbox, routes: router, db: db)
-    }
-
     /// After a failed handler: a "please try again" reply and the handled mark, in a fresh transaction.
     private func apologise(for update: Update, at moment: Date, in db: Database) throws -> [OutgoingReply] {
-        var replies: [OutgoingReply] = []
-        if let context = try context(for: update, at: moment, in: db) {
-            if context.callbackQuery != nil {
-                try context.answer(HTML.plain(bot.texts.text("something_went_wrong", context.language)))
-            } else if context.message?.chat.kind == .privateChat || context.message?.command != nil {
-                try context.send(bot.texts.text("something_went_wrong", context.language))
-            }
-            replies = context.replies
-        }
+        let replies = try routing.apologise(for: update, at: moment, stores: .sqlite(db, registry: registry))
         try SQLiteUpdateInbox.markHandled(update.updateID, at: Int64(moment.timeIntervalSince1970), in: db)
         return replies
     }
 }
 
 /// What handling an update produced: its replies, and the route that answered it (for metrics and logs).
-struct HandledUpdate: Sendable {
-    var replies: [OutgoingReply]
-    var route: String
+public struct HandledUpdate: Sendable {
+    /// The replies written to the outbox, in the order they leave.
+    public var replies: [OutgoingReply]
+    /// The route that answered (`find`, a command's action, `ignored`, `failed`, …).
+    public var route: String
 }
 
 /// A live location as it arrived: its message (whose edits move the cart) and when sharing ends.

@@ -77,7 +77,7 @@ struct ApprenticeshipReminderTests {
             let texts = try Self.texts()
             let claimed = try await registry.database.writer.write { db in
                 try registry.session(db).dueReminders(now: week2).flatMap { reminder in
-                    try CoachingScheduler.commit(.reminder(reminder), registry: registry, texts: texts, now: week2, in: db)
+                    try CoachingScheduler.commit(.reminder(reminder), stores: .sqlite(db, registry: registry), texts: texts, now: week2)
                 }
             }
             #expect(claimed.count == 2)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import LapakBroadcast
 import LapakDatabase
 import LapakRegistry
@@ -8,7 +7,7 @@ import TelegramBotAPI
 /// One update being handled: who wrote, where, in which language, and the transaction that the
 /// handler's state changes and replies are written into.
 ///
-/// A handler never calls Telegram. What it says goes into the reply outbox in the same SQLite
+/// A handler never calls Telegram. What it says goes into the reply outbox in the same
 /// transaction as its state changes and the update's "handled" mark, so either all of it happens or
 /// none; the reply sender delivers the replies after the commit. The context lives only as long as
 /// that transaction, which is why it is a class that is not `Sendable`.
@@ -33,15 +32,17 @@ public final class BotContext {
     public let botUsername: String?
 
     /// The registry inside this update's transaction.
-    let registry: Registry.Session
+    let registry: any RegistryStore
     /// Dialog state, remembered locations, search sessions inside this update's transaction.
-    let conversations: ConversationStore.Session
+    let conversations: any DialogStore
     /// Users' choices (language) inside this update's transaction.
-    let preferences: UserPreferenceStore.Session
+    let preferences: any PreferenceStore
     /// Announcements inside this update's transaction.
-    let outbox: Outbox.Session
-    /// The transaction the replies are written into.
-    let db: Database
+    let outbox: any AnnouncementStore
+    /// The reply outbox, inside this update's transaction.
+    let replyWriter: any ReplyWriter
+    /// All of the above, for code shared with the schedulers (which have no context).
+    let stores: BotStores
     /// The bot's routes, so one feature can resume another's dialog.
     let routes: BotRouter
 
@@ -55,7 +56,7 @@ public final class BotContext {
     private(set) var answeredQuery = false
 
     init(updateID: Int64, chatID: Int64, user: User, language: Language, message: Message?, callbackQuery: CallbackQuery?,
-         now: Date, isStaff: Bool, botUsername: String?, registry: Registry, outbox: Outbox, routes: BotRouter, db: Database) {
+         now: Date, isStaff: Bool, botUsername: String?, stores: BotStores, routes: BotRouter) {
         self.botUsername = botUsername
         self.updateID = updateID
         self.chatID = chatID
@@ -65,12 +66,13 @@ public final class BotContext {
         self.callbackQuery = callbackQuery
         self.now = now
         self.isStaff = isStaff
-        self.db = db
         self.routes = routes
-        self.registry = registry.session(db)
-        self.conversations = ConversationStore(database: registry.database).session(db)
-        self.preferences = UserPreferenceStore(database: registry.database).session(db)
-        self.outbox = outbox.session(db)
+        self.registry = stores.registry
+        self.conversations = stores.dialogs
+        self.preferences = stores.preferences
+        self.outbox = stores.announcements
+        self.replyWriter = stores.replies
+        self.stores = stores
     }
 
     /// Writes a request to the reply outbox; it leaves after the commit, in order.
@@ -79,8 +81,8 @@ public final class BotContext {
     @discardableResult
     func request(_ request: BotRequest, chatID: Int64? = nil, messageOf: Int64? = nil) throws -> Int64 {
         let target = chatID ?? request.chatID ?? self.chatID
-        let reply = try ReplyOutbox.add(request, chatID: target, updateID: updateID, messageOf: messageOf,
-                                        at: Int64(now.timeIntervalSince1970), in: db)
+        let reply = try replyWriter.addReply(request, chatID: target, updateID: updateID, messageOf: messageOf,
+                                             at: Int64(now.timeIntervalSince1970))
         replies.append(reply)
         return reply.id
     }

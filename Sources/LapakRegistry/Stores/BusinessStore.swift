@@ -13,6 +13,7 @@ public protocol BusinessStore {
     /// "Today" ends at local midnight in this zone (check-ins, closed-today, quota years).
     var timeZone: TimeZone { get }
     /// Inserts a new business or updates the one with the same registry id.
+    @discardableResult
     func upsert(_ business: Business, at now: Date) throws -> (Business, Registry.UpsertOutcome)
     /// Upserts many businesses in one transaction (imports, samples, benchmarks); `progress(done, total)` as it goes.
     func upsertAll(_ businesses: [Business], now: Date, progress: (Int, Int) -> Void) throws -> ImportSummary
@@ -39,6 +40,7 @@ public protocol BusinessStore {
     /// Businesses registered with `phone` (normalised `+62…`), deleted ones excluded.
     func businesses(phone: String) throws -> [Business]
     /// Saves changed fields of an existing business (found by id); its status is kept.
+    @discardableResult
     func update(_ business: Business, now: Date) throws -> Business
     /// Marks a business checked (or not) by the agency. Verifying confirms the owner's halal claim too:
     /// staff check the certificate with the rest of the record.
@@ -48,10 +50,12 @@ public protocol BusinessStore {
     /// Whether the owner claims a halal certificate that staff have not confirmed yet.
     func hasHalalClaim(_ id: Int64) throws -> Bool
     /// Staff set the certificate mark itself (/halal, or a card's button); any pending claim is settled.
+    @discardableResult
     func certifyHalal(_ certified: Bool, ofBusiness id: Int64, now: Date) throws -> Business
     /// Self-enrolled businesses not yet checked by staff (active ones), oldest first, and how many there are.
     func unverified(limit: Int) throws -> (businesses: [Business], total: Int)
     /// Hides a fixed shop from searches until the next local midnight; returns when it shows again.
+    @discardableResult
     func closeToday(businessID: Int64, now: Date) throws -> Date
     /// Shows a shop closed today again.
     func reopen(businessID: Int64, now: Date) throws
@@ -87,4 +91,18 @@ public protocol BusinessStore {
     func nearest(_ query: NearestQuery, at now: Date) throws -> [SearchResult]
     /// Whether any business has a name that `names` matches (so that a message can be taken for a name).
     func hasBusinessNamed(_ names: NameQuery) throws -> Bool
+    /// Distinct business names sharing a trigram with `term`, for correcting a typo in a name (at most `limit`).
+    func namesSharingTrigrams(with term: String, limit: Int) throws -> [String]
+}
+
+extension BusinessStore {
+    /// Links the business `id` to `owner` on the owner's own proof (no staff approval, no request).
+    public func link(_ id: Int64, to owner: Int64, proof: OwnershipProof, phone: String, now: Date) throws -> Business? {
+        try link(id, to: owner, proof: proof, phone: phone, approvedBy: nil, request: nil, now: now)
+    }
+
+    /// Up to 20 distinct business names sharing a trigram with `term`.
+    public func namesSharingTrigrams(with term: String) throws -> [String] {
+        try namesSharingTrigrams(with: term, limit: 20)
+    }
 }

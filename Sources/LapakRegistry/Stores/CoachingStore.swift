@@ -15,10 +15,12 @@ public protocol CoachingStore {
     func createGroup(name: String, category: String, kelurahan: String, members: [Int64], by staffID: Int64, now: Date) throws -> BusinessGroup
     /// Makes `members` the members of group `id`: new ones are added, the others removed.
     /// - Returns: the businesses that were added.
+    @discardableResult
     func setMembers(ofGroup id: Int64, to members: [Int64], now: Date) throws -> [Int64]
     /// The member businesses of group `id`, by name.
     func members(ofGroup id: Int64) throws -> [Business]
     /// Records support given to group `id` on `date` (`YYYY-MM-DD`).
+    @discardableResult
     func recordSupport(_ kind: SupportKind, description: String, on date: String, toGroup id: Int64, by staffID: Int64, now: Date) throws -> GroupSupport
     /// The support given to group `id`, newest date first.
     func support(ofGroup id: Int64, limit: Int) throws -> [GroupSupport]
@@ -31,6 +33,7 @@ public protocol CoachingStore {
     /// original `since` when the role is unchanged, so "beginner since" survives a capacity edit.
     func setCoachingRole(_ role: CoachingRole, capacity: Int, ofBusiness id: Int64, now: Date) throws
     /// Withdraws business `id` from the coaching programme (no role any more). True when it had one.
+    @discardableResult
     func clearCoachingRole(ofBusiness id: Int64) throws -> Bool
     /// The coaching profile of business `id`, if it declared one.
     func coachingProfile(ofBusiness id: Int64) throws -> CoachingProfile?
@@ -64,6 +67,7 @@ public protocol CoachingStore {
     /// ends after its weeks, and the first weekly check-in and the closing rating are scheduled.
     func answerApprenticeship(_ id: Int64, side: ApprenticeshipSide, accept: Bool, username: String?, now: Date) throws -> ConsentOutcome
     /// Staff end an apprenticeship early (cancelled) or an ended one is closed (finished). True when it changed.
+    @discardableResult
     func closeApprenticeship(_ id: Int64, as status: ApprenticeshipStatus, now: Date) throws -> Bool
     /// Reminders due at `now` and not yet sent, oldest first.
     func dueReminders(now: Date, limit: Int) throws -> [DueReminder]
@@ -74,8 +78,10 @@ public protocol CoachingStore {
     /// transaction that writes the reminder's message to the reply outbox, so it can go only once.
     func claimReminder(_ reminder: DueReminder, now: Date) throws -> Bool
     /// A side's answer to a week's check-in; answering again changes it. Returns the report's id.
+    @discardableResult
     func reportMeeting(_ apprenticeshipID: Int64, week: Int, side: ApprenticeshipSide, met: Bool, now: Date) throws -> Int64
     /// A side's closing rating (1-5); rating again changes it. Returns the report's id.
+    @discardableResult
     func rateApprenticeship(_ apprenticeshipID: Int64, side: ApprenticeshipSide, rating: Int, now: Date) throws -> Int64
     /// Sets the topic (business management, production, …) of a report.
     func setReportTopic(_ reportID: Int64, topic: String) throws
@@ -85,4 +91,21 @@ public protocol CoachingStore {
     func reportOwner(_ reportID: Int64) throws -> (apprenticeshipID: Int64, side: ApprenticeshipSide)?
     /// Counts for staff: apprenticeships by status, meetings reported, the average closing rating.
     func apprenticeshipTotals() throws -> ApprenticeshipTotals
+}
+
+extension CoachingStore {
+    /// Declares a coaching role without a capacity (a beginner's, which has none).
+    public func setCoachingRole(_ role: CoachingRole, ofBusiness id: Int64, now: Date) throws {
+        try setCoachingRole(role, capacity: 0, ofBusiness: id, now: now)
+    }
+
+    /// Active beginners wanting coaching, of every kind and kelurahan, oldest declaration first.
+    public func beginners(limit: Int) throws -> [Business] {
+        try beginners(category: nil, kelurahan: nil, limit: limit)
+    }
+
+    /// Seniors for `beginner` within 25 km, measuring up to 256 willing seniors directly before walking the index.
+    public func proposeMentors(for beginner: Business, limit: Int) throws -> [MentorCandidate] {
+        try proposeMentors(for: beginner, limit: limit, maxDistance: 25_000, directLimit: 256)
+    }
 }

@@ -81,7 +81,7 @@ extension OverflowOrderFeature {
                 "telegram": bot.apprenticeship.telegramContact(userID: context.user.id, name: taker.name, username: context.user.username, originatorLanguage),
                 "phone": HTML.escape(taker.phone.isEmpty ? "–" : taker.phone),
             ]), toChat: order.fromUserID)
-            try Self.editOffers(others, of: order, key: "overflow_already_taken", texts: texts, in: context.db, now: context.now) { request, chat in
+            try Self.editOffers(others, of: order, key: "overflow_already_taken", texts: texts, stores: context.stores, now: context.now) { request, chat in
                 try context.request(request, chatID: chat)
             }
             logger.info("Overflow order taken", metadata: ["order": "\(order.id)", "business": "\(taker.registryID)"])
@@ -115,19 +115,18 @@ extension OverflowOrderFeature {
         try context.answer()
         try context.editPressedKeyboard(nil)
         try send(texts.text("overflow_cancelled", context.language, ["id": String(orderID)]), to: context)
-        try Self.editOffers(pending, of: order, key: "overflow_offer_cancelled", texts: texts, in: context.db, now: context.now) { request, chat in
+        try Self.editOffers(pending, of: order, key: "overflow_offer_cancelled", texts: texts, stores: context.stores, now: context.now) { request, chat in
             try context.request(request, chatID: chat)
         }
     }
 
     /// Replaces the text of sent offer messages (and drops their buttons) with `key`; an offer whose
     /// message has not gone out yet keeps it, and its buttons are refused as late.
-    static func editOffers(_ offers: [OverflowOffer], of order: OverflowOrder, key: String, texts: LanguagePack, in db: Database, now: Date,
+    static func editOffers(_ offers: [OverflowOffer], of order: OverflowOrder, key: String, texts: LanguagePack, stores: BotStores, now: Date,
                            _ write: (BotRequest, Int64) throws -> Void) throws {
-        let preferences = UserPreferenceStore.Session(db: db)
         for offer in offers {
-            guard let replyID = offer.replyID, let messageID = try ReplyOutbox.sentMessageID(ofReply: replyID, in: db) else { continue }
-            let language = try preferences.chosenLanguage(of: offer.userID) ?? .indonesian
+            guard let replyID = offer.replyID, let messageID = try stores.replies.sentMessageID(ofReply: replyID) else { continue }
+            let language = try stores.preferences.chosenLanguage(of: offer.userID) ?? .indonesian
             try write(.editMessageText(chatID: offer.userID, messageID: messageID,
                                        text: texts.text(key, language, ["id": String(order.id), "what": HTML.escape(order.what)]),
                                        parseMode: .html, replyMarkup: nil), offer.userID)
