@@ -38,6 +38,13 @@ extension Outbox {
         public var broadcast: BroadcastRecord
         public var counts: DeliveryCounts
         public var attending: Int
+
+        /// A summary from its parts (each store builds it from its own rows).
+        public init(broadcast: BroadcastRecord, counts: DeliveryCounts, attending: Int) {
+            self.broadcast = broadcast
+            self.counts = counts
+            self.attending = attending
+        }
     }
 
     /// The latest broadcasts, newest first.

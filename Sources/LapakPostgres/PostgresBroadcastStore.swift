@@ -203,19 +203,23 @@ public struct PostgresBroadcastStore: BroadcastStore {
 
     private func records(_ rows: PostgresRowSequence) async throws -> [BroadcastRecord] {
         var records: [BroadcastRecord] = []
-        for try await (id, staffID, staffChatID, text, audienceJSON, rsvpLabel, progress, status, recipients, repeated, createdAt, finishedAt)
-            in rows.decode((Int64, Int64, Int64, String, String, String?, Int64?, String, Int, Int, Int64, Int64?).self) {
-            // Written by `start` from a JSONValue, so it parses again; "anyone" if not.
-            let audience = (try? JSONValue.parse(audienceJSON)).map(Audience.init(json:)) ?? Audience()
-            records.append(BroadcastRecord(
-                id: id,
-                announcement: Announcement(staffID: staffID, staffChatID: staffChatID, text: text, audience: audience, rsvpLabel: rsvpLabel),
-                progressMessageID: progress.map(Int.init), status: BroadcastStatus(rawValue: status) ?? .done,
-                recipients: recipients, repeatedAfterCrash: repeated,
-                createdAt: Date(timeIntervalSince1970: TimeInterval(createdAt)),
-                finishedAt: finishedAt.map { Date(timeIntervalSince1970: TimeInterval($0)) }))
-        }
+        for try await row in rows { records.append(try Self.record(from: row)) }
         return records
+    }
+
+    /// A broadcast from a row of `broadcastSelect`.
+    static func record(from row: PostgresRow) throws -> BroadcastRecord {
+        let (id, staffID, staffChatID, text, audienceJSON, rsvpLabel, progress, status, recipients, repeated, createdAt, finishedAt)
+            = try row.decode((Int64, Int64, Int64, String, String, String?, Int64?, String, Int, Int, Int64, Int64?).self)
+        // Written by `start` from a JSONValue, so it parses again; "anyone" if not.
+        let audience = (try? JSONValue.parse(audienceJSON)).map(Audience.init(json:)) ?? Audience()
+        return BroadcastRecord(
+            id: id,
+            announcement: Announcement(staffID: staffID, staffChatID: staffChatID, text: text, audience: audience, rsvpLabel: rsvpLabel),
+            progressMessageID: progress.map(Int.init), status: BroadcastStatus(rawValue: status) ?? .done,
+            recipients: recipients, repeatedAfterCrash: repeated,
+            createdAt: Date(timeIntervalSince1970: TimeInterval(createdAt)),
+            finishedAt: finishedAt.map { Date(timeIntervalSince1970: TimeInterval($0)) })
     }
 
     /// The fence as an SQL condition: true without a fence; with one, true only while the fence's

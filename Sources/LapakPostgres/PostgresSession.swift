@@ -23,13 +23,20 @@ public final class PostgresSession {
     public let taxonomy: CategoryTaxonomy
     /// "Today" ends at local midnight in this zone.
     public let timeZone: TimeZone
+    /// The worker whose claim the replies written here carry, so that it sends them itself at once.
+    public let worker: String
+    /// How long that claim keeps other workers' sweeps off a reply (see `PostgresReplyOutbox.lease`).
+    public let replyLease: TimeInterval
 
     /// A session on `connection`, which must be inside a transaction the caller commits.
-    public init(connection: PostgresConnection, taxonomy: CategoryTaxonomy, timeZone: TimeZone, logger: Logger) {
+    public init(connection: PostgresConnection, taxonomy: CategoryTaxonomy, timeZone: TimeZone, logger: Logger,
+                worker: String = "", replyLease: TimeInterval = 300) {
         self.connection = connection
         self.taxonomy = taxonomy
         self.timeZone = timeZone
         self.logger = logger
+        self.worker = worker
+        self.replyLease = replyLease
     }
 
     /// Runs `query` and returns all its rows, waiting on this (non-event-loop) thread.
@@ -49,6 +56,19 @@ public final class PostgresSession {
         try rows(query, file: file, line: line).first.map { try $0.decode(T.self) }
     }
 
+    /// The first row of `query` decoded as a tuple of columns, or nil when it returns none.
+    public func one<each Column: PostgresDecodable>(_ query: PostgresQuery, as: (repeat each Column).Type, file: String = #fileID,
+                                                    line: Int = #line) throws -> (repeat each Column)? {
+        guard let row = try rows(query, file: file, line: line).first else { return nil }
+        return try row.decode((repeat each Column).self, file: file, line: line)
+    }
+
+    /// Every row of `query` decoded as a tuple of columns.
+    public func all<each Column: PostgresDecodable>(_ query: PostgresQuery, as: (repeat each Column).Type, file: String = #fileID,
+                                                    line: Int = #line) throws -> [(repeat each Column)] {
+        try rows(query, file: file, line: line).map { try $0.decode((repeat each Column).self, file: file, line: line) }
+    }
+
     /// Every row of `query` decoded as `T`.
     public func all<T: PostgresDecodable>(_ query: PostgresQuery, as: T.Type = T.self, file: String = #fileID, line: Int = #line) throws -> [T] {
         try rows(query, file: file, line: line).map { try $0.decode(T.self) }
@@ -66,13 +86,18 @@ public struct PostgresTransactions: Sendable {
     let threads: NIOThreadPool
     let taxonomy: CategoryTaxonomy
     let timeZone: TimeZone
+    /// The worker the sessions' replies are claimed by.
+    public let worker: String
 
-    /// Transactions on `store`, run on `threads` (started by the caller; `NIOThreadPool.singleton` will do).
-    public init(store: PostgresStore, threads: NIOThreadPool = .singleton, taxonomy: CategoryTaxonomy, timeZone: TimeZone) {
+    /// Transactions on `store`, run on `threads` (started by the caller; `NIOThreadPool.singleton` will do);
+    /// replies written in them are claimed by `worker`.
+    public init(store: PostgresStore, threads: NIOThreadPool = .singleton, taxonomy: CategoryTaxonomy, timeZone: TimeZone,
+                worker: String = "") {
         self.store = store
         self.threads = threads
         self.taxonomy = taxonomy
         self.timeZone = timeZone
+        self.worker = worker
     }
 
     /// Runs `body` in a new transaction and commits it.
@@ -84,9 +109,9 @@ public struct PostgresTransactions: Sendable {
 
     /// Runs `body` on a thread of the pool with a session on `connection` (already inside a transaction).
     public func run<T: Sendable>(on connection: PostgresConnection, _ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
-        let taxonomy = taxonomy, timeZone = timeZone, logger = store.logger
+        let taxonomy = taxonomy, timeZone = timeZone, logger = store.logger, worker = worker
         return try await threads.runIfActive {
-            try body(PostgresSession(connection: connection, taxonomy: taxonomy, timeZone: timeZone, logger: logger))
+            try body(PostgresSession(connection: connection, taxonomy: taxonomy, timeZone: timeZone, logger: logger, worker: worker))
         }
     }
 }
