@@ -120,7 +120,8 @@ let package = Package(
         .target(
             name: "LapakBot",
             dependencies: [
-                "TelegramBotAPI", "LapakDatabase", "LapakRegistry", "LapakLanguage", "LapakBroadcast",
+                "TelegramBotAPI", "LapakDatabase", "LapakRegistry", "LapakLanguage", "LapakBroadcast", "LapakPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -8,21 +8,33 @@ import TelegramBotAPI
 public struct BroadcastReporter: BroadcastObserver {
     let client: BotAPIClient
     let texts: LanguagePack
-    let preferences: UserPreferenceStore
-    let outbox: Outbox
+    /// The language staff chose (Indonesian when none or unknown).
+    let language: @Sendable (Int64) async -> Language
+    /// A broadcast's most common failure reasons.
+    let failureReasons: @Sendable (Int64) async throws -> [(reason: String, count: Int)]
     let logger: Logger
 
+    /// A reporter reading staff's language and the failure reasons from the SQLite database.
     public init(client: BotAPIClient, texts: LanguagePack, database: AppDatabase, logger: Logger) {
+        let preferences = UserPreferenceStore(database: database)
+        let outbox = Outbox(database: database)
+        self.init(client: client, texts: texts, language: { await preferences.replyLanguage(of: $0) },
+                  failureReasons: { try await outbox.failureReasons(of: $0) }, logger: logger)
+    }
+
+    /// A reporter reading staff's language and the failure reasons through the given functions (another store).
+    public init(client: BotAPIClient, texts: LanguagePack, language: @escaping @Sendable (Int64) async -> Language,
+                failureReasons: @escaping @Sendable (Int64) async throws -> [(reason: String, count: Int)], logger: Logger) {
         self.client = client
         self.texts = texts
-        self.preferences = UserPreferenceStore(database: database)
-        self.outbox = Outbox(database: database)
+        self.language = language
+        self.failureReasons = failureReasons
         self.logger = logger
     }
 
     public func progress(of broadcast: BroadcastRecord, _ counts: DeliveryCounts) async {
         guard let messageID = broadcast.progressMessageID else { return }
-        let language = await preferences.replyLanguage(of: broadcast.announcement.staffID)
+        let language = await language(broadcast.announcement.staffID)
         do {
             try await client.editMessageText(chatID: broadcast.announcement.staffChatID, messageID: messageID,
                                              text: Self.progressText(texts, language, counts: counts, total: broadcast.recipients), parseMode: .html,
@@ -34,7 +46,7 @@ public struct BroadcastReporter: BroadcastObserver {
     }
 
     public func finished(_ broadcast: BroadcastRecord, _ counts: DeliveryCounts) async {
-        let language = await preferences.replyLanguage(of: broadcast.announcement.staffID)
+        let language = await language(broadcast.announcement.staffID)
         let chatID = broadcast.announcement.staffChatID
         if let messageID = broadcast.progressMessageID {
             _ = try? await client.editMessageText(chatID: chatID, messageID: messageID,
@@ -48,7 +60,7 @@ public struct BroadcastReporter: BroadcastObserver {
         if broadcast.repeatedAfterCrash > 0 {
             lines.append(texts.text("broadcast_repeated", language, ["count": String(broadcast.repeatedAfterCrash)]))
         }
-        if let reasons = try? await outbox.failureReasons(of: broadcast.id), !reasons.isEmpty {
+        if let reasons = try? await failureReasons(broadcast.id), !reasons.isEmpty {
             lines.append(reasons.map { "• \(HTML.escape($0.reason)): \($0.count)" }.joined(separator: "\n"))
         }
         do {

@@ -52,42 +52,21 @@ public struct LapakApplication: Sendable {
                 logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        texts = try LanguagePack.load(from: configuration.intentsDirectory)
-        let taxonomy = try CategoryTaxonomy.load(from: configuration.intentsDirectory.appendingPathComponent("categories.yml"))
+        let parts = try BotParts(configuration: configuration, clock: clock, logger: logger, pollHeartbeat: pollHeartbeat)
+        texts = parts.texts
         do {
             database = try AppDatabase.open(path: configuration.databasePath)
         } catch {
             throw ConfigurationError(setting: "database.path", message: "cannot open \(configuration.databasePath): \(error)")
         }
-        registry = Registry(database: database, taxonomy: taxonomy, timeZone: configuration.timeZone)
-        let matcher = try IntentMatcher.load(from: configuration.intentsDirectory, taxonomy: taxonomy)
-        if let problem = LapakUpdateHandler.routingProblems(texts: texts, matcher: matcher, taxonomy: taxonomy).first {
-            throw ConfigurationError(setting: "intents.path", message: "commands.yml: \(problem)")
-        }
-        transport = CurlTransport(configuration: .init(maxConcurrentRequests: configuration.maxConnections,
-                                                       connectTimeout: .seconds(configuration.connectTimeout)))
-        pacer = MessagePacer(rate: Double(configuration.broadcastRate), clock: clock)
-        client = BotAPIClient(token: configuration.telegramToken, apiURL: configuration.telegramAPIURL, transport: transport,
-                              clock: clock, requestTimeout: .seconds(configuration.requestTimeout), pacer: pacer, logger: logger)
-        let pollerConfiguration = LongPoller.Configuration(
-            pollTimeout: configuration.pollTimeout, batchLimit: configuration.batchLimit,
-            maxConcurrentHandlers: configuration.handlerConcurrency, maxPendingUpdates: configuration.maxPendingUpdates,
-            deleteWebhookOnConflict: configuration.deleteWebhookOnConflict, heartbeat: pollHeartbeat)
-        var conversationSettings = ConversationSettings(
-            staffIDs: configuration.staffIDs, timeZone: configuration.timeZone, maxDistance: configuration.searchMaxDistance,
-            locationWindow: TimeInterval(configuration.locationMemoryMinutes * 60),
-            liveSilenceLimit: TimeInterval(configuration.liveSilenceMinutes * 60), region: configuration.region)
-        conversationSettings.logIdentity = LogIdentity(rawIDs: configuration.logRawIDs)
-        try configuration.validateHalalKinds(against: taxonomy)
-        conversationSettings.halal = configuration.halal
-        var webhook: (endpoint: WebhookEndpoint, configuration: WebhookReceiver.Configuration)?
-        if configuration.telegramMode == .webhook {
-            let endpoint = WebhookEndpoint(url: configuration.webhookURL)
-            webhook = (endpoint, WebhookReceiver.Configuration(
-                url: configuration.webhookURL, secretToken: configuration.webhookSecret, maxConnections: configuration.webhookMaxConnections,
-                maxConcurrentHandlers: configuration.handlerConcurrency, maxPendingUpdates: configuration.maxPendingUpdates,
-                heartbeat: endpoint.heartbeat))
-        }
+        registry = Registry(database: database, taxonomy: parts.taxonomy, timeZone: configuration.timeZone)
+        let matcher = parts.matcher
+        transport = parts.transport
+        pacer = parts.pacer
+        client = parts.client
+        let pollerConfiguration = parts.pollerConfiguration
+        let conversationSettings = parts.conversationSettings
+        let webhook = parts.webhook
         webhookEndpoint = webhook?.endpoint
         service = LapakService(client: client, database: database, texts: texts, matcher: matcher, registry: registry,
                                conversationSettings: conversationSettings, pollerConfiguration: pollerConfiguration,

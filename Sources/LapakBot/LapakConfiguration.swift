@@ -30,6 +30,9 @@ public struct LapakConfiguration: Sendable {
     public var handlerConcurrency: Int
     /// Seconds a reply is retried after transient errors before it is given up (`replies.retry_deadline`).
     public var replyRetryDeadline: Int
+    /// On PostgreSQL, seconds a worker's claim on its replies keeps other workers off them; a dead worker's
+    /// replies are sent by another after this (`replies.lease`). Longer than `replyRetryDeadline`.
+    public var replyLeaseSeconds: Int
     /// Whether the public site is served (`web.enabled`); the operational routes are served either way.
     public var webEnabled: Bool
     /// The address the HTTP server binds with the site on (`web.host`); 127.0.0.1 with it off.
@@ -138,6 +141,7 @@ public struct LapakConfiguration: Sendable {
         handlerConcurrency = try settings.integer("handlers.concurrency", default: 16, range: 1...256)
         maxPendingUpdates = try settings.integer("handlers.max_pending", default: 1000, range: 1...100_000)
         replyRetryDeadline = try settings.integer("replies.retry_deadline", default: 120, range: 5...3600)
+        replyLeaseSeconds = try settings.integer("replies.lease", default: 300, range: 5...86_400)
         webEnabled = try settings.boolean("web.enabled", default: true)
         webHost = settings.string("web.host") ?? "127.0.0.1"
         webPort = try settings.integer("web.port", default: 8080, range: 0...65535)

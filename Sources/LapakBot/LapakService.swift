@@ -52,9 +52,10 @@ public struct LapakService: Service {
         let path = database.path
         let lock = path.isEmpty || path == ":memory:" ? nil : try DatabaseLock(databasePath: path)
         defer { withExtendedLifetime(lock) {} }
-        guard let me = try await identifyBot() else { return }  // shut down while still starting
+        let startup = BotStartup(client: client, texts: texts, backoff: pollerConfiguration.backoff, clock: clock, logger: logger)
+        guard let me = try await startup.identifyBot() else { return }  // shut down while still starting
         logger.info("Connected to Telegram", metadata: ["bot": "@\(me.username ?? me.firstName)", "bot_id": "\(me.id)"])
-        await publishCommands()
+        await startup.publishCommands()
 
         // Locations older than the remembering window are forgotten at start too (privacy).
         try await ConversationStore(database: database).forgetOldLocations(window: conversationSettings.locationWindow)
@@ -83,47 +84,6 @@ public struct LapakService: Service {
         }
         let poller = LongPoller(client: client, inbox: inbox, handler: handler, configuration: pollerConfiguration, clock: clock, logger: logger)
         try await poller.run()
-    }
-
-    /// getMe, retried while the network is down; a rejected token is fatal.
-    private func identifyBot() async throws -> User? {
-        var failures = 0
-        while !Task.isShuttingDownGracefully {
-            do {
-                return try await cancelWhenGracefulShutdown { try await client.getMe() }
-            } catch let error as BotAPIError {
-                if Task.isShuttingDownGracefully { return nil }  // SIGTERM while still starting: stop quietly
-                if let code = error.errorCode, code == 401 || code == 404 {
-                    throw LapakStartupError.tokenRejected(code: code)
-                }
-                guard error.isTransient else { throw error }
-                let delay = pollerConfiguration.backoff.delay(afterFailures: failures, jitter: Double.random(in: 0...1))
-                failures += 1
-                if case .transport = error {
-                    logger.warning("cannot reach \(client.apiURL) (telegram.api_url / LAPAK_TELEGRAM_API_URL); retrying",
-                                   metadata: ["error": "\(error)", "retry_in_ms": "\(delay.milliseconds)"])
-                } else {
-                    logger.warning("The Bot API is not answering yet; retrying", metadata: ["error": "\(error)", "retry_in_ms": "\(delay.milliseconds)"])
-                }
-                // A SIGTERM during the pause stops the start at once.
-                do { try await cancelWhenGracefulShutdown { try await clock.sleep(for: delay) } } catch { return nil }
-            } catch {
-                return nil
-            }
-        }
-        return nil
-    }
-
-    /// setMyCommands for Indonesian (the default for every language) and English.
-    private func publishCommands() async {
-        for (language, code) in [(Language.indonesian, nil), (.english, "en")] as [(Language, String?)] {
-            let commands = (texts.commands[language] ?? []).filter { !$0.staffOnly }.map { BotCommand(command: $0.command, description: $0.description) }
-            do {
-                try await client.setMyCommands(commands, languageCode: code)
-            } catch {
-                logger.warning("Could not publish the command menu", metadata: ["language": "\(language.rawValue)", "error": "\(error)"])
-            }
-        }
     }
 }
 

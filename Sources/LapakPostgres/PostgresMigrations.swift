@@ -187,3 +187,16 @@ public enum PostgresMigrations {
         }
     }
 }
+
+extension PostgresMigrations {
+    /// Applies the migrations over a connection pool of their own, before the daemon's pool starts; returns
+    /// the numbers applied now. Several workers starting together apply each migration once.
+    public static func migrate(url: String, logger: Logger) async throws -> [Int] {
+        let store = try PostgresStore(url: url, logger: logger)
+        return try await withThrowingTaskGroup(of: [Int].self) { group in
+            group.addTask { await store.client.run(); return [] }
+            defer { group.cancelAll() }
+            return try await migrate(store)
+        }
+    }
+}

@@ -25,13 +25,7 @@ extension Lapak {
                     print("SQLite \(settings.databasePath): up to date")
                     return
                 }
-                let logger = Logger(label: "lapak")
-                let store = try PostgresStore(url: settings.databaseURL, logger: logger)
-                let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
-                    group.addTask { await store.client.run(); return [] }
-                    defer { group.cancelAll() }
-                    return try await PostgresMigrations.migrate(store)
-                }
+                let applied = try await PostgresMigrations.migrate(url: settings.databaseURL, logger: Logger(label: "lapak"))
                 print(applied.isEmpty ? "PostgreSQL: up to date" : "PostgreSQL: applied migrations \(applied.map(String.init).joined(separator: ", "))")
             } catch {
                 throw fail("\(error)")

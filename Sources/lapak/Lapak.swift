@@ -68,15 +68,15 @@ extension Lapak {
             } catch {
                 throw fail("\(error)")
             }
-            guard settings.databaseURL.isEmpty else {
-                throw fail("database.url: the bot on PostgreSQL is not built yet (so far `lapak migrate` prepares such a database); unset LAPAK_DATABASE_URL to run on SQLite")
-            }
             // Switching back from a webhook is explicit: only `--mode polling` deletes it.
             settings.deleteWebhookAtStart = mode == .polling
             let logger = bootstrapLogging(settings.logLevel, format: settings.logFormat)
             // Every metric of the process goes to this registry, which the HTTP server's /metrics exports.
             let metrics = PrometheusCollectorRegistry()
             if settings.metricsEnabled { LapakMetrics.bootstrap(metrics) }
+            if !settings.databaseURL.isEmpty {
+                return try await Lapak.runWorker(settings, metrics: metrics, logger: logger)
+            }
             do {
                 let application = try LapakApplication(configuration: settings, logger: logger)
                 let site = settings.webEnabled ? try await PublicSite.forBot(application, logger: logger) : nil
@@ -91,6 +91,23 @@ extension Lapak {
         }
     }
 
+    /// `lapak run` with `database.url`: one worker of several sharing PostgreSQL.
+    fileprivate static func runWorker(_ settings: LapakConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger) async throws {
+        do {
+            let application = try LapakPostgresApplication(configuration: settings, logger: logger)
+            if settings.webEnabled && settings.telegramMode != .webhook {
+                logger.notice("The public site is served from SQLite (`lapak web`); this PostgreSQL worker serves the operational routes only")
+            }
+            let server = SupervisedService("http server", OperationsServer(forWorker: application, registry: metrics, logger: logger), logger: logger)
+            try await application.run(alongside: [server])
+        } catch {
+            logger.critical("Lapak stopped: \(error)")
+            throw fail("\(error)")
+        }
+    }
+}
+
+extension Lapak {
     /// `lapak check`: validates the configuration and the language data without connecting.
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check the configuration and the intents/ files, then exit.")

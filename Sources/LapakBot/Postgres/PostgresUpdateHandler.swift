@@ -1,0 +1,81 @@
+import Foundation
+import LapakPostgres
+import Logging
+import PostgresNIO
+import Synchronization
+import TelegramBotAPI
+
+/// The bot's answers on PostgreSQL: every update in its chat's turn, across every worker sharing the database.
+///
+/// The receiver (webhook or poller) has stored the update in the shared inbox before this runs. Handling
+/// drains the update's chat through `PostgresChatSequencer`: under the chat's advisory lock, the chat's
+/// oldest unhandled update runs through the same routes as on SQLite, on a `PostgresSession` whose writes,
+/// replies and "handled" mark commit together. This worker then sends the replies it committed at once.
+public struct PostgresUpdateHandler: UpdateHandler {
+    let routing: UpdateRouting
+    let sequencer: PostgresChatSequencer
+    let transactions: PostgresTransactions
+    let inbox: PostgresUpdateInbox
+    let sender: ReplySender
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// The handler of one worker; replies leave through `sender`.
+    public init(routing: UpdateRouting, sequencer: PostgresChatSequencer, transactions: PostgresTransactions, inbox: PostgresUpdateInbox,
+                sender: ReplySender, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.routing = routing
+        self.sequencer = sequencer
+        self.transactions = transactions
+        self.inbox = inbox
+        self.sender = sender
+        self.logger = logger
+        self.now = now
+    }
+
+    /// The sequencer marks each update handled in its own transaction.
+    public var marksHandled: Bool { true }
+
+    public func handle(_ update: Update) async throws {
+        guard let chatID = update.chatID else {
+            try await inbox.markHandled(update.updateID)
+            return
+        }
+        try await drain(chatID: chatID)
+    }
+
+    /// Handles every unhandled update of `chatID`, oldest first, then sends what was committed.
+    ///
+    /// When a commit fails half-way the error is thrown and nothing is sent here: the replies of the updates
+    /// committed before it are claimed by this worker and go out with the next sweep after their lease.
+    public func drain(chatID: Int64) async throws {
+        let written = Mutex<[OutgoingReply]>([])
+        let routing = routing, logger = logger, now = now, transactions = transactions
+        try await sequencer.drain(chatID: chatID) { update, connection in
+            let moment = now()
+            let handled = try await transactions.run(on: connection) { session in
+                try Self.answer(update, at: moment, routing: routing, session: session, logger: logger)
+            }
+            written.withLock { $0 += handled.replies }
+        }
+        let replies = written.withLock { $0 }
+        if !replies.isEmpty { _ = await sender.deliver(replies) }
+    }
+
+    /// Routes one update inside the session's transaction. A handler that throws leaves nothing behind (its
+    /// writes are rolled back to a savepoint) and the user is told to try again, in the same transaction.
+    static func answer(_ update: Update, at moment: Date, routing: UpdateRouting, session: PostgresSession, logger: Logger) throws -> HandledUpdate {
+        let stores = BotStores.postgres(session)
+        try session.execute("SAVEPOINT handler")
+        do {
+            let handled = try routing.answer(update, at: moment, stores: stores)
+            try session.execute("RELEASE SAVEPOINT handler")
+            return handled
+        } catch {
+            try session.execute("ROLLBACK TO SAVEPOINT handler")
+            logger.error("Handling an update failed; the user is told to try again", metadata: [
+                "update_id": "\(update.updateID)", "error": "\(error)",
+            ])
+            return HandledUpdate(replies: try routing.apologise(for: update, at: moment, stores: stores), route: "failed")
+        }
+    }
+}

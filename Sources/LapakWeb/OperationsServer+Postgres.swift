@@ -1,0 +1,35 @@
+import Foundation
+import LapakBot
+import Logging
+import Prometheus
+import TelegramBotAPI
+
+extension OperationsServer {
+    /// The server of a worker on PostgreSQL: the webhook route, health, readiness and metrics.
+    ///
+    /// The public site reads its directory from SQLite (`DirectorySnapshot`), so a worker on PostgreSQL serves
+    /// only these routes; the site is served by `lapak web` on a machine with the SQLite registry.
+    public init(forWorker application: LapakPostgresApplication, registry: PrometheusCollectorRegistry, logger: Logger,
+                onListening: (@Sendable (Int) -> Void)? = nil) {
+        let settings = application.configuration
+        let pollLimit = Duration.seconds(max(2 * settings.pollTimeout, 5))
+        let checks = [
+            Readiness.Check("database") { await application.databaseProblem() },
+            Readiness.Check("telegram") {
+                if let webhook = application.webhookEndpoint {
+                    return webhook.heartbeat.age() == nil ? "the webhook is not registered with Telegram yet" : nil
+                }
+                guard let age = application.pollHeartbeat.age() else { return "no getUpdates has succeeded yet" }
+                return age <= pollLimit ? nil : "the last successful getUpdates was \(age.seconds) s ago (limit \(pollLimit.seconds) s)"
+            },
+            Readiness.Check("broadcast sender") {
+                if let failure = application.broadcastStatus.failure { return "down: \(failure)" }
+                return application.broadcastHeartbeat.age() == nil ? "not started" : nil
+            },
+        ]
+        // Telegram must reach the webhook; with the site off the other routes stay on this machine.
+        let host = settings.telegramMode == .webhook || settings.webEnabled ? settings.webHost : "127.0.0.1"
+        self.init(configuration: .init(host: host, port: settings.webPort), registry: registry, readiness: Readiness(checks),
+                  webhook: application.webhookEndpoint, logger: logger, onListening: onListening)
+    }
+}
