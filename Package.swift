@@ -250,6 +250,8 @@ let package = Package(
             name: "LapakBotTests",
             dependencies: [
                 "LapakBot", "LapakDemo", "LapakWeb", "LapakBroadcast", "BotAPIEmulator", "TelegramBotAPI", "LapakDatabase", "LapakRegistry",
+                "LapakPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Metrics", package: "swift-metrics"),
