@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LapakBroadcast
 import LapakDatabase
 import LapakLanguage
 import LapakRegistry
@@ -17,7 +18,9 @@ import TelegramBotAPI
 /// reply outbox, so after a restart or a `kill -9` it is never sent again; a message committed but not
 /// yet delivered is delivered at the next start from the outbox, like any reply.
 struct CoachingScheduler: Service {
-    let registry: Registry
+    let transactions: any BotTransactions
+    /// Passes are made only while it is open: on PostgreSQL, by the worker holding the bulk budget.
+    var gate: any BulkGate = AlwaysOpenBulkGate()
     let texts: LanguagePack
     let client: BotAPIClient
     let pacer: MessagePacer
@@ -32,18 +35,26 @@ struct CoachingScheduler: Service {
     /// webhook mode alike): until then this scheduler writes nothing, or that start-up delivery could pick
     /// up its fresh rows and send them a second time.
     var startAfter: Heartbeat?
+    /// Where the scheduler's own messages wait until delivered (the store's reply outbox).
+    let replyStore: any ReplyStore
 
     /// Delivers due reminders and expired waves until graceful shutdown.
     func run() async throws {
-        let sender = ReplySender(client: client.forBulkSending(), store: ReplyOutbox(database: registry.database, now: now), clock: clock, logger: logger)
+        try await run(sender: ReplySender(client: client.forBulkSending(), store: replyStore, clock: clock, logger: logger))
+    }
+
+    private func run(sender: ReplySender) async throws {
         while let startAfter, startAfter.age() == nil, !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await clock.sleep(for: .milliseconds(100))
         }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let moment = now()
-            let (due, expired) = try await registry.database.writer.read { db in
-                let session = registry.session(db)
-                return (try session.dueReminders(now: moment, limit: 256), try session.overflowOrdersWithExpiredWave(now: moment))
+            guard gate.mayUseBulkBudget else {
+                try? await clock.sleep(for: idlePoll)
+                continue
+            }
+            let (due, expired) = try await transactions.write { stores in
+                (try stores.registry.dueReminders(now: moment, limit: 256), try stores.registry.overflowOrdersWithExpiredWave(now: moment, limit: 50))
             }
             if due.isEmpty && expired.isEmpty {
                 try? await clock.sleep(for: idlePoll)
@@ -56,8 +67,9 @@ struct CoachingScheduler: Service {
                 if Task.isShuttingDownGracefully { break }
                 let batch = Array(jobs[start..<min(start + 32, jobs.count)])
                 let moment = now()
-                let committed = try await registry.database.writer.write { db in
-                    try batch.map { try Self.commit($0, stores: .sqlite(db, registry: registry), texts: texts, now: moment) }.filter { !$0.isEmpty }
+                let texts = texts
+                let committed = try await transactions.write { stores in
+                    try batch.map { try Self.commit($0, stores: stores, texts: texts, now: moment) }.filter { !$0.isEmpty }
                 }
                 try await send(committed, with: sender)
             }

@@ -82,7 +82,8 @@ public struct LapakApplication: Sendable {
             registry: registry, texts: texts,
             sender: ReplySender(client: client, store: ReplyOutbox(database: database, now: now), clock: clock, logger: logger),
             reminderDays: configuration.halal.reminderDays, startAfter: service.sweptUndelivered, clock: clock, now: now, logger: logger)
-        var scheduler = CoachingScheduler(registry: registry, texts: texts, client: client, pacer: pacer, clock: clock, now: now, logger: logger)
+        var scheduler = CoachingScheduler(transactions: SQLiteBotTransactions(registry: registry), texts: texts, client: client, pacer: pacer, clock: clock,
+                                          now: now, logger: logger, replyStore: ReplyOutbox(database: database, now: now))
         // After the start-up delivery of undelivered replies (in polling and webhook mode alike), so that
         // delivery cannot also send the scheduler's fresh rows.
         scheduler.startAfter = service.sweptUndelivered

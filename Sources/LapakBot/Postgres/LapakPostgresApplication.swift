@@ -1,6 +1,7 @@
 import Foundation
 import LapakBroadcast
 import LapakPostgres
+import LapakRegistry
 import Logging
 import NIOPosix
 import PostgresNIO
@@ -31,13 +32,19 @@ public struct LapakPostgresApplication: Sendable {
     public let broadcastHeartbeat = Heartbeat()
     /// Whether the broadcast sender is running, and why not.
     public let broadcastStatus = ServiceStatus()
+    /// Reminds owners of halal certificates about to expire (on the bulk leader).
+    public let halalReminders: HalalReminderService
+    /// Apprenticeships' reminders and overflow orders' waves (on the bulk leader).
+    let coachingScheduler: CoachingScheduler
     /// This worker's name in the reply outbox's claims: host, process id and a random part (a restart is another worker).
     public let worker: String
     private let logger: Logger
 
     /// The daemon's long-running parts, for a `ServiceGroup`.
     public var services: [any Service] {
-        [store, leadership, service, SupervisedService("broadcast sender", broadcastSender, status: broadcastStatus, logger: logger)]
+        [store, leadership, service, SupervisedService("broadcast sender", broadcastSender, status: broadcastStatus, logger: logger),
+         SupervisedService("halal reminders", halalReminders, logger: logger),
+         SupervisedService("coaching scheduler", coachingScheduler, logger: logger)]
     }
 
     /// Connects nothing yet: builds the parts from the configuration (the database is migrated by `run`).
@@ -63,6 +70,16 @@ public struct LapakPostgresApplication: Sendable {
             client: client, store: store, texts: parts.texts, bot: bot, transactions: transactions, pollerConfiguration: parts.pollerConfiguration,
             webhook: parts.webhook, replyConfiguration: ReplySender.Configuration(deadline: .seconds(configuration.replyRetryDeadline)),
             replyLease: TimeInterval(configuration.replyLeaseSeconds), clock: clock, now: now, logger: logger)
+        // The schedulers' messages are bulk: like broadcasts, they go out from the worker holding the budget only.
+        let replyStore = PostgresReplyOutbox(store: store, worker: worker, lease: TimeInterval(configuration.replyLeaseSeconds), now: now)
+        halalReminders = HalalReminderService(
+            transactions: PostgresBotTransactions(transactions), gate: leadership, texts: parts.texts,
+            sender: ReplySender(client: parts.client, store: replyStore, clock: clock, logger: logger), reminderDays: configuration.halal.reminderDays,
+            startAfter: service.sweptUndelivered, clock: clock, now: now, logger: logger)
+        var scheduler = CoachingScheduler(transactions: PostgresBotTransactions(transactions), gate: leadership, texts: parts.texts, client: parts.client,
+                                          pacer: parts.pacer, clock: clock, now: now, logger: logger, replyStore: replyStore)
+        scheduler.startAfter = service.sweptUndelivered
+        coachingScheduler = scheduler
         let broadcastStore = PostgresBroadcastStore(store: store, fence: leadership)
         let transactionsForReports = transactions
         broadcastSender = BroadcastSender(

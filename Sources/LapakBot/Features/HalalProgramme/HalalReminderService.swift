@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LapakBroadcast
 import LapakDatabase
 import LapakRegistry
 import Logging
@@ -13,12 +14,13 @@ import TelegramBotAPI
 /// (the daemon delivers what is left at start) and the certificate marked, so none is sent twice; a crash
 /// before the commit leaves both undone, and the next pass sends it.
 public struct HalalReminderService: Service {
-    private let registry: Registry
+    private let transactions: any BotTransactions
     private let texts: LanguagePack
     private let sender: ReplySender
     private let reminderDays: Int
     private let interval: Duration
     private let startAfter: Heartbeat?
+    private let gate: any BulkGate
     private let clock: any MonotonicClock
     private let now: @Sendable () -> Date
     private let logger: Logger
@@ -31,8 +33,18 @@ public struct HalalReminderService: Service {
     public init(registry: Registry, texts: LanguagePack, sender: ReplySender, reminderDays: Int, interval: Duration = .seconds(600),
                 startAfter: Heartbeat? = nil, clock: any MonotonicClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() },
                 logger: Logger) {
+        self.init(transactions: SQLiteBotTransactions(registry: registry), texts: texts, sender: sender, reminderDays: reminderDays,
+                  interval: interval, startAfter: startAfter, clock: clock, now: now, logger: logger)
+    }
+
+    /// The same on any store (PostgreSQL's workers run it on the bulk leader only, see `gate`).
+    /// - Parameter gate: passes are made only while it is open (one worker of several reminds).
+    public init(transactions: any BotTransactions, gate: any BulkGate = AlwaysOpenBulkGate(), texts: LanguagePack, sender: ReplySender,
+                reminderDays: Int, interval: Duration = .seconds(600), startAfter: Heartbeat? = nil, clock: any MonotonicClock = SystemClock(),
+                now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+        self.gate = gate
         self.startAfter = startAfter
-        self.registry = registry
+        self.transactions = transactions
         self.texts = texts
         self.sender = sender
         self.reminderDays = reminderDays
@@ -48,7 +60,7 @@ public struct HalalReminderService: Service {
             do { try await cancelWhenGracefulShutdown { try await clock.sleep(for: .milliseconds(200)) } } catch { return }
         }
         while !Task.isShuttingDownGracefully {
-            try await remindDue()
+            if gate.mayUseBulkBudget { try await remindDue() }
             do { try await cancelWhenGracefulShutdown { try await clock.sleep(for: interval) } } catch { return }
         }
     }
@@ -58,11 +70,12 @@ public struct HalalReminderService: Service {
     @discardableResult
     public func remindDue() async throws -> Int {
         let moment = now()
-        let replies = try await registry.database.writer.write { db -> [OutgoingReply] in
-            let session = registry.session(db)
-            let preferences = UserPreferenceStore(database: registry.database).session(db)
+        let texts = texts, reminderDays = reminderDays
+        let replies = try await transactions.write { stores -> [OutgoingReply] in
+            let session = stores.registry
+            let preferences = stores.preferences
             var replies: [OutgoingReply] = []
-            for application in try session.claimDueHalalReminders(now: moment, daysBefore: reminderDays) {
+            for application in try session.claimDueHalalReminders(now: moment, daysBefore: reminderDays, limit: 500) {
                 guard let business = try session.business(id: application.businessID) else { continue }
                 let recipient = business.ownerTelegramID ?? application.applicantID
                 let language = try preferences.chosenLanguage(of: recipient) ?? .indonesian
@@ -70,8 +83,8 @@ public struct HalalReminderService: Service {
                     "name": HTML.escape(business.name), "number": HTML.escape(application.certificateNumber ?? ""),
                     "date": TypedDate.display(application.expiresOn ?? ""),
                 ])
-                replies.append(try ReplyOutbox.add(.sendMessage(chatID: recipient, text: text, parseMode: .html), chatID: recipient, updateID: nil,
-                                                   at: Int64(moment.timeIntervalSince1970), in: db))
+                replies.append(try stores.replies.addReply(.sendMessage(chatID: recipient, text: text, parseMode: .html), chatID: recipient,
+                                                           updateID: nil, messageOf: nil, at: Int64(moment.timeIntervalSince1970)))
             }
             return replies
         }
