@@ -38,6 +38,8 @@ public struct LapakPostgresApplication: Sendable {
     let coachingScheduler: CoachingScheduler
     /// This worker's name in the reply outbox's claims: host, process id and a random part (a restart is another worker).
     public let worker: String
+    /// The threads the synchronous handlers run on.
+    let handlerThreads: NIOThreadPool
     private let logger: Logger
 
     /// The daemon's long-running parts, for a `ServiceGroup`.
@@ -64,7 +66,11 @@ public struct LapakPostgresApplication: Sendable {
         webhookEndpoint = parts.webhook?.endpoint
         worker = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let bot = Bot(texts: parts.texts, matcher: parts.matcher, taxonomy: parts.taxonomy, settings: parts.conversationSettings, logger: logger)
-        let transactions = PostgresTransactions(store: store, threads: NIOThreadPool.singleton, taxonomy: parts.taxonomy,
+        // Handlers wait for their queries on these threads, never on Swift's cooperative pool: one per handler
+        // that may run at once (`handlers.concurrency`), so a slow query holds up no other chat.
+        handlerThreads = NIOThreadPool(numberOfThreads: configuration.handlerConcurrency)
+        handlerThreads.start()
+        let transactions = PostgresTransactions(store: store, threads: handlerThreads, taxonomy: parts.taxonomy,
                                                 timeZone: configuration.timeZone, worker: worker)
         service = PostgresBotService(
             client: client, store: store, texts: parts.texts, bot: bot, transactions: transactions, pollerConfiguration: parts.pollerConfiguration,
@@ -107,6 +113,7 @@ public struct LapakPostgresApplication: Sendable {
                                  logger: logger))
         defer { transport.shutdown() }
         try await group.run()
+        try? await handlerThreads.shutdownGracefully()
     }
 }
 
