@@ -8,33 +8,39 @@ import ServiceLifecycle
 import Synchronization
 import TelegramBotAPI
 
-/// The real bot (LapakApplication) running against the emulator with a fresh SQLite file.
+/// The real bot running against the emulator: `LapakApplication` with a fresh SQLite file, or with `store:
+/// .postgres`, one worker (`LapakPostgresApplication`) on a fresh PostgreSQL database.
 struct BotHarness {
     let emulator: BotAPIEmulator
     let databaseFolder: URL
     let logs: InMemoryLogHandler
+    /// The PostgreSQL database of a `.postgres` harness; nil on SQLite.
+    var postgres: WorkerDatabase? = nil
 
     var state: EmulatorState { emulator.state }
     /// The bot's SQLite file.
     var databasePath: String { databaseFolder.appendingPathComponent("lapak.sqlite").path }
 
     /// Starts an emulator, runs `body`, then stops everything and removes the database.
-    static func with(_ body: (BotHarness) async throws -> Void) async throws {
+    static func with(store: BotStoreKind = .sqlite, _ body: (BotHarness) async throws -> Void) async throws {
         let emulator = BotAPIEmulator(configuration: EmulatorConfiguration(), logger: Logger(label: "emulator"))
         try await emulator.start()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-bot-\(UUID().uuidString)")
         var logs = InMemoryLogHandler()
         logs.logLevel = .trace
-        let harness = BotHarness(emulator: emulator, databaseFolder: folder, logs: logs)
+        let postgres = store == .postgres ? try await WorkerDatabase.make() : nil
+        let harness = BotHarness(emulator: emulator, databaseFolder: folder, logs: logs, postgres: postgres)
         do {
             try await body(harness)
         } catch {
             await emulator.stop()
             try? FileManager.default.removeItem(at: folder)
+            postgres?.drop()
             throw error
         }
         await emulator.stop()
         try? FileManager.default.removeItem(at: folder)
+        postgres?.drop()
     }
 
     /// Runs the bot while `body` talks to it, then shuts it down gracefully (as SIGTERM would).
@@ -58,6 +64,10 @@ struct BotHarness {
         let logger = Logger(label: "lapak", factory: { _ in handler })
         let now: @Sendable () -> Date
         if let clock { now = { clock.now } } else { now = { Date() } }
+        if let postgres {
+            settings.databaseURL = postgres.url
+            return try await runWorker(settings, seed: seed, checkIns: checkIns, now: now, logger: logger, body)
+        }
         let application = try LapakApplication(configuration: settings, now: now, logger: logger)
         if !seed.isEmpty { _ = try await application.registry.upsertAll(seed) }
         for checkIn in checkIns {
