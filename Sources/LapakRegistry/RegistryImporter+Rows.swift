@@ -14,8 +14,8 @@ extension RegistryImporter {
         guard !id.isEmpty else { return .failure(RowFault("missing id")) }
         guard !name.isEmpty else { return .failure(RowFault("missing name (id \(id))")) }
         guard name.count <= 120 else { return .failure(RowFault("name longer than 120 characters (id \(id))")) }
-        guard let category = registry.taxonomy.slug(forSpelling: value(2)) else {
-            return .failure(RowFault("unknown category '\(value(2))' (id \(id)); known: \(registry.taxonomy.categories.map(\.slug).joined(separator: ", "))"))
+        guard let category = taxonomy.slug(forSpelling: value(2)) else {
+            return .failure(RowFault("unknown category '\(value(2))' (id \(id)); known: \(taxonomy.categories.map(\.slug).joined(separator: ", "))"))
         }
         guard let mode = OperatingMode(spelling: value(3)) else {
             return .failure(RowFault("unknown mode '\(value(3))' (id \(id)); use menetap or berkeliling (fixed or mobile)"))

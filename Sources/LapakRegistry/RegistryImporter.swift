@@ -62,19 +62,33 @@ public struct RegistryImporter: Sendable {
     /// The columns the export adds after the agency's, so that an export imports back without loss; optional.
     public static let extraColumns = ["status", "verified", "source", "created_at", "updated_at"]
 
-    let registry: Registry
+    /// The kinds a row's category must name (slug, display name or synonym).
+    let taxonomy: CategoryTaxonomy
     /// Points outside this box are refused (a swapped latitude and longitude lands far away).
     let region: GeoBox
+    /// Stores the good rows in one transaction of the target store.
+    let store: Store
 
-    /// An importer into `registry`, refusing points outside `region`.
+    /// Stores the validated rows (each with the columns its sheet had) at `now`, reporting progress; one transaction.
+    public typealias Store = @Sendable (_ rows: [(Business, SheetFields)], _ now: Date, _ progress: @escaping @Sendable (Int, Int) -> Void) async throws -> ImportSummary
+
+    /// An importer into `registry` (SQLite), refusing points outside `region`.
     public init(registry: Registry, region: GeoBox = .bontang) {
-        self.registry = registry
+        self.init(taxonomy: registry.taxonomy, region: region) { rows, now, progress in
+            try await registry.database.writer.write { db in try registry.session(db).upsertAll(rows, now: now, progress: progress) }
+        }
+    }
+
+    /// An importer whose rows are stored by `store` (another store than SQLite), refusing points outside `region`.
+    public init(taxonomy: CategoryTaxonomy, region: GeoBox = .bontang, store: @escaping Store) {
+        self.taxonomy = taxonomy
         self.region = region
+        self.store = store
     }
 
     /// Reads and imports the file at `path` (see `readFile` and `importCSV`).
     public func importFile(atPath path: String, now: Date = Date(),
-                           progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> ImportSummary {
+                           progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> ImportSummary {
         let (text, warnings) = try Self.readFile(atPath: path)
         var summary = try await importCSV(text, now: now, progress: progress)
         summary.warnings.insert(contentsOf: warnings, at: 0)
@@ -101,7 +115,7 @@ public struct RegistryImporter: Sendable {
     ///
     /// The separator is `,` or, when the header has more semicolons, `;`. All good rows commit together
     /// or not at all: an interrupted import leaves the registry as it was.
-    public func importCSV(_ text: String, now: Date = Date(), progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> ImportSummary {
+    public func importCSV(_ text: String, now: Date = Date(), progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> ImportSummary {
         var records = CSV.records(in: text, separator: CSV.separator(ofHeaderIn: text))
         guard let header = records.first?.fields else {
             throw ImportError(message: records.isEmpty ? "the file is empty" : "the header row is malformed: \(records[0].fault ?? "")")
@@ -132,9 +146,7 @@ public struct RegistryImporter: Sendable {
             }
         }
 
-        let stored = try await registry.database.writer.write { [rows] db in
-            try registry.session(db).upsertAll(rows, now: now, progress: progress)
-        }
+        let stored = try await store(rows, now, progress)
         (summary.inserted, summary.updated, summary.unchanged) = (stored.inserted, stored.updated, stored.unchanged)
         summary.rejected.sort { $0.line < $1.line }
         return summary
@@ -174,15 +186,15 @@ public struct RowFault: Error, Sendable, Hashable {
 }
 
 /// What an imported row says beyond the agency's eleven columns (see `RegistryImporter.extraColumns`).
-struct SheetFields: Sendable, Hashable {
+public struct SheetFields: Sendable, Hashable {
     /// The row gives the status: it replaces the stored one (otherwise the stored one stays).
-    var setsStatus = false
+    public var setsStatus = false
     /// The row gives the source: it replaces the stored one.
-    var setsSource = false
+    public var setsSource = false
     /// The row's `created_at`, used when the row is inserted.
-    var createdAt: Date?
+    public var createdAt: Date?
     /// The row's `updated_at`, used when the row is inserted.
-    var updatedAt: Date?
+    public var updatedAt: Date?
 }
 
 extension Registry.Session {

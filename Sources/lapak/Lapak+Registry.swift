@@ -40,10 +40,15 @@ extension Lapak {
             do {
                 // Read before opening the database: a mistyped file name must not leave an empty database behind.
                 let (text, warnings) = try RegistryImporter.readFile(atPath: file)
-                let registry = try await openRegistry(configFile: config)
+                let settings = try await LapakConfiguration.load(configFile: config, requireToken: false)
                 let bar = ProgressBar(label: "Importing", enabled: isatty(STDERR_FILENO) == 1)
                 let started = ContinuousClock.now
-                summary = try await RegistryImporter(registry: registry).importCSV(text, progress: { done, total in bar.update(done, of: total) })
+                if settings.databaseURL.isEmpty {
+                    let registry = try await openRegistry(configFile: config)
+                    summary = try await RegistryImporter(registry: registry).importCSV(text, progress: { done, total in bar.update(done, of: total) })
+                } else {
+                    summary = try await PostgresImport.run(text, settings: settings, progress: { done, total in bar.update(done, of: total) })
+                }
                 bar.finish()
                 let elapsed = ContinuousClock.now - started
                 for warning in warnings + summary.warnings { FileHandle.standardError.write(Data("\(file): warning: \(warning)\n".utf8)) }
