@@ -18,6 +18,7 @@ enum CrowdProbe {
             case .faults: outcome = .success(try await FaultsScenario(lab: lab).run())
             case .broadcast: outcome = .success(try await BroadcastScenario(lab: lab).run())
             case .crash: outcome = .success(try await CrashScenario(lab: lab).run())
+            case .workers: outcome = .success(try await WorkersScenario(lab: lab).run())
             }
         } catch {
             outcome = .failure(error)

@@ -17,6 +17,9 @@ final class Lab {
     private(set) var token = ""
     /// Bot processes started so far (restarts included).
     private(set) var botStarts = 0
+    /// The PostgreSQL workers started (workers scenario), and the database made for them.
+    private(set) var workers: [ChildProcess] = []
+    private(set) var databaseName: String?
     /// Extra environment for every bot start.
     var botEnvironment: [String: String] = [:]
     private let started = ContinuousClock.now
@@ -133,6 +136,8 @@ final class Lab {
     func shutdown() async {
         note("stopping")
         await bot?.stop()
+        for worker in workers { await worker.stop() }
+        if let databaseName { try? await dropDatabase(databaseName) }
         await emulator?.stop()
         if options.keep {
             FileHandle.standardError.write(Data("crowd probe: kept \(folder.path)\n".utf8))
@@ -149,12 +154,32 @@ final class Lab {
     }
 
     /// Only what a `lapak` process needs: no LAPAK_* settings of the caller leak into the run.
-    private func baseEnvironment() -> [String: String] {
+    func baseEnvironment() -> [String: String] {
         let inherited = ProcessInfo.processInfo.environment
         var environment = ["LAPAK_DATABASE_PATH": databasePath]
         for key in ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR"] { environment[key] = inherited[key] }
         return environment
     }
 
-    private func log(_ name: String) -> String { folder.appendingPathComponent(name).path }
+    func log(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    /// Remembers a worker process, so that `shutdown` stops it.
+    func adopt(worker: ChildProcess) { workers.append(worker) }
+
+    /// Remembers the database made for this run, so that `shutdown` drops it.
+    func adopt(database name: String) { databaseName = name }
+
+    /// Drops the run's database through `psql` (its connections first).
+    private func dropDatabase(_ name: String) async throws {
+        try await runPSQL("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", name: "dropdb")
+    }
+
+    /// Runs one SQL statement on the cluster's maintenance database with `psql`.
+    func runPSQL(_ sql: String, name: String) async throws {
+        let process = try ChildProcess.spawn(name: name, executable: "/usr/bin/psql", arguments: ["-q", "-v", "ON_ERROR_STOP=1", options.postgresURL, "-c", sql],
+                                             environment: baseEnvironment(), stdoutPath: log(name + ".out"), stderrPath: log(name + ".err"))
+        guard await process.waitForExit(timeout: .seconds(60)), process.exitCode == 0 else {
+            throw ProbeError("psql \(sql) failed:\n\(process.stderrTail())")
+        }
+    }
 }

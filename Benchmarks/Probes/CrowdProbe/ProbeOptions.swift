@@ -12,6 +12,8 @@ struct ProbeOptions: Sendable {
         case broadcast
         /// The bot is killed with SIGKILL at several points of a 200-citizen burst and restarted.
         case crash
+        /// The burst against `--workers N` `lapak run` workers on PostgreSQL in webhook mode, round robin.
+        case workers
     }
 
     var scenario: Scenario = .burst
@@ -43,6 +45,10 @@ struct ProbeOptions: Sendable {
     var keep = false
     /// More LAPAK_* settings for the bot (`--bot-env LAPAK_METRICS_ENABLED=false`), for A/B runs of one binary.
     var botEnvironment: [String: String] = [:]
+    /// Workers sharing PostgreSQL (workers scenario), and the cluster to make the database in
+    /// (`--postgres URL`, else LAPAK_TEST_POSTGRES_URL as `scripts/with-postgres.sh` sets it).
+    var workers = 1
+    var postgresURL = ProcessInfo.processInfo.environment["LAPAK_TEST_POSTGRES_URL"] ?? ""
 
     /// The citizens of this run.
     var citizenCount: Int { citizens ?? (scenario == .faults ? 30 : 200) }
@@ -54,7 +60,7 @@ struct ProbeOptions: Sendable {
     var answerTimeout: Double { timeoutSeconds ?? (scenario == .faults ? 300 : 180) }
 
     static let usage = """
-        usage: CrowdProbe [--scenario burst|faults|broadcast|crash] [--citizens N] [--recipients N]
+        usage: CrowdProbe [--scenario burst|faults|broadcast|crash|workers] [--workers N] [--postgres URL] [--citizens N] [--recipients N]
                           [--registry-size N] [--seed N] [--fault-502 R] [--fault-drop R] [--fault-seed N]
                           [--kill-at 0.1,0.5,0.9] [--in-flight-ms MS] [--idle-seconds S] [--timeout S]
                           [--lapak PATH] [--log-level LEVEL] [--bot-env KEY=VALUE]… [--strict] [--keep]
@@ -98,6 +104,10 @@ struct ProbeOptions: Sendable {
             case "--idle-seconds": options.idleSeconds = try number(name, Double.self)
             case "--timeout": options.timeoutSeconds = try number(name, Double.self)
             case "--lapak": options.lapakPath = try value(name)
+            case "--workers":
+                options.workers = try number(name, Int.self)
+                guard (1...16).contains(options.workers) else { throw UsageError("--workers takes 1 to 16") }
+            case "--postgres": options.postgresURL = try value(name)
             case "--log-level": options.logLevel = try value(name)
             case "--bot-env":
                 let pair = try value(name).split(separator: "=", maxSplits: 1).map(String.init)
