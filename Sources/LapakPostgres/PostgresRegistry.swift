@@ -64,7 +64,7 @@ public struct PostgresRegistry: Sendable {
                 DELETE FROM place p USING business b WHERE b.id = p.business_id
                 AND (b.status <> 'active' OR (b.mode = 'menetap' AND b.latitude IS NULL)
                      OR (b.mode = 'berkeliling' AND NOT EXISTS (SELECT 1 FROM checkin c WHERE c.business_id = b.id
-                                                                AND c.ended_at IS NULL AND c.ends_at > \(timestamp))))
+                                                                AND c.ended_at IS NULL)))
                 """, logger: logger)
         }
     }
