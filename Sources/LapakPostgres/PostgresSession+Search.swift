@@ -70,20 +70,10 @@ extension PostgresSession {
     /// The businesses whose names match, nearest first, then the rest of the kind (nearest first), paged.
     func namesThenKind(_ query: NearestQuery, now: Date) throws -> [SearchResult] {
         guard query.limit > 0, query.offset >= 0 else { return [] }
-        let named = try namedHits(query, now: now)
-        let needed = query.offset + query.limit
-        var hits = Array(named.prefix(needed))
-        if hits.count < needed, query.category != nil {
-            // The kind's nearest, without the names already listed: enough of them to fill the page.
-            let shown = Set(named.map(\.id))
-            var kind = query
-            kind.names = NameQuery()
-            kind.offset = 0
-            kind.limit = needed - hits.count + named.count
-            let rest = kind.maxDistance > 0 ? try nearestHits(kind, now: now).filter { !shown.contains($0.id) } : []
-            hits += rest.prefix(needed - hits.count)
-        }
-        return try searchResults(for: hits.dropFirst(query.offset).prefix(query.limit))
+        // As SQLite's nearest, a kind's search to no distance at all finds nothing.
+        return try searchResults(for: query.namesThenKind(named: try namedHits(query, now: now), id: \.id) { kind in
+            kind.maxDistance > 0 ? try nearestHits(kind, now: now) : []
+        })
     }
 
     /// Every shown business whose name matches, within the maximum distance, nearest first (at most

@@ -13,12 +13,7 @@ extension PostgresSession {
     /// one tries the next number. The unique registry id decides and the transaction never aborts. (A
     /// sequence would not do: it leaves gaps at every rollback and ignores `TG-` ids imported from a sheet.)
     public func enroll(_ business: Business, owner: Int64, halalClaimed: Bool, now: Date) throws -> Business {
-        var record = business
-        record.ownerTelegramID = owner
-        record.verified = false
-        record.source = .selfEnrolled
-        record.status = .active
-        record.halal = false
+        var record = business.selfEnrolled(by: owner)
         // ILIKE: SQLite's LIKE is case-insensitive.
         var number = (try one("SELECT count(*) FROM business WHERE registry_id ILIKE 'TG-%'", as: Int.self) ?? 0) + 1
         let timestamp = PostgresBusinessRow.timestamp(now)
