@@ -63,28 +63,33 @@ public struct PostgresRegistry: Sendable {
             try await connection.query("""
                 DELETE FROM place p USING business b WHERE b.id = p.business_id
                 AND (b.status <> 'active' OR (b.mode = 'menetap' AND b.latitude IS NULL)
-                     OR (b.mode = 'berkeliling' AND NOT EXISTS (SELECT 1 FROM checkin c WHERE c.business_id = b.id)))
+                     OR (b.mode = 'berkeliling' AND NOT EXISTS (SELECT 1 FROM checkin c WHERE c.business_id = b.id
+                                                                AND c.ended_at IS NULL)))
                 """, logger: logger)
         }
     }
 
-    /// A mobile vendor sells at `position` until `expiresAt` (the end of its day).
+    /// A mobile vendor sells at `position` until `expiresAt` (the end of its day): a new check-in (ending
+    /// any earlier one still open) and its place, as `PostgresSession.checkIn` records it.
     public func checkIn(registryID: String, at position: GeoPoint, now: Date, expiresAt: Date) async throws {
         let started = Int64(now.timeIntervalSince1970)
         let expires = Int64(expiresAt.timeIntervalSince1970)
         try await store.client.withTransaction(logger: logger) { connection in
             try await connection.query("""
-                INSERT INTO checkin (business_id, latitude, longitude, started_at, expires_at)
-                SELECT id, \(position.latitude), \(position.longitude), \(started), \(expires) FROM business
-                WHERE registry_id = \(registryID) AND mode = 'berkeliling'
-                ON CONFLICT (business_id) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude,
-                    started_at = excluded.started_at, expires_at = excluded.expires_at
+                UPDATE checkin SET ended_at = \(started)
+                WHERE business_id = (SELECT id FROM business WHERE registry_id = \(registryID)) AND ended_at IS NULL AND ends_at > \(started)
                 """, logger: logger)
             try await connection.query("""
-                INSERT INTO place (business_id, category, halal, geom, expires_at)
-                SELECT b.id, b.category, b.halal, ST_SetSRID(ST_MakePoint(c.longitude, c.latitude), 4326)::geography, c.expires_at
-                FROM business b JOIN checkin c ON c.business_id = b.id WHERE b.registry_id = \(registryID) AND b.status = 'active'
-                ON CONFLICT (business_id) DO UPDATE SET geom = excluded.geom, expires_at = excluded.expires_at
+                WITH new AS (
+                    INSERT INTO checkin (business_id, latitude, longitude, source, started_at, updated_at, ends_at)
+                    SELECT id, \(position.latitude), \(position.longitude), 'location', \(started), \(started), \(expires) FROM business
+                    WHERE registry_id = \(registryID) AND mode = 'berkeliling'
+                    RETURNING id, business_id, latitude, longitude, ends_at
+                )
+                INSERT INTO place (business_id, category, halal, geom, checkin_id, expires_at)
+                SELECT b.id, b.category, b.halal, ST_SetSRID(ST_MakePoint(new.longitude, new.latitude), 4326)::geography, new.id, new.ends_at
+                FROM new JOIN business b ON b.id = new.business_id WHERE b.status = 'active'
+                ON CONFLICT (business_id) DO UPDATE SET geom = excluded.geom, checkin_id = excluded.checkin_id, expires_at = excluded.expires_at
                 """, logger: logger)
         }
     }
@@ -107,7 +112,7 @@ public struct PostgresRegistry: Sendable {
     /// a KNN index scan), so only the page asked for is read, at 16,000 businesses as at a million. A
     /// second sort key or an `ST_DWithin` filter would turn that into "fetch every place of the kind, then
     /// sort", so both are done here instead, on the few rows read. Names (`query.names`) are not
-    /// supported on PostgreSQL yet.
+    /// supported here (`PostgresSession.nearest` answers them).
     public func nearest(_ query: NearestQuery, at now: Date = Date()) async throws -> [Nearby] {
         let nowSeconds = Int64(now.timeIntervalSince1970)
         let longitude = query.origin.longitude
@@ -123,6 +128,7 @@ public struct PostgresRegistry: Sendable {
                 FROM place p JOIN business b ON b.id = p.business_id
                 WHERE p.category = \(category) AND (NOT \(query.halalOnly) OR p.halal)
                   AND (p.expires_at IS NULL OR p.expires_at > \(nowSeconds))
+                  AND (p.opens_at IS NULL OR p.opens_at <= \(nowSeconds))
                 ORDER BY p.geom <-> ST_SetSRID(ST_MakePoint(\(longitude), \(latitude)), 4326)::geography
                 LIMIT \(wanted)
                 """, logger: logger)
@@ -132,6 +138,7 @@ public struct PostgresRegistry: Sendable {
                        ST_Distance(p.geom, ST_SetSRID(ST_MakePoint(\(longitude), \(latitude)), 4326)::geography, false)
                 FROM place p JOIN business b ON b.id = p.business_id
                 WHERE (NOT \(query.halalOnly) OR p.halal) AND (p.expires_at IS NULL OR p.expires_at > \(nowSeconds))
+                  AND (p.opens_at IS NULL OR p.opens_at <= \(nowSeconds))
                 ORDER BY p.geom <-> ST_SetSRID(ST_MakePoint(\(longitude), \(latitude)), 4326)::geography
                 LIMIT \(wanted)
                 """, logger: logger)

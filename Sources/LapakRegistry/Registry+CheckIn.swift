@@ -23,6 +23,20 @@ public struct CheckIn: Sendable, Hashable {
     public var endsAt: Date
     /// When the vendor ended it early (/tutup).
     public var endedAt: Date?
+
+    /// A check-in as stored (public: PostgreSQL's session builds them from its rows too).
+    public init(id: Int64, businessID: Int64, position: GeoPoint, accuracy: Double?, source: Source, startedAt: Date, updatedAt: Date,
+                endsAt: Date, endedAt: Date?) {
+        self.id = id
+        self.businessID = businessID
+        self.position = position
+        self.accuracy = accuracy
+        self.source = source
+        self.startedAt = startedAt
+        self.updatedAt = updatedAt
+        self.endsAt = endsAt
+        self.endedAt = endedAt
+    }
 }
 
 /// The Telegram message of a live location: its edits are the cart's moves.

@@ -62,20 +62,10 @@ extension Registry {
     /// The businesses whose names match, nearest first, then the rest of the kind (nearest first), paged.
     static func namesThenKind(_ query: NearestQuery, now: Date, in db: Database) throws -> [SearchResult] {
         guard query.limit > 0, query.offset >= 0 else { return [] }
-        let named = try namedHits(query, now: now, in: db)
-        let needed = query.offset + query.limit
-        var hits = Array(named.prefix(needed))
-        if hits.count < needed, query.category != nil {
-            // The kind's nearest, without the names already listed: enough of them to fill the page.
-            let shown = Set(named.map(\.id))
-            var kind = query
-            kind.names = NameQuery()
-            kind.offset = 0
-            kind.limit = needed - hits.count + named.count
-            let rest = try nearest(kind, now: now, in: db).filter { !shown.contains($0.business.id) }
-            hits += rest.prefix(needed - hits.count).map { ($0.business.id, $0.position, $0.distance) }
+        let page = try query.namesThenKind(named: try namedHits(query, now: now, in: db), id: \.id) { kind in
+            try nearest(kind, now: now, in: db).map { ($0.business.id, $0.position, $0.distance) }
         }
-        return try results(for: hits.dropFirst(query.offset).prefix(query.limit), in: db)
+        return try results(for: page, in: db)
     }
 
     /// Every searchable business whose name matches, within the maximum distance, nearest first.
@@ -121,5 +111,26 @@ extension Registry.Session {
         let expression = pieces.sorted().map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
         return try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM business_name WHERE business_name MATCH ? ORDER BY rank LIMIT ?"),
                                    arguments: [expression, limit])
+    }
+}
+
+extension NearestQuery {
+    /// The page of a search by names, for either store: the named hits (nearest first) first, then with a
+    /// category the kind's nearest not already listed, as many as fill the page; `offset` and `limit` applied.
+    ///
+    /// - Parameter kindNearest: answers a plain nearest question (no names) of the store, nearest first.
+    public func namesThenKind<Hit>(named: [Hit], id: (Hit) -> Int64, kindNearest: (NearestQuery) throws -> [Hit]) rethrows -> ArraySlice<Hit> {
+        let needed = offset + limit
+        var hits = Array(named.prefix(needed))
+        if hits.count < needed, category != nil {
+            // The kind's nearest, without the names already listed: enough of them to fill the page.
+            let shown = Set(named.map(id))
+            var kind = self
+            kind.names = NameQuery()
+            kind.offset = 0
+            kind.limit = needed - hits.count + named.count
+            hits += try kindNearest(kind).filter { !shown.contains(id($0)) }.prefix(needed - hits.count)
+        }
+        return hits.dropFirst(offset).prefix(limit)
     }
 }

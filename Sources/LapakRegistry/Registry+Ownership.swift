@@ -48,6 +48,17 @@ public struct LinkRequest: Sendable, Hashable {
     public var phone: String
     public var status: Status
     public var decidedBy: Int64?
+
+    /// A request as stored (public: PostgreSQL's session builds them from its rows too).
+    public init(id: Int64, businessID: Int64, userID: Int64, userName: String, phone: String, status: Status, decidedBy: Int64?) {
+        self.id = id
+        self.businessID = businessID
+        self.userID = userID
+        self.userName = userName
+        self.phone = phone
+        self.status = status
+        self.decidedBy = decidedBy
+    }
 }
 
 /// What a staff decision on a link request did.

@@ -100,12 +100,7 @@ extension Registry {
 extension Registry.Session {
     /// `enroll(_:owner:halalClaimed:now:)` inside the caller's transaction.
     public func enroll(_ business: Business, owner: Int64, halalClaimed: Bool = false, now: Date = Date()) throws -> Business {
-        var record = business
-        record.ownerTelegramID = owner
-        record.verified = false
-        record.source = .selfEnrolled
-        record.status = .active
-        record.halal = false
+        var record = business.selfEnrolled(by: owner)
         var number = (try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM business WHERE registry_id LIKE 'TG-%'")) ?? 0) + 1
         repeat {
             record.registryID = String(format: "TG-%06d", number)
@@ -234,6 +229,20 @@ extension Registry.Session {
         var codes = CategoryCodes()
         try Registry.syncPlace(businessID: businessID, now: now, codes: &codes, in: db)
         return try business(id: businessID)
+    }
+}
+
+extension Business {
+    /// This record as its owner enrolls it (either store): owned by `owner`, active at once, not yet verified,
+    /// and without the halal mark, which waits for staff.
+    public func selfEnrolled(by owner: Int64) -> Business {
+        var record = self
+        record.ownerTelegramID = owner
+        record.verified = false
+        record.source = .selfEnrolled
+        record.status = .active
+        record.halal = false
+        return record
     }
 }
 
