@@ -57,6 +57,20 @@ public struct HalalApplication: Sendable, Hashable {
     public var certificateNumber: String?
     /// The certificate's last valid day, `YYYY-MM-DD`.
     public var expiresOn: String?
+
+    /// An application with every field, as a store reads it back.
+    public init(id: Int64, businessID: Int64, applicantID: Int64, status: HalalStatus, submittedAt: Date, updatedAt: Date, quotaYear: Int?,
+                certificateNumber: String?, expiresOn: String?) {
+        self.id = id
+        self.businessID = businessID
+        self.applicantID = applicantID
+        self.status = status
+        self.submittedAt = submittedAt
+        self.updatedAt = updatedAt
+        self.quotaYear = quotaYear
+        self.certificateNumber = certificateNumber
+        self.expiresOn = expiresOn
+    }
 }
 
 /// What an "apply" press did.
