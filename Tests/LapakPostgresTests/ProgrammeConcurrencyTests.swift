@@ -82,8 +82,9 @@ struct ProgrammeConcurrencyTests {
         let caterers = (0...2).map { Fixture.business("TK-\($0)", "katering", northOf: origin, by: Double($0) * 0.001, owner: Int64(200 + $0)) }
         let now = Fixture.noon
         try await Self.withWorkers(seeding: caterers, now: now) { transactions, ids in
-            var originator = caterers[0]
-            originator.id = ids["TK-0"] ?? 0
+            var first = caterers[0]
+            first.id = ids["TK-0"] ?? 0
+            let originator = first
             for round in 0..<3 {
                 let (order, offered) = try await transactions.write { session in
                     let order = try session.createOverflowOrder(

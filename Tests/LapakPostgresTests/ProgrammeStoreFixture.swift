@@ -9,7 +9,7 @@ import Testing
 /// plain SQL statements the store protocols do not cover (ids by registry id, apprenticeships, marks).
 enum ProgrammeStoreFixture {
     /// 2026-11-29 12:00 in Bontang (WITA).
-    static let noon = Date(timeIntervalSince1970: 1_764_388_800)
+    static let noon = Date(timeIntervalSince1970: 1_795_924_800)
 
     /// A shop of `category` `degrees` of latitude north of `origin` (0.001° is 111 m), owned by `owner`.
     static func business(_ registryID: String, _ category: String, northOf origin: GeoPoint, by degrees: Double, owner: Int64?,
