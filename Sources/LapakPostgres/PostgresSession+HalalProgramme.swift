@@ -15,15 +15,8 @@ extension PostgresSession: HalalStore {
 
     /// The criteria business `business` misses, in a fixed order; empty when it may apply.
     public func halalShortfalls(of business: Business, criteria: HalalCriteria, now: Date) throws -> [HalalShortfall] {
-        var missing: [HalalShortfall] = []
-        if !business.verified { missing.append(.notVerified) }
-        if !criteria.foodKinds.contains(business.category) { missing.append(.notFood) }
         let created = try one("SELECT created_at FROM business WHERE id = \(business.id)", as: Int64.self) ?? 0
-        let months = halalCalendar.dateComponents([.month], from: Date(timeIntervalSince1970: TimeInterval(created)), to: now).month ?? 0
-        if months < criteria.minMonthsRegistered { missing.append(.tooNew) }
-        if business.halal { missing.append(.alreadyCertified) }
-        if business.status != .active { missing.append(.notActive) }
-        return missing
+        return criteria.shortfalls(of: business, registeredAt: Date(timeIntervalSince1970: TimeInterval(created)), now: now, timeZone: timeZone)
     }
 
     /// Applies for business `business`, when it meets every criterion and has no application in progress.
@@ -168,7 +161,7 @@ extension PostgresSession: HalalStore {
         return (byStatus, try halalQuotaUsed(year: year))
     }
 
-    /// The Gregorian calendar in the registry's zone: months registered, certificates' last days.
+    /// The Gregorian calendar in the registry's zone, where a certificate's last day ends.
     private var halalCalendar: Calendar {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
