@@ -23,6 +23,23 @@ public struct HalalCriteria: Sendable, Hashable {
     }
 }
 
+extension HalalCriteria {
+    /// The criteria `business` (in the registry since `registeredAt`) misses at `now`, in a fixed order; empty
+    /// when it may apply. Months are counted in `timeZone`, the registry's. Both stores ask this.
+    public func shortfalls(of business: Business, registeredAt: Date, now: Date, timeZone: TimeZone) -> [HalalShortfall] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        var missing: [HalalShortfall] = []
+        if !business.verified { missing.append(.notVerified) }
+        if !foodKinds.contains(business.category) { missing.append(.notFood) }
+        let months = calendar.dateComponents([.month], from: registeredAt, to: now).month ?? 0
+        if months < minMonthsRegistered { missing.append(.tooNew) }
+        if business.halal { missing.append(.alreadyCertified) }
+        if business.status != .active { missing.append(.notActive) }
+        return missing
+    }
+}
+
 /// Where an application stands: diajukan → diterima → audit dijadwalkan → terbit / ditolak.
 public enum HalalStatus: String, Sendable, Hashable, CaseIterable {
     case submitted, accepted
@@ -57,6 +74,20 @@ public struct HalalApplication: Sendable, Hashable {
     public var certificateNumber: String?
     /// The certificate's last valid day, `YYYY-MM-DD`.
     public var expiresOn: String?
+
+    /// An application with every field, as a store reads it back.
+    public init(id: Int64, businessID: Int64, applicantID: Int64, status: HalalStatus, submittedAt: Date, updatedAt: Date, quotaYear: Int?,
+                certificateNumber: String?, expiresOn: String?) {
+        self.id = id
+        self.businessID = businessID
+        self.applicantID = applicantID
+        self.status = status
+        self.submittedAt = submittedAt
+        self.updatedAt = updatedAt
+        self.quotaYear = quotaYear
+        self.certificateNumber = certificateNumber
+        self.expiresOn = expiresOn
+    }
 }
 
 /// What an "apply" press did.
@@ -83,15 +114,8 @@ extension Registry.Session {
 
     /// The criteria business `business` misses, in a fixed order; empty when it may apply.
     public func halalShortfalls(of business: Business, criteria: HalalCriteria, now: Date) throws -> [HalalShortfall] {
-        var missing: [HalalShortfall] = []
-        if !business.verified { missing.append(.notVerified) }
-        if !criteria.foodKinds.contains(business.category) { missing.append(.notFood) }
         let created = try Int64.fetchOne(db.cachedStatement(sql: "SELECT created_at FROM business WHERE id = ?"), arguments: [business.id]) ?? 0
-        let months = calendar.dateComponents([.month], from: Date(timeIntervalSince1970: TimeInterval(created)), to: now).month ?? 0
-        if months < criteria.minMonthsRegistered { missing.append(.tooNew) }
-        if business.halal { missing.append(.alreadyCertified) }
-        if business.status != .active { missing.append(.notActive) }
-        return missing
+        return criteria.shortfalls(of: business, registeredAt: Date(timeIntervalSince1970: TimeInterval(created)), now: now, timeZone: timeZone)
     }
 
     /// Applies for business `business`, when it meets every criterion and has no application in progress.

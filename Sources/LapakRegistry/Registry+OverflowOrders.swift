@@ -32,6 +32,30 @@ public struct OverflowOrder: Sendable, Hashable {
     public var takenByUserID: Int64?
     public var createdAt: Date
     public var closedAt: Date?
+
+    /// An order with every field, as a store reads it back.
+    public init(id: Int64, fromBusinessID: Int64, fromUserID: Int64, fromUsername: String?, what: String, quantity: Int, neededAt: Date,
+                place: GeoPoint, kelurahan: String, note: String, customerContact: String, status: OverflowOrderStatus, wave: Int,
+                waveExpiresAt: Date?, takenByBusinessID: Int64?, takenByUserID: Int64?, createdAt: Date, closedAt: Date?) {
+        self.id = id
+        self.fromBusinessID = fromBusinessID
+        self.fromUserID = fromUserID
+        self.fromUsername = fromUsername
+        self.what = what
+        self.quantity = quantity
+        self.neededAt = neededAt
+        self.place = place
+        self.kelurahan = kelurahan
+        self.note = note
+        self.customerContact = customerContact
+        self.status = status
+        self.wave = wave
+        self.waveExpiresAt = waveExpiresAt
+        self.takenByBusinessID = takenByBusinessID
+        self.takenByUserID = takenByUserID
+        self.createdAt = createdAt
+        self.closedAt = closedAt
+    }
 }
 
 /// What a vendor describes when passing an order on.
@@ -72,6 +96,17 @@ public struct OverflowOffer: Sendable, Hashable {
     /// The reply outbox row of the offer message, to edit it later.
     public var replyID: Int64?
     public var status: Status
+
+    /// An offer with every field, as a store reads it back.
+    public init(orderID: Int64, businessID: Int64, userID: Int64, wave: Int, viaApprenticeship: Bool, replyID: Int64?, status: Status) {
+        self.orderID = orderID
+        self.businessID = businessID
+        self.userID = userID
+        self.wave = wave
+        self.viaApprenticeship = viaApprenticeship
+        self.replyID = replyID
+        self.status = status
+    }
 }
 
 /// What an Ambil press did.

@@ -11,6 +11,14 @@ public struct OfferCandidate: Sendable, Hashable {
     public var viaApprenticeship: Bool
     /// Metres from the order's place, when the business has a searchable place.
     public var distance: Double?
+
+    /// A candidate with every field.
+    public init(business: Business, userID: Int64, viaApprenticeship: Bool, distance: Double?) {
+        self.business = business
+        self.userID = userID
+        self.viaApprenticeship = viaApprenticeship
+        self.distance = distance
+    }
 }
 
 extension Registry.Session {
