@@ -5,6 +5,7 @@ import PostgresNIO
 /// The free halal certificate programme on PostgreSQL, answering as `Registry.Session` does on SQLite
 /// (Registry+HalalProgramme.swift), with several workers writing at once.
 extension PostgresSession: HalalStore {
+    /// The columns `application(from:)` reads, in this order.
     static let applicationColumns = "id, business_id, applicant_id, status, submitted_at, updated_at, quota_year, certificate_number, expires_on"
     /// The statuses staff can still move on, as SQL.
     private static let openStatuses = "('submitted', 'accepted', 'audit_scheduled')"
@@ -168,6 +169,7 @@ extension PostgresSession: HalalStore {
         return calendar
     }
 
+    /// An application from a row that starts with `applicationColumns`.
     static func application(from row: PostgresRow) throws -> HalalApplication {
         let (id, businessID, applicantID, status, submittedAt, updatedAt, quotaYear, number, expiresOn) =
             try row.decode((Int64, Int64, Int64, String, Int64, Int64, Int?, String?, String?).self)

@@ -9,10 +9,12 @@ import PostgresNIO
 /// on the order's row, and the row lock makes the second of two such statements wait and then re-check its
 /// condition against the first's committed change (READ COMMITTED), so it changes nothing.
 extension PostgresSession: OverflowOrderStore {
+    /// The columns `overflowOrder(from:)` reads, in SELECT and RETURNING lists.
     static let overflowOrderColumns = """
         id, from_business_id, from_user_id, from_username, what, quantity, needed_at, latitude, longitude, kelurahan, note,
         customer_contact, status, wave, wave_expires_at, taken_by_business_id, taken_by_user_id, created_at, closed_at
         """
+    /// The columns `offer(from:)` reads, in this order.
     static let offerColumns = "order_id, business_id, user_id, wave, via_apprenticeship, reply_id, status"
 
     /// Stores a new overflow order from `business` (owned by `userID`); offers go out with `offerNextWave`.
@@ -149,17 +151,20 @@ extension PostgresSession: OverflowOrderStore {
             .map { var offer = $0.1; offer.status = .offered; return offer }
     }
 
+    /// The offer of `orderID` made to business `businessID`, if any.
     func offer(_ orderID: Int64, business businessID: Int64) throws -> OverflowOffer? {
         try rows("SELECT \(unescaped: Self.offerColumns) FROM overflow_offer WHERE order_id = \(orderID) AND business_id = \(businessID)")
             .first.map(Self.offer(from:))
     }
 
+    /// An offer from a row that starts with `offerColumns`.
     static func offer(from row: PostgresRow) throws -> OverflowOffer {
         let (orderID, businessID, userID, wave, viaApprenticeship, replyID, status) = try row.decode((Int64, Int64, Int64, Int, Bool, Int64?, String).self)
         return OverflowOffer(orderID: orderID, businessID: businessID, userID: userID, wave: wave, viaApprenticeship: viaApprenticeship,
                              replyID: replyID, status: OverflowOffer.Status(rawValue: status) ?? .expired)
     }
 
+    /// An order from a row with `overflowOrderColumns`, read by name.
     static func overflowOrder(from row: PostgresRow) throws -> OverflowOrder {
         let row = row.makeRandomAccess()
         func date(_ column: String) throws -> Date? { try row[column].decode(Int64?.self).map { Date(timeIntervalSince1970: TimeInterval($0)) } }

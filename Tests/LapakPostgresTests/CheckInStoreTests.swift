@@ -1,6 +1,8 @@
 import Foundation
 import LapakPostgres
 import LapakRegistry
+import Logging
+import PostgresNIO
 import Testing
 
 @Suite("CheckInStore on both stores: carts found where they check in, until they stop")
@@ -96,6 +98,48 @@ struct CheckInStoreTests {
                 #expect(try registry.currentPosition(ofBusiness: cart.id) == nil)
                 #expect(try registry.activeCheckIn(businessID: cart.id, now: tomorrow) == nil)
                 #expect(try !registry.moveCheckIn(businessID: cart.id, to: S.centre, accuracy: nil, now: tomorrow))
+            }
+        }
+    }
+
+    @Test("Upgrading a PostgreSQL registry to migration 5 keeps today's check-ins: the cart is still found, and can check out")
+    func upgradeKeepsCheckIns() async throws {
+        try await PostgresFixture.with { fixture in
+            let logger = Logger(label: "upgrade-test")
+            let client = fixture.store.client
+            // The schema as migrations 1-4 left it, with a cart checked in the old way.
+            try await client.query("""
+                CREATE TABLE schema_migration (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                """, logger: logger)
+            for migration in PostgresMigrations.all where migration.number < 5 {
+                for statement in migration.sql { try await client.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                try await client.query("INSERT INTO schema_migration (number, name) VALUES (\(migration.number), \(migration.name))", logger: logger)
+            }
+            let started = Int64(S.now.timeIntervalSince1970), position = S.north(120)
+            try await client.query("""
+                INSERT INTO business (registry_id, name, category, mode, created_at, updated_at)
+                VALUES ('C1', 'Bakso Gerobak', 'bakso-mie', 'berkeliling', \(started), \(started))
+                """, logger: logger)
+            try await client.query("""
+                INSERT INTO checkin (business_id, latitude, longitude, started_at, expires_at)
+                SELECT id, \(position.latitude), \(position.longitude), \(started), \(started + 3600) FROM business
+                """, logger: logger)
+            try await client.query("""
+                INSERT INTO place (business_id, category, halal, geom, expires_at)
+                SELECT id, 'bakso-mie', false, ST_SetSRID(ST_MakePoint(\(position.longitude), \(position.latitude)), 4326)::geography,
+                       \(started + 3600) FROM business
+                """, logger: logger)
+
+            #expect(try await PostgresMigrations.migrate(fixture.store) == [5])
+            let transactions = PostgresTransactions(store: fixture.store, taxonomy: PostgresRegistryTests.taxonomy, timeZone: StoreUnderTest.timeZone)
+            let later = S.now.addingTimeInterval(60)
+            try await transactions.write { session in
+                let results = try session.nearest(NearestQuery(origin: S.centre, category: "bakso-mie"), at: later)
+                #expect(results.map(\.business.registryID) == ["C1"])
+                #expect(results.first?.checkedInSince == S.now && results.first?.position == position)
+                #expect(try session.activeCheckIn(businessID: 1, now: later)?.endsAt == S.now.addingTimeInterval(3600))
+                #expect(try session.checkOut(businessID: 1, now: later))
+                #expect(try session.nearest(NearestQuery(origin: S.centre, category: "bakso-mie"), at: later).isEmpty)
             }
         }
     }
