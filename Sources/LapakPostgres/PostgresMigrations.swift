@@ -156,6 +156,7 @@ public enum PostgresMigrations {
             """,
             "CREATE INDEX outbox_open ON outbox (broadcast_id, state, due_at) WHERE state IN ('pending', 'sending')",
         ]),
+        coaching,
     ]
 
     /// An arbitrary, fixed key for the advisory lock that serialises migrations across workers.
