@@ -1,21 +1,22 @@
 import Foundation
 import LapakPostgres
 import LapakRegistry
+import PostgresNIO
 import Testing
 
 /// What SQLite's single writer never lets happen: two workers taking the same coaching step at once.
 @Suite("The coaching store on PostgreSQL: two workers acting at the same moment")
 struct ApprenticeshipRaceTests {
-    /// Runs each of `bodies` in its own transaction, all at once; each holds its transaction (and the row
-    /// locks it took) open a while after its step, so the others' steps overlap it.
-    static func together<T: Sendable>(on store: StoreUnderTest,
-                                      _ bodies: [@Sendable (any CoachingStore) throws -> T]) async -> [Result<T, any Error>] {
+    /// Runs `body` once for each of `inputs`, each in its own transaction, all at once; each holds its
+    /// transaction (and the row locks it took) open a while after its step, so the others' steps overlap it.
+    static func together<Input: Sendable, T: Sendable>(on store: StoreUnderTest, _ inputs: [Input],
+                                                       _ body: @escaping @Sendable (any CoachingStore, Input) throws -> T) async -> [Result<T, any Error>] {
         await withTaskGroup(of: Result<T, any Error>.self) { group in
-            for body in bodies {
+            for input in inputs {
                 group.addTask {
                     do {
-                        return .success(try await store.write { session in
-                            let outcome = try body(session.store())
+                        return .success(try await store.writeUnwrapped { session in
+                            let outcome = try body(session.store(), input)
                             try session.store(PostgresSession.self).execute("SELECT pg_sleep(0.3)")
                             return outcome
                         })
@@ -50,7 +51,7 @@ struct ApprenticeshipRaceTests {
             }
             let reminder = try #require(due.first)
             let at = t0.addingTimeInterval(ApprenticeshipStoreTests.week + 60)
-            let claims = await Self.together(on: store, [{ try $0.claimReminder(reminder, now: at) }, { try $0.claimReminder(reminder, now: at) }])
+            let claims = await Self.together(on: store, [1, 2]) { coaching, _ in try coaching.claimReminder(reminder, now: at) }
             #expect(try claims.map { try $0.get() }.filter { $0 }.count == 1)
             try await store.write { session in
                 let coaching: any CoachingStore = session.store()
@@ -69,10 +70,9 @@ struct ApprenticeshipRaceTests {
             let pairing = try await ApprenticeshipStoreTests.pairing(in: store)
             let t0 = CoachingFixture.registered
             let id = try await Self.proposal(pairing, in: store, at: t0)
-            let answers = await Self.together(on: store, [
-                { try $0.answerApprenticeship(id, side: .beginner, accept: true, username: "pemula", now: t0) },
-                { try $0.answerApprenticeship(id, side: .mentor, accept: true, username: "senior", now: t0) },
-            ])
+            let answers = await Self.together(on: store, [(ApprenticeshipSide.beginner, "pemula"), (.mentor, "senior")]) { coaching, answer in
+                try coaching.answerApprenticeship(id, side: answer.0, accept: true, username: answer.1, now: t0)
+            }
             let outcomes = try answers.map { try $0.get() }
             #expect(outcomes.filter { if case .activated = $0 { true } else { false } }.count == 1)
             #expect(outcomes.filter { if case .waitingForOther = $0 { true } else { false } }.count == 1)
@@ -90,16 +90,16 @@ struct ApprenticeshipRaceTests {
         try await StoreUnderTest.with(.postgres) { store in
             let pairing = try await ApprenticeshipStoreTests.pairing(in: store)
             let t0 = CoachingFixture.registered
-            let proposals = await Self.together(on: store, pairing.beginners.prefix(2).map { beginner in
-                { try $0.proposeApprenticeship(beginner: beginner, mentor: pairing.fullAfterOne, weeks: 4, by: 7, now: t0) }
-            })
+            let proposals = await Self.together(on: store, Array(pairing.beginners.prefix(2))) { coaching, beginner in
+                try coaching.proposeApprenticeship(beginner: beginner, mentor: pairing.fullAfterOne, weeks: 4, by: 7, now: t0)
+            }
             #expect(proposals.filter { (try? $0.get()) != nil }.count == 1)
             #expect(proposals.contains { if case .failure(let error) = $0 { error is CoachingRoleError } else { false } })
             // And one beginner proposed twice at once (two staff, one press each) stays in one apprenticeship.
             let third = pairing.beginners[2]
-            let twice = await Self.together(on: store, [pairing.roomForTwo, pairing.roomForTwo].map { mentor in
-                { try $0.proposeApprenticeship(beginner: third, mentor: mentor, weeks: 4, by: 7, now: t0) }
-            })
+            let twice = await Self.together(on: store, [1, 2]) { coaching, _ in
+                try coaching.proposeApprenticeship(beginner: third, mentor: pairing.roomForTwo, weeks: 4, by: 7, now: t0)
+            }
             #expect(twice.filter { (try? $0.get()) != nil }.count == 1)
             #expect(try await store.write { session in try (session.store() as any CoachingStore).mentorRoom(pairing.roomForTwo) } == 1)
         }

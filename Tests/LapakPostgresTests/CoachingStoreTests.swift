@@ -24,6 +24,18 @@ enum CoachingFixture {
     }
 }
 
+extension StoreUnderTest {
+    /// `write`, throwing the body's own error on both stores (PostgreSQL's transactions wrap it in a
+    /// `PostgresTransactionError`), so a test expects the same refusal of either.
+    func writeUnwrapped<T: Sendable>(_ body: @escaping @Sendable (SessionUnderTest) throws -> T) async throws -> T {
+        do {
+            return try await write(body)
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+}
+
 extension SessionUnderTest {
     /// Every business's row id by registry id, read with each store's own SQL.
     func businessIDs() throws -> [String: Int64] {
@@ -52,13 +64,13 @@ struct CoachingStoreTests {
             let now = CoachingFixture.registered.addingTimeInterval(3600)
             // An unknown member refuses the whole group: nothing is stored.
             await #expect(throws: RegistryError.noSuchBusiness(9_999)) {
-                try await store.write { session in
+                try await store.writeUnwrapped { session in
                     let coaching: any CoachingStore = session.store()
                     return try coaching.createGroup(name: "Kelompok X", category: "katering", kelurahan: "Api-Api", members: [cici, 9_999], by: 7, now: now)
                 }
             }
             await #expect(throws: BusinessGroupError.self) {
-                try await store.write { session in
+                try await store.writeUnwrapped { session in
                     let coaching: any CoachingStore = session.store()
                     return try coaching.createGroup(name: "  ", category: "katering", kelurahan: "Api-Api", members: [cici], by: 7, now: now)
                 }
