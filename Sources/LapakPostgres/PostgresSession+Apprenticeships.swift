@@ -44,7 +44,7 @@ extension PostgresSession {
 
     /// The apprenticeship with this id.
     public func apprenticeship(_ id: Int64) throws -> Apprenticeship? {
-        try rows("SELECT \(unescaped: CoachingRows.apprenticeshipColumns) FROM apprenticeship WHERE id = \(id)").first
+        try rows("SELECT \(unescaped: CoachingRows.apprenticeshipColumns) FROM apprenticeship WHERE id = \(id) FOR UPDATE").first
             .map(CoachingRows.apprenticeship(from:))
     }
 
@@ -67,9 +67,10 @@ extension PostgresSession {
     /// Records one side's answer to a proposal. Accepting on both sides makes it active: it starts now,
     /// ends after its weeks, and the first weekly check-in and the closing rating are scheduled.
     ///
-    /// The apprenticeship's row is read `FOR UPDATE`: when both sides press "accept" at once, the second
-    /// waits for the first to commit and then reads its acceptance, so exactly one of them activates it
-    /// (and schedules the reminders), the other answering `waitingForOther`.
+    /// The apprenticeship's row is read `FOR UPDATE`, so answers given at once are decided one after the
+    /// other on the current row: a press delivered twice (two workers) is answered once, the second finding
+    /// it `notPending`; an accept racing a decline finds it cancelled; and when both sides accept at once
+    /// exactly one of them activates it (and schedules the reminders), the other answering `waitingForOther`.
     public func answerApprenticeship(_ id: Int64, side: ApprenticeshipSide, accept: Bool, username: String?, now: Date) throws -> ConsentOutcome {
         guard let row = try rows("SELECT \(unescaped: CoachingRows.apprenticeshipColumns) FROM apprenticeship WHERE id = \(id) FOR UPDATE").first
         else { return .notPending }

@@ -85,6 +85,20 @@ struct ApprenticeshipRaceTests {
         }
     }
 
+    @Test("One side's accept handled by two workers at once: answered once, the other press finds it no longer pending")
+    func samePressTwice() async throws {
+        try await StoreUnderTest.with(.postgres) { store in
+            let pairing = try await ApprenticeshipStoreTests.pairing(in: store)
+            let t0 = CoachingFixture.registered
+            let id = try await Self.proposal(pairing, in: store, at: t0)
+            let answers = try await Self.together(on: store, [1, 2]) { coaching, _ in
+                try coaching.answerApprenticeship(id, side: .beginner, accept: true, username: "pemula", now: t0)
+            }.map { try $0.get() }
+            #expect(answers.filter { if case .waitingForOther = $0 { true } else { false } }.count == 1)
+            #expect(answers.filter { $0 == .notPending }.count == 1)
+        }
+    }
+
     @Test("Two staff propose apprentices to a senior with room for one at once: one proposal stands, the other is refused")
     func seniorFilledOnce() async throws {
         try await StoreUnderTest.with(.postgres) { store in
