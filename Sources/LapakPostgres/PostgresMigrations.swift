@@ -156,8 +156,8 @@ public enum PostgresMigrations {
             """,
             "CREATE INDEX outbox_open ON outbox (broadcast_id, state, due_at) WHERE state IN ('pending', 'sending')",
         ]),
-        businesses, programmes,
-    ] + [conversations]
+        businesses, coaching, programmes, conversations,
+    ]
 
     /// An arbitrary, fixed key for the advisory lock that serialises migrations across workers.
     static let lockKey: Int64 = 0x4C61_7061_6B4D_6967  // "LapakMig"

@@ -19,6 +19,16 @@ public struct DueReminder: Sendable, Hashable {
     public var week: Int
     public var side: ApprenticeshipSide
     public var dueAt: Date
+
+    /// A reminder as stored (the PostgreSQL store builds these too).
+    public init(id: Int64, apprenticeshipID: Int64, kind: Kind, week: Int, side: ApprenticeshipSide, dueAt: Date) {
+        self.id = id
+        self.apprenticeshipID = apprenticeshipID
+        self.kind = kind
+        self.week = week
+        self.side = side
+        self.dueAt = dueAt
+    }
 }
 
 /// What the staff's overview counts of the apprenticeships.

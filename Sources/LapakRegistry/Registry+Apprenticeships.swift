@@ -32,6 +32,26 @@ public struct Apprenticeship: Sendable, Hashable {
     public var endsAt: Date?
     public var closedAt: Date?
 
+    /// An apprenticeship as stored (the PostgreSQL store builds these too).
+    public init(id: Int64, beginnerID: Int64, mentorID: Int64, status: ApprenticeshipStatus, beginnerAccepted: Bool, mentorAccepted: Bool,
+                beginnerUsername: String?, mentorUsername: String?, weeks: Int, proposedBy: Int64, createdAt: Date, startsAt: Date?,
+                endsAt: Date?, closedAt: Date?) {
+        self.id = id
+        self.beginnerID = beginnerID
+        self.mentorID = mentorID
+        self.status = status
+        self.beginnerAccepted = beginnerAccepted
+        self.mentorAccepted = mentorAccepted
+        self.beginnerUsername = beginnerUsername
+        self.mentorUsername = mentorUsername
+        self.weeks = weeks
+        self.proposedBy = proposedBy
+        self.createdAt = createdAt
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.closedAt = closedAt
+    }
+
     /// The business on `side`.
     public func business(on side: ApprenticeshipSide) -> Int64 { side == .beginner ? beginnerID : mentorID }
 }

@@ -14,6 +14,17 @@ public struct BusinessGroup: Sendable, Hashable {
     public var memberCount: Int
     /// How many support entries were recorded for it.
     public var supportCount: Int
+
+    /// A group as stored (the PostgreSQL store builds these too).
+    public init(id: Int64, name: String, category: String, kelurahan: String, createdAt: Date, memberCount: Int, supportCount: Int) {
+        self.id = id
+        self.name = name
+        self.category = category
+        self.kelurahan = kelurahan
+        self.createdAt = createdAt
+        self.memberCount = memberCount
+        self.supportCount = supportCount
+    }
 }
 
 /// What the agency gave a group.
@@ -34,6 +45,15 @@ public struct GroupSupport: Sendable, Hashable {
     public var description: String
     /// The local date as `YYYY-MM-DD`.
     public var givenOn: String
+
+    /// A support entry as stored (the PostgreSQL store builds these too).
+    public init(id: Int64, groupID: Int64, kind: SupportKind, description: String, givenOn: String) {
+        self.id = id
+        self.groupID = groupID
+        self.kind = kind
+        self.description = description
+        self.givenOn = givenOn
+    }
 }
 
 /// A group that cannot be stored, with what is wrong.

@@ -12,6 +12,14 @@ public struct MentorCandidate: Sendable, Hashable {
     public var registeredAt: Date
     /// Apprentices it can still take.
     public var room: Int
+
+    /// A candidate as found (the PostgreSQL store builds these too).
+    public init(business: Business, distance: Double, registeredAt: Date, room: Int) {
+        self.business = business
+        self.distance = distance
+        self.registeredAt = registeredAt
+        self.room = room
+    }
 }
 
 extension Registry.Session {
