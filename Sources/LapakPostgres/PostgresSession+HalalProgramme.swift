@@ -124,9 +124,8 @@ extension PostgresSession: HalalStore {
             RETURNING \(unescaped: Self.applicationColumns)
             """).first else { return .stale }
         let application = try Self.application(from: row)
-        // The certificate mark, where citizens' searches read it: the business and its place.
-        try execute("UPDATE business SET halal = true, updated_at = \(timestamp) WHERE id = \(application.businessID)")
-        try execute("UPDATE place SET halal = true WHERE business_id = \(application.businessID)")
+        // The certificate mark, where citizens' searches read it, and any pending claim settled: as SQLite does.
+        try certifyHalal(true, ofBusiness: application.businessID, now: now)
         return .changed(application)
     }
 

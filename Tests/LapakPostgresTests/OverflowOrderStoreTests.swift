@@ -28,7 +28,6 @@ struct OverflowOrderStoreTests {
 
     /// Seeds the registry and returns it by registry id.
     static func seeded(_ store: StoreUnderTest) async throws -> [String: Business] {
-        try await Fixture.ensureApprenticeships(on: store)
         return try await Fixture.seed(registry, on: store)
     }
 
@@ -161,7 +160,7 @@ struct OverflowOrderStoreTests {
         }
     }
 
-    @Test("Apprentices are offered first (awaits migration 6's apprenticeship table on PostgreSQL), and a take by one counts in the totals",
+    @Test("Apprentices are offered first, and a take by one counts in the totals",
           arguments: StoreKind.allCases)
     func apprenticesFirst(_ kind: StoreKind) async throws {
         try await StoreUnderTest.with(kind) { store in

@@ -22,7 +22,6 @@ struct ProgrammeConcurrencyTests {
                                                     timeZone: StoreUnderTest.timeZone)
             do {
                 let ids = try await transactions.write { session in
-                    try session.execute(PostgresQuery(unsafeSQL: Fixture.apprenticeshipStandIn))
                     var ids: [String: Int64] = [:]
                     for business in businesses {
                         ids[business.registryID] = try session.one("""

@@ -34,24 +34,6 @@ enum ProgrammeStoreFixture {
             return stored
         }
     }
-
-    /// Makes sure `apprenticeship` exists on PostgreSQL, with SQLite's columns (AppDatabase, "2026-12-04 apprenticeships").
-    ///
-    /// Migration 6 (coaching, another branch) creates the real table; until it is merged this stand-in lets
-    /// the wave queries run. `IF NOT EXISTS`: once migration 6 is in, the real table is used and this does nothing.
-    static func ensureApprenticeships(on store: StoreUnderTest) async throws {
-        guard store.kind == .postgres else { return }
-        try await store.write { session in try session.runSetUp(apprenticeshipStandIn) }
-    }
-
-    /// `CREATE TABLE IF NOT EXISTS apprenticeship` with SQLite's columns: see `ensureApprenticeships(on:)`.
-    static let apprenticeshipStandIn = """
-        CREATE TABLE IF NOT EXISTS apprenticeship (
-            id BIGSERIAL PRIMARY KEY, beginner_id BIGINT NOT NULL REFERENCES business(id), mentor_id BIGINT NOT NULL REFERENCES business(id),
-            status TEXT NOT NULL, beginner_accepted BOOLEAN NOT NULL DEFAULT false, mentor_accepted BOOLEAN NOT NULL DEFAULT false,
-            beginner_username TEXT, mentor_username TEXT, weeks INTEGER NOT NULL, proposed_by BIGINT NOT NULL, created_at BIGINT NOT NULL,
-            starts_at BIGINT, ends_at BIGINT, closed_at BIGINT)
-        """
 }
 
 extension SessionUnderTest {
