@@ -39,9 +39,9 @@ struct BotKindSearchTests {
         }
     }
 
-    @Test("An English display name works as a /cari argument, with the remembered location")
-    func englishDisplayName() async throws {
-        try await BotHarness.with { harness in
+    @Test("An English display name works as a /cari argument, with the remembered location", arguments: BotStoreKind.allCases)
+    func englishDisplayName(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 let before = await harness.state.botMessages(chatID: Self.john.id).count
                 await harness.state.sendLocation(from: Self.john, latitude: BotSearchTests.here.latitude, longitude: BotSearchTests.here.longitude)
@@ -52,9 +52,9 @@ struct BotKindSearchTests {
         }
     }
 
-    @Test("A name containing {phone} and {name} is shown literally, never filled in")
-    func placeholdersInAName() async throws {
-        try await BotHarness.with { harness in
+    @Test("A name containing {phone} and {name} is shown literally, never filled in", arguments: BotStoreKind.allCases)
+    func placeholdersInAName(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 _ = try await harness.say("/cari warung-makan", as: Self.sari)
                 let results = try await BotSearchTests.shareLocation(in: harness).text ?? ""

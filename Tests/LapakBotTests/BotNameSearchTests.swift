@@ -22,9 +22,9 @@ struct BotNameSearchTests {
         Business(registryID: "B2", name: "Mie Ayam Bu Yati", category: "bakso-mie", mode: .menetap, location: Fixture.north(150)),
     ] + Fixture.registry.filter { $0.category == "laundry" }
 
-    @Test("“fotokopi dekat sini” puts the photocopy shop first, then the other Jasa lainnya nearest first")
-    func photocopyFirst() async throws {
-        try await BotHarness.with { harness in
+    @Test("“fotokopi dekat sini” puts the photocopy shop first, then the other Jasa lainnya nearest first", arguments: BotStoreKind.allCases)
+    func photocopyFirst(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 _ = try await harness.say("fotokopi dekat sini", as: Self.sari)
                 let text = try await Fixture.shareLocation(in: harness).text ?? ""
@@ -35,9 +35,9 @@ struct BotNameSearchTests {
         }
     }
 
-    @Test("A business asked for by its name comes first; a name alone (no kind) finds it too")
-    func byName() async throws {
-        try await BotHarness.with { harness in
+    @Test("A business asked for by its name comes first; a name alone (no kind) finds it too", arguments: BotStoreKind.allCases)
+    func byName(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 _ = try await Fixture.shareLocation(in: harness)
                 let bakso = try await harness.say("Bakso Mas Joko", as: Self.sari)
@@ -72,9 +72,9 @@ struct BotNameSearchTests {
         }
     }
 
-    @Test("English written to an Indonesian client is answered in English and back; one word does not flip; /bahasa wins")
-    func languageOfTheMessage() async throws {
-        try await BotHarness.with { harness in
+    @Test("English written to an Indonesian client is answered in English and back; one word does not flip; /bahasa wins", arguments: BotStoreKind.allCases)
+    func languageOfTheMessage(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 let english = try await harness.say("nearest laundry", as: Self.sari)
                 #expect(english.text?.contains("Share your location") == true)

@@ -29,9 +29,9 @@ struct BotSearchTests {
                  halal: index % 2 == 0)
     }
 
-    @Test("“katering terdekat”: asked for a location, then the nearest catering with distance, phone and halal mark")
-    func cateringInIndonesian() async throws {
-        try await BotHarness.with { harness in
+    @Test("“katering terdekat”: asked for a location, then the nearest catering with distance, phone and halal mark", arguments: BotStoreKind.allCases)
+    func cateringInIndonesian(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 let ask = try await harness.say("katering terdekat", as: Self.sari)
                 #expect(ask.text?.contains("Bagikan lokasi Anda") == true)
@@ -50,9 +50,9 @@ struct BotSearchTests {
         }
     }
 
-    @Test("“nearest catering” in English; a second question is answered at once with the remembered location")
-    func englishAndRememberedLocation() async throws {
-        try await BotHarness.with { harness in
+    @Test("“nearest catering” in English; a second question is answered at once with the remembered location", arguments: BotStoreKind.allCases)
+    func englishAndRememberedLocation(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry, checkIns: [("B1", Self.north(600))]) {
                 let ask = try await harness.say("nearest catering", as: Self.john)
                 #expect(ask.text?.contains("Share your location") == true)
@@ -68,9 +68,9 @@ struct BotSearchTests {
         }
     }
 
-    @Test("Paging with “Berikutnya”, the halal filter and a map pin")
-    func pagingHalalAndPins() async throws {
-        try await BotHarness.with { harness in
+    @Test("Paging with “Berikutnya”, the halal filter and a map pin", arguments: BotStoreKind.allCases)
+    func pagingHalalAndPins(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 _ = try await harness.say("laundry", as: Self.sari)
                 let results = try await Self.shareLocation(in: harness)
@@ -97,9 +97,9 @@ struct BotSearchTests {
         }
     }
 
-    @Test("A restart between the question and the location continues the search")
-    func restartMidConversation() async throws {
-        try await BotHarness.with { harness in
+    @Test("A restart between the question and the location continues the search", arguments: BotStoreKind.allCases)
+    func restartMidConversation(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 _ = try await harness.say("cari katering halal", as: Self.sari)
             }
@@ -110,9 +110,9 @@ struct BotSearchTests {
         }
     }
 
-    @Test("A business name with markup is shown exactly as written, not as HTML")
-    func escaping() async throws {
-        try await BotHarness.with { harness in
+    @Test("A business name with markup is shown exactly as written, not as HTML", arguments: BotStoreKind.allCases)
+    func escaping(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 _ = try await harness.say("/cari kue", as: Self.sari)
                 let results = try await Self.shareLocation(in: harness).text ?? ""
@@ -122,9 +122,9 @@ struct BotSearchTests {
         }
     }
 
-    @Test("Nothing of the kind nearby: say so and offer the nearest of any kind; a bare location shows all kinds")
-    func nothingNearbyAndBareLocation() async throws {
-        try await BotHarness.with { harness in
+    @Test("Nothing of the kind nearby: say so and offer the nearest of any kind; a bare location shows all kinds", arguments: BotStoreKind.allCases)
+    func nothingNearbyAndBareLocation(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 _ = try await harness.say("tukang jahit", as: Self.sari)
                 let text = try await Self.shareLocation(in: harness).text ?? ""
@@ -138,9 +138,9 @@ struct BotSearchTests {
         }
     }
 
-    @Test("“cari” without a kind shows the categories; choosing one searches with the remembered location")
-    func categoryKeyboard() async throws {
-        try await BotHarness.with { harness in
+    @Test("“cari” without a kind shows the categories; choosing one searches with the remembered location", arguments: BotStoreKind.allCases)
+    func categoryKeyboard(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 _ = try await Self.shareLocation(in: harness)
                 let menu = try await harness.say("cari usaha", as: Self.sari)

@@ -39,9 +39,9 @@ struct FittingRepliesTests {
         }
     }
 
-    @Test("/start tells someone without a business how to enrol one, and not an owner")
-    func startForNewcomers() async throws {
-        try await BotHarness.with { harness in
+    @Test("/start tells someone without a business how to enrol one, and not an owner", arguments: BotStoreKind.allCases)
+    func startForNewcomers(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [Self.cart]) {
                 let newcomer = try await harness.say("/start", as: Vendors.rina)
                 #expect(newcomer.text?.contains("Daftarkan gratis dengan /daftar") == true)
@@ -71,9 +71,9 @@ struct FittingRepliesTests {
         }
     }
 
-    @Test("A kind typed at the enrollment's kind step is confirmed at once, and a button's choice is not repeated")
-    func typedKindConfirmed() async throws {
-        try await BotHarness.with { harness in
+    @Test("A kind typed at the enrollment's kind step is confirmed at once, and a button's choice is not repeated", arguments: BotStoreKind.allCases)
+    func typedKindConfirmed(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot {
                 let rina = Vendors.rina
                 _ = try await harness.say("/daftar", as: rina, expecting: 2)

@@ -12,9 +12,9 @@ struct HonestLocationTests {
     /// Samarinda, some 100 km south-west of Bontang.
     static let samarinda = (latitude: -0.5022, longitude: 117.1536)
 
-    @Test("A location outside the service area gets its own answer, and a search waiting for it keeps waiting")
-    func outsideTheArea() async throws {
-        try await BotHarness.with { harness in
+    @Test("A location outside the service area gets its own answer, and a search waiting for it keeps waiting", arguments: BotStoreKind.allCases)
+    func outsideTheArea(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Fixture.registry) {
                 _ = try await harness.say("katering", as: Self.sari)
                 let before = await harness.state.botMessages(chatID: Self.sari.id).count

@@ -15,9 +15,9 @@ struct SearchResultPlacesTests {
                  kelurahan: "Api-Api", address: "", phone: "+6281300000001"),
     ]
 
-    @Test("Each result names its address and kelurahan, or the kelurahan alone, or where a mobile vendor is now")
-    func placeOfEachResult() async throws {
-        try await BotHarness.with { harness in
+    @Test("Each result names its address and kelurahan, or the kelurahan alone, or where a mobile vendor is now", arguments: BotStoreKind.allCases)
+    func placeOfEachResult(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry, checkIns: [("B1", Fixture.north(600))]) {
                 _ = try await harness.say("katering", as: Self.sari)
                 let catering = try await Fixture.shareLocation(in: harness).text ?? ""
@@ -32,9 +32,9 @@ struct SearchResultPlacesTests {
         }
     }
 
-    @Test("Page 2's pins read 6–10 and open results 6–10; it has “⬅️ Sebelumnya”, which goes back to page 1")
-    func pagingAddsUp() async throws {
-        try await BotHarness.with { harness in
+    @Test("Page 2's pins read 6–10 and open results 6–10; it has “⬅️ Sebelumnya”, which goes back to page 1", arguments: BotStoreKind.allCases)
+    func pagingAddsUp(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 _ = try await harness.say("laundry", as: Self.sari)
                 let first = try await Fixture.shareLocation(in: harness)

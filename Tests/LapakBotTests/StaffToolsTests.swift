@@ -28,9 +28,9 @@ struct StaffToolsTests {
         }
     }
 
-    @Test("Formatting: bad HTML is refused with the reason and the text stays plain; valid HTML is sent formatted")
-    func htmlFormatting() async throws {
-        try await BotHarness.with { harness in
+    @Test("Formatting: bad HTML is refused with the reason and the text stays plain; valid HTML is sent formatted", arguments: BotStoreKind.allCases)
+    func htmlFormatting(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             await harness.state.registerUsers((0..<3).map(BroadcastFixture.vendor))
             try await harness.runBot(registry: BroadcastFixture.businesses(3), staff: [Self.dewi.id]) {
                 _ = try await harness.say("/umumkan Pelatihan <b>gratis", as: Self.dewi)
@@ -48,9 +48,9 @@ struct StaffToolsTests {
         }
     }
 
-    @Test("An announcement longer than Telegram allows is refused with its length, and nothing is kept")
-    func tooLong() async throws {
-        try await BotHarness.with { harness in
+    @Test("An announcement longer than Telegram allows is refused with its length, and nothing is kept", arguments: BotStoreKind.allCases)
+    func tooLong(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(staff: [Self.dewi.id]) {
                 let reply = try await harness.say("/umumkan " + String(repeating: "a", count: 4100), as: Self.dewi, expecting: 2)
                 #expect(reply[0].text?.contains("terlalu panjang: 4100 karakter") == true)
