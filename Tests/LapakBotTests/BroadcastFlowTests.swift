@@ -87,9 +87,9 @@ struct BroadcastFlowTests {
         }
     }
 
-    @Test("Only staff may announce: anyone else is refused politely and nothing is sent")
-    func nonStaffRefused() async throws {
-        try await BotHarness.with { harness in
+    @Test("Only staff may announce: anyone else is refused politely and nothing is sent", arguments: BotStoreKind.allCases)
+    func nonStaffRefused(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             await harness.state.registerUsers((0..<5).map(BroadcastFixture.vendor))
             try await harness.runBot(registry: BroadcastFixture.businesses(5), staff: [Self.dewi.id]) {
                 let refused = try await harness.say("/umumkan Diskon!", as: Self.sari)
@@ -104,9 +104,9 @@ struct BroadcastFlowTests {
         }
     }
 
-    @Test("Vendors stop announcements with /berhenti and get them again with /langganan")
-    func unsubscribeAndResubscribe() async throws {
-        try await BotHarness.with { harness in
+    @Test("Vendors stop announcements with /berhenti and get them again with /langganan", arguments: BotStoreKind.allCases)
+    func unsubscribeAndResubscribe(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             await harness.state.registerUsers((0..<4).map(BroadcastFixture.vendor))
             try await harness.runBot(registry: BroadcastFixture.businesses(4), staff: [Self.dewi.id]) {
                 let stopped = try await harness.say("/berhenti", as: BroadcastFixture.vendor(1))

@@ -67,9 +67,9 @@ struct HalalProgrammeFlowTests {
         }
     }
 
-    @Test("Quota 1: two staff accept two applications at the same moment; exactly one is accepted, the other refused naming the quota")
-    func quotaRefusedUnderRace() async throws {
-        try await BotHarness.with { harness in
+    @Test("Quota 1: two staff accept two applications at the same moment; exactly one is accepted, the other refused naming the quota", arguments: BotStoreKind.allCases)
+    func quotaRefusedUnderRace(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             await harness.state.registerUsers([Self.dewi, Self.budi, Self.rina, Self.joko])
             try await harness.runBot(registry: [Self.cakes, Self.satay], staff: [Self.dewi.id, Self.budi.id],
                                      environment: ["LAPAK_HALAL_QUOTA": "1", "LAPAK_HALAL_MIN_MONTHS_REGISTERED": "0"]) {

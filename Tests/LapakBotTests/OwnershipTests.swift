@@ -130,9 +130,9 @@ struct OwnershipTests {
         }
     }
 
-    @Test("A contact in national form (0812…) is the Indonesian number it is")
-    func nationalFormContact() async throws {
-        try await BotHarness.with { harness in
+    @Test("A contact in national form (0812…) is the Indonesian number it is", arguments: BotStoreKind.allCases)
+    func nationalFormContact(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot {
                 let joko = Vendors.joko
                 try await VendorEnrollmentTests.enroll(until: .phone, as: joko, in: harness)

@@ -126,9 +126,9 @@ struct VendorDailyTests {
         }
     }
 
-    @Test("A vendor's location without /jualan is a search, with a button that makes it today's spot")
-    func locationOfferedAsCheckIn() async throws {
-        try await BotHarness.with { harness in
+    @Test("A vendor's location without /jualan is a search, with a button that makes it today's spot", arguments: BotStoreKind.allCases)
+    func locationOfferedAsCheckIn(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [Self.jokosCart]) {
                 let before = await harness.state.botMessages(chatID: Vendors.joko.id).count
                 await harness.state.sendLocation(from: Vendors.joko, latitude: Vendors.spot.latitude, longitude: Vendors.spot.longitude)

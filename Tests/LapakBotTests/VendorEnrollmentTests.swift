@@ -118,9 +118,9 @@ struct VendorEnrollmentTests {
         }
     }
 
-    @Test("A mobile vendor: home base skipped, own contact shared, someone else's refused, then /jualan puts the cart on the map")
-    func mobileVendor() async throws {
-        try await BotHarness.with { harness in
+    @Test("A mobile vendor: home base skipped, own contact shared, someone else's refused, then /jualan puts the cart on the map", arguments: BotStoreKind.allCases)
+    func mobileVendor(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot {
                 let joko = Vendors.joko
                 _ = try await harness.say("/daftar", as: joko, expecting: 2)
@@ -218,9 +218,9 @@ struct VendorEnrollmentTests {
         }
     }
 
-    @Test("A contact or a sticker at the wrong step is answered and the step asked again; nothing typed is lost")
-    func wrongKindOfMessage() async throws {
-        try await BotHarness.with { harness in
+    @Test("A contact or a sticker at the wrong step is answered and the step asked again; nothing typed is lost", arguments: BotStoreKind.allCases)
+    func wrongKindOfMessage(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot {
                 try await Self.enroll(until: .mode, as: Vendors.rina, in: harness)
                 var before = await harness.state.botMessages(chatID: Vendors.rina.id).count
@@ -245,9 +245,9 @@ struct VendorEnrollmentTests {
         }
     }
 
-    @Test("“Ubah” on the summary changes one field and comes back to the summary")
-    func changeFromSummary() async throws {
-        try await BotHarness.with { harness in
+    @Test("“Ubah” on the summary changes one field and comes back to the summary", arguments: BotStoreKind.allCases)
+    func changeFromSummary(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot {
                 try await Self.enroll(until: .review, as: Vendors.rina, in: harness)
                 try await harness.tap("e:edit", as: Vendors.rina)
