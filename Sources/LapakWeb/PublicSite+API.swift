@@ -21,7 +21,7 @@ extension PublicSite {
         let answer: DirectoryAnswer
         do {
             query = try search.query(matcher: matcher, registry: registry).0
-            answer = try directory(query, version: try registry.version(), now: now)
+            answer = try directory(query, version: try versions.version(), now: now)
         } catch {
             logger.error("The API could not read the directory", metadata: ["error": "\(error)"])
             return apiError(request, status: .internalServerError, message: "internal error")
@@ -40,29 +40,48 @@ extension PublicSite {
             next = link
             extra[.link] = "<\(link)>; rel=\"next\""
         }
-        var writer = GeoJSONWriter(features: returned)
-        let lastModified: Date?
         switch answer {
         case .snapshot(let snapshot, let indices, _):
-            // Features written when the snapshot was made: the answer is their concatenation.
-            let address = GeoJSONWriter.escaped(base)
+            return snapshotAnswer(request, snapshot: snapshot, indices: indices, total: total, origin: query.origin, base: base,
+                                  next: next, extra: extra)
+        case .database(let page):
+            var writer = GeoJSONWriter(features: returned)
+            writer.collection(page.entries, total: page.total, next: next, base: base, taxonomy: registry.taxonomy)
+            return SiteResponse.make(writer.bytes, contentType: "application/geo+json", request: request,
+                                     lastModified: page.entries.map(\.updatedAt).max(), extra: extra)
+        }
+    }
+
+    /// An API answer from the snapshot: the concatenation of features written when it was made.
+    ///
+    /// The body is determined by the snapshot's fingerprint and what the request adds to it (the site's address,
+    /// the origin, which entries, the counts, the next link), so its ETag is their fingerprint: a 304 writes no
+    /// body, and a 200 does not hash 40 KB. (Answers read from SQLite keep the body's own fingerprint.)
+    private func snapshotAnswer(_ request: Request, snapshot: DirectorySnapshot, indices: [Int32], total: Int, origin: GeoPoint?,
+                                base: String, next: String?, extra: HTTPFields) -> Response {
+        let address = GeoJSONWriter.escaped(base)
+        var tag = FNV1a()
+        tag.add(snapshot.fingerprint)
+        tag.add(address)
+        tag.add(origin.map { [1, $0.latitude.bitPattern, $0.longitude.bitPattern] } ?? [0])
+        tag.add(UInt64(total))
+        tag.add(UInt64(indices.count))
+        for index in indices { tag.add(UInt64(index)) }
+        tag.add(Array((next ?? "").utf8))
+        var newest: Date?
+        for index in indices { newest = max(newest ?? snapshot.updatedAt(index), snapshot.updatedAt(index)) }
+        return SiteResponse.make(contentType: "application/geo+json", request: request, lastModified: newest, extra: extra,
+                                 etag: "\"s" + String(tag.value, radix: 16) + "\"") {
+            var writer = GeoJSONWriter(features: indices.count)
             writer.begin()
-            var newest: Date?
             for (position, index) in indices.enumerated() {
                 if position > 0 { writer.append(UInt8(ascii: ",")) }
-                let entry = snapshot.entries[Int(index)]
-                let distance = query.origin.flatMap { origin in entry.position.map { origin.distance(to: $0) } }
-                writer.feature(snapshot.features[Int(index)], distance: distance, escapedBase: address)
-                newest = max(newest ?? entry.updatedAt, entry.updatedAt)
+                writer.feature(snapshot.features[Int(index)], distance: origin.flatMap { snapshot.distance(index, from: $0) },
+                               escapedBase: address)
             }
-            writer.end(total: total, returned: returned, next: next)
-            lastModified = newest
-        case .database(let page):
-            writer.collection(page.entries, total: page.total, next: next, base: base, taxonomy: registry.taxonomy)
-            lastModified = page.entries.map(\.updatedAt).max()
+            writer.end(total: total, returned: indices.count, next: next)
+            return writer.bytes
         }
-        return SiteResponse.make(writer.bytes, contentType: "application/geo+json", request: request,
-                                 lastModified: lastModified, extra: extra)
     }
 
     /// `/api/businesses/{id}`: one business as a GeoJSON Feature; 404 for unknown, suspended or deleted ones.
