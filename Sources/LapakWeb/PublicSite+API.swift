@@ -20,8 +20,10 @@ extension PublicSite {
         let query: DirectoryQuery
         let answer: DirectoryAnswer
         do {
-            query = try search.query(matcher: matcher, registry: registry).0
-            answer = try directory(query, version: try versions.version(), now: now)
+            let version = try versions.version()
+            let named: Set<Int64>
+            (query, _, named) = try search.query(matcher: matcher, registry: registry)
+            answer = try directory(query, named: named, version: version, now: now)
         } catch {
             logger.error("The API could not read the directory", metadata: ["error": "\(error)"])
             return apiError(request, status: .internalServerError, message: "internal error")
