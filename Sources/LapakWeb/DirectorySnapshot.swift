@@ -27,10 +27,6 @@ final class DirectorySnapshot: Sendable {
     private let indexOfID: [Int64: Int32]
     /// Each entry's `updatedAt`, read without copying the entry (and retaining its texts) for `Last-Modified`.
     private let updated: [Date]
-    /// A fingerprint of every feature and exact position: with what a request adds (the site's address, the
-    /// origin, which entries, the counts, the next link) it determines an API answer, so the answer's ETag is
-    /// known before its body is written (see `PublicSite.apiBusinesses`).
-    let fingerprint: UInt64
     let grid: DirectoryGrid
     /// The result cards rendered from this snapshot so far (see `CardCache`).
     let cards = CardCache()
@@ -70,15 +66,6 @@ final class DirectorySnapshot: Sendable {
                 latitude: entry.position?.latitude ?? 0, longitude: entry.position?.longitude ?? 0, id: business.id))
             ids[business.id] = Int32(index)
         }
-        var fingerprint = FNV1a()
-        for (feature, entry) in zip(features, traits) {
-            fingerprint.add(feature.head)
-            fingerprint.add(feature.middle)
-            fingerprint.add(feature.tail)
-            fingerprint.add(entry.latitude.bitPattern)
-            fingerprint.add(entry.longitude.bitPattern)
-        }
-        self.fingerprint = fingerprint.value
         self.traits = traits
         categoryCodes = categories
         kelurahanCodes = kelurahans

@@ -44,44 +44,49 @@ extension PublicSite {
         }
         switch answer {
         case .snapshot(let snapshot, let indices, _):
-            return snapshotAnswer(request, snapshot: snapshot, indices: indices, total: total, origin: query.origin, base: base,
-                                  next: next, extra: extra)
+            // Features written when the snapshot was made: the answer is their concatenation.
+            var newest: Date?
+            for index in indices { newest = max(newest ?? snapshot.updatedAt(index), snapshot.updatedAt(index)) }
+            return collectionAnswer(request, count: indices.count, total: total, base: base, next: next, lastModified: newest,
+                                    extra: extra) { position in
+                let index = indices[position]
+                return (snapshot.features[Int(index)], query.origin.flatMap { snapshot.distance(index, from: $0) })
+            }
         case .database(let page):
-            var writer = GeoJSONWriter(features: returned)
-            writer.collection(page.entries, total: page.total, next: next, base: base, taxonomy: registry.taxonomy)
-            return SiteResponse.make(writer.bytes, contentType: "application/geo+json", request: request,
-                                     lastModified: page.entries.map(\.updatedAt).max(), extra: extra)
+            let features = page.entries.map { GeoJSONWriter.FeatureParts($0, taxonomy: registry.taxonomy) }
+            return collectionAnswer(request, count: features.count, total: total, base: base, next: next,
+                                    lastModified: page.entries.map(\.updatedAt).max(), extra: extra) { (features[$0], page.entries[$0].distance) }
         }
     }
 
-    /// An API answer from the snapshot: the concatenation of features written when it was made.
+    /// An API answer: the FeatureCollection of `count` features, `feature(i)` giving the i-th and its distance.
     ///
-    /// The body is determined by the snapshot's fingerprint and what the request adds to it (the site's address,
-    /// the origin, which entries, the counts, the next link), so its ETag is their fingerprint: a 304 writes no
-    /// body, and a 200 does not hash 40 KB. (Answers read from SQLite keep the body's own fingerprint.)
-    private func snapshotAnswer(_ request: Request, snapshot: DirectorySnapshot, indices: [Int32], total: Int, origin: GeoPoint?,
-                                base: String, next: String?, extra: HTTPFields) -> Response {
+    /// The body is determined by its features' fingerprints and what the request adds (distances, the site's
+    /// address, the counts, the next link), so the ETag is made of those: a 304 writes no body, a 200 does not
+    /// hash 40 KB, and the same answer has the same ETag from the snapshot as from SQLite.
+    private func collectionAnswer(_ request: Request, count: Int, total: Int, base: String, next: String?, lastModified: Date?,
+                                  extra: HTTPFields, feature: (Int) -> (GeoJSONWriter.FeatureParts, distance: Double?)) -> Response {
         let address = GeoJSONWriter.escaped(base)
         var tag = FNV1a()
-        tag.add(snapshot.fingerprint)
+        for position in 0..<count {
+            let (parts, distance) = feature(position)
+            tag.add(parts.fingerprint)
+            tag.add(distance.map { [1, UInt64(bitPattern: Int64($0.rounded()))] } ?? [0])
+        }
+        tag.add(UInt64(address.count))
         tag.add(address)
-        tag.add(origin.map { [1, $0.latitude.bitPattern, $0.longitude.bitPattern] } ?? [0])
-        tag.add(UInt64(total))
-        tag.add(UInt64(indices.count))
-        for index in indices { tag.add(UInt64(index)) }
+        tag.add([UInt64(total), UInt64(count)])
         tag.add(Array((next ?? "").utf8))
-        var newest: Date?
-        for index in indices { newest = max(newest ?? snapshot.updatedAt(index), snapshot.updatedAt(index)) }
-        return SiteResponse.make(contentType: "application/geo+json", request: request, lastModified: newest, extra: extra,
-                                 etag: "\"s" + String(tag.value, radix: 16) + "\"") {
-            var writer = GeoJSONWriter(features: indices.count)
+        return SiteResponse.make(contentType: "application/geo+json", request: request, lastModified: lastModified, extra: extra,
+                                 etag: SiteResponse.etag(fingerprint: tag.value)) {
+            var writer = GeoJSONWriter(features: count)
             writer.begin()
-            for (position, index) in indices.enumerated() {
+            for position in 0..<count {
                 if position > 0 { writer.append(UInt8(ascii: ",")) }
-                writer.feature(snapshot.features[Int(index)], distance: origin.flatMap { snapshot.distance(index, from: $0) },
-                               escapedBase: address)
+                let (parts, distance) = feature(position)
+                writer.feature(parts, distance: distance, escapedBase: address)
             }
-            writer.end(total: total, returned: indices.count, next: next)
+            writer.end(total: total, returned: count, next: next)
             return writer.bytes
         }
     }

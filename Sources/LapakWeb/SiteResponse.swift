@@ -136,9 +136,7 @@ struct FNV1a {
         }
         value = hash
     }
-}
 
-extension FNV1a {
     /// Numbers, each as `add(_:)` feeds one.
     mutating func add(_ numbers: [UInt64]) {
         for number in numbers { add(number) }
