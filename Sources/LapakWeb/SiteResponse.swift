@@ -54,9 +54,9 @@ enum SiteResponse {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: buffer))
     }
 
-    /// gzip for answers made per request (an API answer): zlib's fastest level. Level 6 cost a third of a
-    /// bbox answer's CPU; level 1 makes the 43 KB of a hundred features a fifth larger gzipped (5.8 KB, not 4.9). Documents kept
-    /// and sent many times (pages, the city) are compressed once at the default level instead.
+    /// gzip for answers made per request (an API answer) and directory pages: zlib's fastest level. Level 6 cost a
+    /// third of a bbox answer's CPU; level 1 makes the 43 KB of a hundred features a fifth larger gzipped (5.8 KB,
+    /// not 4.9). The city document, kept and sent many times, is compressed once at the default level instead.
     static let dynamicGzip = CompressionAlgorithm.gzip(configuration: .init(compressionLevel: .fastestCompression))
 
     /// Whether an `Accept-Encoding` header takes gzip (and does not refuse it with q=0).
