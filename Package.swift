@@ -151,6 +151,7 @@ let package = Package(
             name: "LapakWeb",
             dependencies: [
                 "LapakBot", "LapakDatabase", "TelegramBotAPI", "LapakRegistry", "LapakLanguage",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "CompressNIO", package: "compress-nio"),

@@ -48,10 +48,7 @@ extension Registry {
     /// the same FTS5 index; empty for an empty query.
     public func businessIDs(matching names: NameQuery) throws -> Set<Int64> {
         guard !names.isEmpty else { return [] }
-        return try database.writer.read { db in
-            try Set(Int64.fetchCursor(db.cachedStatement(sql: "SELECT rowid FROM business_name WHERE business_name MATCH ?"),
-                                      arguments: [names.matchExpression]))
-        }
+        return try database.writer.read { db in try session(db).businessIDs(matching: names) }
     }
 
     /// How many name matches a search considers. Every match is measured, so that the nearest are never left
@@ -94,6 +91,13 @@ extension Registry {
 }
 
 extension Registry.Session {
+    /// The ids of the businesses whose names match `names`, in the caller's transaction (see `Registry.businessIDs`).
+    public func businessIDs(matching names: NameQuery) throws -> Set<Int64> {
+        guard !names.isEmpty else { return [] }
+        return try Set(Int64.fetchCursor(db.cachedStatement(sql: "SELECT rowid FROM business_name WHERE business_name MATCH ?"),
+                                         arguments: [names.matchExpression]))
+    }
+
     /// Whether any business has a name that `names` matches (so that a message can be taken for a name).
     public func hasBusinessNamed(_ names: NameQuery) throws -> Bool {
         guard !names.isEmpty else { return false }

@@ -25,6 +25,8 @@ final class DirectorySnapshot: Sendable {
     private let kelurahanCodes: [[UInt8]: Int32]
     /// Entry index by business id, for name matches.
     private let indexOfID: [Int64: Int32]
+    /// Each entry's `updatedAt`, read without copying the entry (and retaining its texts) for `Last-Modified`.
+    private let updated: [Date]
     let grid: DirectoryGrid
     /// The result cards rendered from this snapshot so far (see `CardCache`).
     let cards = CardCache()
@@ -68,12 +70,18 @@ final class DirectorySnapshot: Sendable {
         categoryCodes = categories
         kelurahanCodes = kelurahans
         indexOfID = ids
+        updated = entries.map(\.updatedAt)
         grid = DirectoryGrid(entries.map(\.position))
     }
 
     /// Whether the snapshot still shows the registry at `version` at time `now`.
     func holds(version: Int64, now: Date) -> Bool {
         freshness.version == version && now >= madeAt && freshness.nextExpiry.map { now < $0 } ?? true
+    }
+
+    /// The snapshot itself when it `holds(version:now:)`.
+    func holding(version: Int64, now: Date) -> DirectorySnapshot? {
+        holds(version: version, now: now) ? self : nil
     }
 
     /// The entries `query` asks for, as indices into `entries`, in the order `Registry.directory` lists them
@@ -126,6 +134,15 @@ final class DirectorySnapshot: Sendable {
             if a.distance != b.distance { return a.distance < b.distance }
             return a.id < b.id
         }.map(\.index)
+    }
+
+    /// When the entry at `index` last changed (its business or its check-in).
+    func updatedAt(_ index: Int32) -> Date { updated[Int(index)] }
+
+    /// The distance of the entry at `index` from `origin`, as `Registry.directory` gives it; nil when it is not on the map.
+    func distance(_ index: Int32, from origin: GeoPoint) -> Double? {
+        let entry = traits[Int(index)]
+        return entry.placed ? origin.distance(to: GeoPoint(latitude: entry.latitude, longitude: entry.longitude)) : nil
     }
 
     /// The entry at `index` as `Registry.directory` returns it for `query` (with its distance from the origin).

@@ -73,6 +73,9 @@ struct GeoJSONWriter {
         var middle: [UInt8]
         /// The rest of `url`'s value (`/usaha/…"`), `verified`, and the end of the feature.
         var tail: [UInt8]
+        /// The FNV-1a fingerprint of the three parts: an answer's ETag is made of its features' fingerprints and
+        /// what the request adds, before (and without) writing its body (see `PublicSite.collectionAnswer`).
+        var fingerprint: UInt64
 
         init(_ entry: DirectoryEntry, taxonomy: CategoryTaxonomy) {
             let business = entry.business
@@ -124,6 +127,12 @@ struct GeoJSONWriter {
             writer.raw(business.verified ? "\",\"verified\":true}" : "\",\"verified\":false}")
             writer.raw(",\"type\":\"Feature\"}")
             tail = writer.bytes
+            var hash = FNV1a()
+            for part in [head, middle, tail] {
+                hash.add(UInt64(part.count))
+                hash.add(part)
+            }
+            fingerprint = hash.value
         }
     }
 

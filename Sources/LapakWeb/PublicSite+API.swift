@@ -20,8 +20,10 @@ extension PublicSite {
         let query: DirectoryQuery
         let answer: DirectoryAnswer
         do {
-            query = try search.query(matcher: matcher, registry: registry).0
-            answer = try directory(query, version: try registry.version(), now: now)
+            let version = try versions.version()
+            let named: Set<Int64>
+            (query, _, named) = try search.query(matcher: matcher, registry: registry)
+            answer = try directory(query, named: named, version: version, now: now)
         } catch {
             logger.error("The API could not read the directory", metadata: ["error": "\(error)"])
             return apiError(request, status: .internalServerError, message: "internal error")
@@ -40,29 +42,53 @@ extension PublicSite {
             next = link
             extra[.link] = "<\(link)>; rel=\"next\""
         }
-        var writer = GeoJSONWriter(features: returned)
-        let lastModified: Date?
         switch answer {
         case .snapshot(let snapshot, let indices, _):
             // Features written when the snapshot was made: the answer is their concatenation.
-            let address = GeoJSONWriter.escaped(base)
-            writer.begin()
             var newest: Date?
-            for (position, index) in indices.enumerated() {
-                if position > 0 { writer.append(UInt8(ascii: ",")) }
-                let entry = snapshot.entries[Int(index)]
-                let distance = query.origin.flatMap { origin in entry.position.map { origin.distance(to: $0) } }
-                writer.feature(snapshot.features[Int(index)], distance: distance, escapedBase: address)
-                newest = max(newest ?? entry.updatedAt, entry.updatedAt)
+            for index in indices { newest = max(newest ?? snapshot.updatedAt(index), snapshot.updatedAt(index)) }
+            return collectionAnswer(request, count: indices.count, total: total, base: base, next: next, lastModified: newest,
+                                    extra: extra) { position in
+                let index = indices[position]
+                return (snapshot.features[Int(index)], query.origin.flatMap { snapshot.distance(index, from: $0) })
             }
-            writer.end(total: total, returned: returned, next: next)
-            lastModified = newest
         case .database(let page):
-            writer.collection(page.entries, total: page.total, next: next, base: base, taxonomy: registry.taxonomy)
-            lastModified = page.entries.map(\.updatedAt).max()
+            let features = page.entries.map { GeoJSONWriter.FeatureParts($0, taxonomy: registry.taxonomy) }
+            return collectionAnswer(request, count: features.count, total: total, base: base, next: next,
+                                    lastModified: page.entries.map(\.updatedAt).max(), extra: extra) { (features[$0], page.entries[$0].distance) }
         }
-        return SiteResponse.make(writer.bytes, contentType: "application/geo+json", request: request,
-                                 lastModified: lastModified, extra: extra)
+    }
+
+    /// An API answer: the FeatureCollection of `count` features, `feature(i)` giving the i-th and its distance.
+    ///
+    /// The body is determined by its features' fingerprints and what the request adds (distances, the site's
+    /// address, the counts, the next link), so the ETag is made of those: a 304 writes no body, a 200 does not
+    /// hash 40 KB, and the same answer has the same ETag from the snapshot as from SQLite.
+    private func collectionAnswer(_ request: Request, count: Int, total: Int, base: String, next: String?, lastModified: Date?,
+                                  extra: HTTPFields, feature: (Int) -> (GeoJSONWriter.FeatureParts, distance: Double?)) -> Response {
+        let address = GeoJSONWriter.escaped(base)
+        var tag = FNV1a()
+        for position in 0..<count {
+            let (parts, distance) = feature(position)
+            tag.add(parts.fingerprint)
+            tag.add(distance.map { [1, UInt64(bitPattern: Int64($0.rounded()))] } ?? [0])
+        }
+        tag.add(UInt64(address.count))
+        tag.add(address)
+        tag.add([UInt64(total), UInt64(count)])
+        tag.add(Array((next ?? "").utf8))
+        return SiteResponse.make(contentType: "application/geo+json", request: request, lastModified: lastModified, extra: extra,
+                                 etag: SiteResponse.etag(fingerprint: tag.value)) {
+            var writer = GeoJSONWriter(features: count)
+            writer.begin()
+            for position in 0..<count {
+                if position > 0 { writer.append(UInt8(ascii: ",")) }
+                let (parts, distance) = feature(position)
+                writer.feature(parts, distance: distance, escapedBase: address)
+            }
+            writer.end(total: total, returned: count, next: next)
+            return writer.bytes
+        }
     }
 
     /// `/api/businesses/{id}`: one business as a GeoJSON Feature; 404 for unknown, suspended or deleted ones.

@@ -40,7 +40,7 @@ extension PublicSite {
         let base = baseURL(request)
         let now = now()
         do {
-            let version = try registry.version()
+            let version = try versions.version()
             let cached = city.made.withLock { made in made.flatMap { $0.holds(version: version, base: base, now: now) ? $0 : nil } }
             let document: CityDocument.Made
             if let cached {

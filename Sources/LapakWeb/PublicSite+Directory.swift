@@ -61,10 +61,10 @@ enum DirectoryAnswer {
 
 extension PublicSite {
     /// The directory's answer to `query` at `now`: from the snapshot when it shows the registry at `version`,
-    /// otherwise from SQLite, starting a new snapshot.
-    func directory(_ query: DirectoryQuery, version: Int64?, now: Date) throws -> DirectoryAnswer {
-        if let version, let snapshot = snapshots.current, snapshot.holds(version: version, now: now) {
-            let named = try registry.businessIDs(matching: query.names)
+    /// otherwise from SQLite, starting a new snapshot. `named` holds the ids of the businesses whose names match
+    /// `query.names` (read with the query, see `DirectoryRequest.query`).
+    func directory(_ query: DirectoryQuery, named: Set<Int64>, version: Int64?, now: Date) throws -> DirectoryAnswer {
+        if let version, let snapshot = snapshots.current?.holding(version: version, now: now) {
             let (page, total) = snapshot.matches(query, named: named)
             return .snapshot(snapshot, page: page, total: total)
         }

@@ -70,6 +70,8 @@ public struct PublicSite: Sendable {
     let snapshots = SnapshotStore()
     /// The search form's option lists per language and selection.
     let options = OptionsCache()
+    /// The registry's version, asked on every request (see `RegistryVersionWatch`).
+    let versions: RegistryVersionWatch
 
     /// Results per page of the directory.
     static let pageSize = 20
@@ -78,6 +80,7 @@ public struct PublicSite: Sendable {
     public init(registry: Registry, matcher: IntentMatcher, texts: SiteTexts, webDirectory: URL, leafletPath: String,
                 settings: Settings, now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) async throws {
         self.registry = registry
+        versions = RegistryVersionWatch(registry: registry)
         self.matcher = matcher
         self.texts = texts
         self.settings = settings

@@ -16,7 +16,15 @@ enum SiteResponse {
     static func make(_ body: [UInt8], contentType: String, request: Request, status: HTTPResponse.Status = .ok,
                      lastModified: Date? = nil, cacheControl: String = "no-cache", extra: HTTPFields = [:],
                      precompressed: ByteBuffer? = nil, etag: String? = nil) -> Response {
-        let tag = etag ?? Self.etag(body)
+        make(contentType: contentType, request: request, status: status, lastModified: lastModified, cacheControl: cacheControl,
+             extra: extra, precompressed: precompressed, etag: etag ?? Self.etag(body)) { body }
+    }
+
+    /// A response whose ETag `tag` is known before its body: `body()` is asked only when the client does not
+    /// hold that version already, so a 304 writes no body at all.
+    static func make(contentType: String, request: Request, status: HTTPResponse.Status = .ok, lastModified: Date? = nil,
+                     cacheControl: String = "no-cache", extra: HTTPFields = [:], precompressed: ByteBuffer? = nil, etag tag: String,
+                     body: () -> [UInt8]) -> Response {
         var headers = extra
         headers[.contentType] = contentType
         headers[.cacheControl] = cacheControl
@@ -37,6 +45,7 @@ enum SiteResponse {
             headers[.contentEncoding] = "gzip"
             return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: precompressed))
         }
+        let body = body()
         var buffer = ByteBuffer(bytes: body)
         if body.count >= 1024, acceptsGzip(request.headers[.acceptEncoding]), let compressed = try? buffer.compress(with: dynamicGzip) {
             headers[.contentEncoding] = "gzip"
@@ -45,9 +54,9 @@ enum SiteResponse {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: buffer))
     }
 
-    /// gzip for answers made per request (an API answer): zlib's fastest level. Level 6 cost a third of a
-    /// bbox answer's CPU; level 1 makes the 43 KB of a hundred features a fifth larger gzipped (5.8 KB, not 4.9). Documents kept
-    /// and sent many times (pages, the city) are compressed once at the default level instead.
+    /// gzip for answers made per request (an API answer) and directory pages: zlib's fastest level. Level 6 cost a
+    /// third of a bbox answer's CPU; level 1 makes the 43 KB of a hundred features a fifth larger gzipped (5.8 KB,
+    /// not 4.9). The city document, kept and sent many times, is compressed once at the default level instead.
     static let dynamicGzip = CompressionAlgorithm.gzip(configuration: .init(compressionLevel: .fastestCompression))
 
     /// Whether an `Accept-Encoding` header takes gzip (and does not refuse it with q=0).
@@ -62,16 +71,16 @@ enum SiteResponse {
     }
 
     /// The ETag of a body: its FNV-1a fingerprint, quoted.
-    static func etag(_ body: [UInt8]) -> String { "\"" + String(fnv1a(body), radix: 16) + "\"" }
+    static func etag(_ body: [UInt8]) -> String { etag(fingerprint: fnv1a(body)) }
+
+    /// An ETag from a fingerprint, quoted.
+    static func etag(fingerprint: UInt64) -> String { "\"" + String(fingerprint, radix: 16) + "\"" }
 
     /// 64-bit FNV-1a: a fast fingerprint of a body for its ETag (not a security measure).
     static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return hash
+        var hash = FNV1a()
+        hash.add(bytes)
+        return hash.value
     }
 
     /// An IMF-fixdate: `Tue, 01 Dec 2026 10:00:00 GMT`. Written by hand with gmtime_r: a DateFormatter costs
@@ -101,4 +110,35 @@ extension HTTPField.Name {
     static let xContentTypeOptions = Self("X-Content-Type-Options")!
     static let referrerPolicy = Self("Referrer-Policy")!
     static let contentSecurityPolicy = Self("Content-Security-Policy")!
+}
+
+/// 64-bit FNV-1a, fed piece by piece: the fingerprint behind ETags (not a security measure).
+struct FNV1a {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func add(_ bytes: [UInt8]) {
+        var hash = value
+        bytes.withUnsafeBufferPointer { bytes in
+            for byte in bytes {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x100_0000_01b3
+            }
+        }
+        value = hash
+    }
+
+    /// A number's eight bytes, least significant first.
+    mutating func add(_ number: UInt64) {
+        var hash = value
+        for shift in stride(from: 0, to: 64, by: 8) {
+            hash ^= (number >> UInt64(shift)) & 0xFF
+            hash = hash &* 0x100_0000_01b3
+        }
+        value = hash
+    }
+
+    /// Numbers, each as `add(_:)` feeds one.
+    mutating func add(_ numbers: [UInt64]) {
+        for number in numbers { add(number) }
+    }
 }
