@@ -41,15 +41,7 @@ extension OperationsServer {
                     return "cannot write: \(error)"
                 }
             },
-            Readiness.Check("telegram") {
-                if let webhook = application.webhookEndpoint {
-                    // Telegram posts only when someone writes: a quiet hour is no sign of trouble, so the
-                    // check is that setWebhook succeeded (the heartbeat's first beat).
-                    return webhook.heartbeat.age() == nil ? "the webhook is not registered with Telegram yet" : nil
-                }
-                guard let age = application.pollHeartbeat.age() else { return "no getUpdates has succeeded yet" }
-                return age <= pollLimit ? nil : "the last successful getUpdates was \(age.seconds) s ago (limit \(pollLimit.seconds) s)"
-            },
+            telegramCheck(webhook: application.webhookEndpoint, pollHeartbeat: application.pollHeartbeat, pollLimit: pollLimit),
             Readiness.Check("broadcast sender") {
                 if let failure = application.broadcastStatus.failure { return "down: \(failure)" }
                 guard let age = application.broadcastHeartbeat.age() else { return "not started" }
@@ -74,6 +66,19 @@ extension OperationsServer {
                 return "a reply has waited \(age) s undelivered (limit \(settings.outboxMaxAge) s)"
             },
         ]
+    }
+
+    /// Whether updates reach Telegram's side: the webhook registered, or a getUpdates succeeded within `pollLimit`.
+    static func telegramCheck(webhook: WebhookEndpoint?, pollHeartbeat: Heartbeat, pollLimit: Duration) -> Readiness.Check {
+        Readiness.Check("telegram") {
+            if let webhook {
+                // Telegram posts only when someone writes: a quiet hour is no sign of trouble, so the
+                // check is that setWebhook succeeded (the heartbeat's first beat).
+                return webhook.heartbeat.age() == nil ? "the webhook is not registered with Telegram yet" : nil
+            }
+            guard let age = pollHeartbeat.age() else { return "no getUpdates has succeeded yet" }
+            return age <= pollLimit ? nil : "the last successful getUpdates was \(age.seconds) s ago (limit \(pollLimit.seconds) s)"
+        }
     }
 }
 

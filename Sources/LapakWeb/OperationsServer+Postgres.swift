@@ -15,13 +15,7 @@ extension OperationsServer {
         let pollLimit = Duration.seconds(max(2 * settings.pollTimeout, 5))
         let checks = [
             Readiness.Check("database") { await application.databaseProblem() },
-            Readiness.Check("telegram") {
-                if let webhook = application.webhookEndpoint {
-                    return webhook.heartbeat.age() == nil ? "the webhook is not registered with Telegram yet" : nil
-                }
-                guard let age = application.pollHeartbeat.age() else { return "no getUpdates has succeeded yet" }
-                return age <= pollLimit ? nil : "the last successful getUpdates was \(age.seconds) s ago (limit \(pollLimit.seconds) s)"
-            },
+            Self.telegramCheck(webhook: application.webhookEndpoint, pollHeartbeat: application.pollHeartbeat, pollLimit: pollLimit),
             Readiness.Check("broadcast sender") {
                 if let failure = application.broadcastStatus.failure { return "down: \(failure)" }
                 return application.broadcastHeartbeat.age() == nil ? "not started" : nil

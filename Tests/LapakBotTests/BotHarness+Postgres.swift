@@ -26,19 +26,7 @@ extension BotHarness {
             try await Self.seed(url: settings.databaseURL, settings: settings, businesses: seed, checkIns: checkIns, logger: logger)
         }
         let application = try LapakPostgresApplication(configuration: settings, now: now, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: application.services.map { .init(service: $0) }, logger: logger))
-        let running = Task { try await group.run() }
-        do {
-            try await body()
-        } catch {
-            await group.triggerGracefulShutdown()
-            _ = try? await running.value
-            application.transport.shutdown()
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        try await running.value
-        application.transport.shutdown()
+        try await Self.run(application.services, transport: application.transport, logger: logger, body)
     }
 
     /// Stores `businesses` and today's check-ins through the PostgreSQL session, as the SQLite harness does through `Registry`.

@@ -74,20 +74,25 @@ struct BotHarness {
             let business = try await application.registry.business(registryID: checkIn.registryID)!
             try await application.registry.checkIn(businessID: business.id, at: checkIn.position, now: Date())
         }
-        let group = ServiceGroup(configuration: .init(services: (application.services + extra(application)).map { .init(service: $0) },
-                                                      logger: logger))
+        try await Self.run(application.services + extra(application), transport: application.transport, logger: logger, body)
+    }
+
+    /// Runs `services` in a service group while `body` runs, then stops them gracefully (as SIGTERM would)
+    /// and shuts the transport down, whether `body` threw or not.
+    static func run(_ services: [any Service], transport: CurlTransport, logger: Logger, _ body: () async throws -> Void) async throws {
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
         let running = Task { try await group.run() }
         do {
             try await body()
         } catch {
             await group.triggerGracefulShutdown()
             _ = try? await running.value
-            application.transport.shutdown()
+            transport.shutdown()
             throw error
         }
         await group.triggerGracefulShutdown()
         try await running.value
-        application.transport.shutdown()
+        transport.shutdown()
     }
 
     /// Presses the inline button with `data` under the bot's latest message that has it; returns the next `count` messages.
