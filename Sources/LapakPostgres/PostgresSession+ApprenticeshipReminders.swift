@@ -6,7 +6,7 @@ import PostgresNIO
 extension PostgresSession {
     /// Reminders due at `now` and not yet sent, oldest first.
     public func dueReminders(now: Date, limit: Int) throws -> [DueReminder] {
-        try decodedRows("""
+        try all("""
             SELECT id, apprenticeship_id, kind, week, side, due_at FROM apprenticeship_reminder
             WHERE sent_at IS NULL AND due_at <= \(CoachingRows.seconds(now)) ORDER BY due_at, id LIMIT \(limit)
             """, as: (Int64, Int64, String, Int, String, Int64).self).map { id, apprenticeship, kind, week, side, due in
@@ -82,7 +82,7 @@ extension PostgresSession {
 
     /// The apprenticeship and side a report belongs to.
     public func reportOwner(_ reportID: Int64) throws -> (apprenticeshipID: Int64, side: ApprenticeshipSide)? {
-        try decodedRow("SELECT apprenticeship_id, side FROM apprenticeship_report WHERE id = \(reportID)", as: (Int64, String).self)
+        try one("SELECT apprenticeship_id, side FROM apprenticeship_report WHERE id = \(reportID)", as: (Int64, String).self)
             .map { ($0.0, ApprenticeshipSide(rawValue: $0.1) ?? .beginner) }
     }
 
@@ -92,7 +92,7 @@ extension PostgresSession {
     /// numeric `avg`, whose rounding could differ in the last digit.
     public func apprenticeshipTotals() throws -> ApprenticeshipTotals {
         var totals = ApprenticeshipTotals()
-        for (status, count) in try decodedRows("SELECT status, count(*) FROM apprenticeship GROUP BY status", as: (String, Int).self) {
+        for (status, count) in try all("SELECT status, count(*) FROM apprenticeship GROUP BY status", as: (String, Int).self) {
             switch ApprenticeshipStatus(rawValue: status) {
             case .proposed: totals.proposed = count
             case .active: totals.active = count
@@ -102,7 +102,7 @@ extension PostgresSession {
             }
         }
         totals.meetingsReported = try one("SELECT count(*) FROM apprenticeship_report WHERE kind = 'checkin' AND met", as: Int.self) ?? 0
-        if let (average, ratings) = try decodedRow("""
+        if let (average, ratings) = try one("""
             SELECT sum(rating)::float8 / count(rating), count(rating) FROM apprenticeship_report WHERE kind = 'rating'
             """, as: (Double?, Int).self) {
             totals.averageRating = average

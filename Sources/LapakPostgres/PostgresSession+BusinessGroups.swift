@@ -98,7 +98,7 @@ extension PostgresSession {
 
     /// The support given to group `id`, newest date first.
     public func support(ofGroup id: Int64, limit: Int) throws -> [GroupSupport] {
-        try decodedRows("""
+        try all("""
             SELECT id, group_id, kind, description, given_on FROM business_group_support WHERE group_id = \(id)
             ORDER BY given_on COLLATE "C" DESC, id DESC LIMIT \(limit)
             """, as: (Int64, Int64, String, String, String).self).map {
@@ -121,7 +121,7 @@ extension PostgresSession {
         let groups = try one("SELECT count(*) FROM business_group", as: Int.self) ?? 0
         let members = try one("SELECT count(DISTINCT business_id) FROM business_group_member", as: Int.self) ?? 0
         var support: [SupportKind: Int] = [:]
-        for (kind, count) in try decodedRows("SELECT kind, count(*) FROM business_group_support GROUP BY kind", as: (String, Int).self) {
+        for (kind, count) in try all("SELECT kind, count(*) FROM business_group_support GROUP BY kind", as: (String, Int).self) {
             if let kind = SupportKind(rawValue: kind) { support[kind] = count }
         }
         return (groups, members, support)

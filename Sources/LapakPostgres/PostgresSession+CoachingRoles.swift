@@ -31,7 +31,7 @@ extension PostgresSession {
 
     /// The coaching profile of business `id`, if it declared one.
     public func coachingProfile(ofBusiness id: Int64) throws -> CoachingProfile? {
-        try decodedRow("SELECT business_id, role, capacity, since FROM coaching_role WHERE business_id = \(id)",
+        try one("SELECT business_id, role, capacity, since FROM coaching_role WHERE business_id = \(id)",
                 as: (Int64, String, Int, Int64).self).map { business, role, capacity, since in
             CoachingProfile(businessID: business, role: CoachingRole(rawValue: role) ?? .beginner, capacity: capacity,
                             since: CoachingRows.date(fromSeconds: since))

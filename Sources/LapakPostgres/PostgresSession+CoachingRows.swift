@@ -70,18 +70,6 @@ enum CoachingRows {
 }
 
 extension PostgresSession {
-    /// Every row of `query` decoded as the tuple `(repeat each Column)` (`all` decodes one column only).
-    func decodedRows<each Column: PostgresDecodable>(_ query: PostgresQuery, as: (repeat each Column).Type,
-                                                      file: String = #fileID, line: Int = #line) throws -> [(repeat each Column)] {
-        try rows(query, file: file, line: line).map { try $0.decode((repeat each Column).self, file: file, line: line) }
-    }
-
-    /// The first row of `query` decoded as the tuple `(repeat each Column)`, or nil when it returns none.
-    func decodedRow<each Column: PostgresDecodable>(_ query: PostgresQuery, as: (repeat each Column).Type,
-                                                     file: String = #fileID, line: Int = #line) throws -> (repeat each Column)? {
-        try rows(query, file: file, line: line).first.map { try $0.decode((repeat each Column).self, file: file, line: line) }
-    }
-
     /// Whether business `id` exists; the coaching methods refuse unknown businesses as SQLite's do.
     func coachingBusinessExists(_ id: Int64) throws -> Bool {
         try one("SELECT 1::int8 FROM business WHERE id = \(id)", as: Int64.self) != nil

@@ -14,7 +14,7 @@ extension PostgresSession {
     /// Where a business is for matching: where it can be found now (its `place`: the shop, or today's
     /// cart), else its home base, else its kelurahan.
     public func matchingPosition(of business: Business) throws -> GeoPoint? {
-        if let (latitude, longitude) = try decodedRow("""
+        if let (latitude, longitude) = try one("""
             SELECT ST_Y(geom::geometry), ST_X(geom::geometry) FROM place WHERE business_id = \(business.id)
             """, as: (Double, Double).self) {
             return GeoPoint(latitude: latitude, longitude: longitude)
@@ -33,7 +33,7 @@ extension PostgresSession {
     public func proposeMentors(for beginner: Business, limit: Int, maxDistance: Double, directLimit: Int) throws -> [MentorCandidate] {
         guard limit > 0, let origin = try matchingPosition(of: beginner) else { return [] }
         var willing: [Int64: (registered: Int64, room: Int)] = [:]
-        for (id, created, room) in try decodedRows("""
+        for (id, created, room) in try all("""
             SELECT b.id, b.created_at,
                    c.capacity - (SELECT count(*) FROM apprenticeship a WHERE a.mentor_id = b.id AND a.status IN ('proposed', 'active'))
             FROM business b JOIN coaching_role c ON c.business_id = b.id AND c.role = 'mentor'
@@ -65,7 +65,7 @@ extension PostgresSession {
 
     /// The `limit` nearest of `ids` within `maxDistance`, measuring each one's place.
     private func nearestDirectly(_ ids: [Int64], origin: GeoPoint, limit: Int, maxDistance: Double) throws -> [MentorHit] {
-        let places = try decodedRows("""
+        let places = try all("""
             SELECT business_id, ST_Y(geom::geometry), ST_X(geom::geometry) FROM place WHERE business_id = ANY(\(ids)::int8[])
             """, as: (Int64, Double, Double).self)
         return Self.page(places, origin: origin, limit: limit, maxDistance: maxDistance)
@@ -83,7 +83,7 @@ extension PostgresSession {
     private func nearestByWalk(_ ids: [Int64], category: String, origin: GeoPoint, limit: Int, maxDistance: Double) throws -> [MentorHit] {
         var wanted = limit + Self.mentorWalkMargin
         while true {
-            let places = try decodedRows("""
+            let places = try all("""
                 SELECT p.business_id, ST_Y(p.geom::geometry), ST_X(p.geom::geometry),
                        p.geom <-> ST_SetSRID(ST_MakePoint(\(origin.longitude), \(origin.latitude)), 4326)::geography
                 FROM place p WHERE p.category = \(category) AND p.business_id = ANY(\(ids)::int8[])
