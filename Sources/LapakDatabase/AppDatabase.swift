@@ -585,6 +585,14 @@ public struct AppDatabase: Sendable {
                 """)
         }
         registerRegistryVersion(in: &migrator)
+        migrator.registerMigration("2026-12-08 place expiry index") { db in
+            try db.execute(sql: """
+                -- Check-ins end by time, not by a write: the site asks when the next one ends (its cached views
+                -- hold until then) and the daily sweep finds the ended ones. Without this index both read
+                -- every place; only check-ins have an expiry, so shops stay out of it.
+                CREATE INDEX place_expiry ON place(expires_at) WHERE expires_at IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -198,3 +198,24 @@ extension CSV {
         "\u{02DC}", "\u{2122}", "\u{0161}", "\u{203A}", "\u{0153}", nil, "\u{017E}", "\u{0178}",
     ]
 }
+
+extension CSV {
+    /// Writes the exports' times: ISO 8601 with the registry's UTC offset (`2026-11-29T12:00:00+08:00`), read as
+    /// local time by a person and left alone by spreadsheets; an absent time is an empty cell.
+    public struct TimeFormatter: Sendable {
+        let style: Date.ISO8601FormatStyle
+
+        /// The time of `date`.
+        public func callAsFunction(_ date: Date) -> String { date.formatted(style) }
+        /// The time of `date`, or an empty cell.
+        public func callAsFunction(_ date: Date?) -> String { date.map { $0.formatted(style) } ?? "" }
+    }
+
+    /// The exports' time cells in `timeZone`.
+    public static func timeFormatter(_ timeZone: TimeZone) -> TimeFormatter {
+        TimeFormatter(style: Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: timeZone))
+    }
+
+    /// A yes/no cell as the agency's sheets write it.
+    public static func yesNo(_ value: Bool) -> String { value ? "ya" : "tidak" }
+}

@@ -8,6 +8,7 @@ import LapakDatabase
 public struct CoachingExporter: Sendable {
     let registry: Registry
 
+    /// An exporter of `registry`'s database.
     public init(registry: Registry) { self.registry = registry }
 
     /// The columns of `apprenticeships`.
@@ -24,58 +25,47 @@ public struct CoachingExporter: Sendable {
 
     /// One row per apprenticeship, oldest first.
     public func apprenticeshipsCSV() async throws -> String {
-        try await registry.database.writer.read { db in
-            var text = CSV.line(Self.apprenticeshipColumns)
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT a.*, bb.registry_id AS b_id, bb.name AS b_name, bb.category AS b_category, mb.registry_id AS m_id, mb.name AS m_name,
-                    (SELECT count(*) FROM apprenticeship_report r WHERE r.apprenticeship_id = a.id AND r.kind = 'checkin' AND r.met = 1) AS meetings,
-                    (SELECT rating FROM apprenticeship_report r WHERE r.apprenticeship_id = a.id AND r.kind = 'rating' AND r.side = 'beginner') AS b_rating,
-                    (SELECT rating FROM apprenticeship_report r WHERE r.apprenticeship_id = a.id AND r.kind = 'rating' AND r.side = 'mentor') AS m_rating
-                FROM apprenticeship a JOIN business bb ON bb.id = a.beginner_id JOIN business mb ON mb.id = a.mentor_id ORDER BY a.id
-                """)
-            for row in rows {
-                text += CSV.line([
-                    String(row["id"] as Int64), row["status"], CSV.guardFormula(row["b_id"]), CSV.guardFormula(row["b_name"]),
-                    CSV.guardFormula(row["m_id"]), CSV.guardFormula(row["m_name"]), row["b_category"], String(row["weeks"] as Int),
-                    time(row["created_at"]), time(row["starts_at"]), time(row["ends_at"]), time(row["closed_at"]),
-                    yesNo(row["beginner_accepted"]), yesNo(row["mentor_accepted"]), String(row["meetings"] as Int),
-                    (row["b_rating"] as Int?).map(String.init) ?? "", (row["m_rating"] as Int?).map(String.init) ?? "",
-                ])
-            }
-            return text
+        try await registry.database.writer.read { [registry] db in
+            try Self.apprenticeshipsCSV(from: registry.session(db), timeZone: registry.timeZone)
         }
     }
 
     /// One row per overflow order, oldest first.
     public func ordersCSV() async throws -> String {
-        try await registry.database.writer.read { db in
-            var text = CSV.line(Self.orderColumns)
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT o.*, f.registry_id AS f_id, f.name AS f_name, t.registry_id AS t_id, t.name AS t_name,
-                    (SELECT count(*) FROM overflow_offer x WHERE x.order_id = o.id) AS offers,
-                    (SELECT via_apprenticeship FROM overflow_offer x WHERE x.order_id = o.id AND x.business_id = o.taken_by_business_id) AS via
-                FROM overflow_order o JOIN business f ON f.id = o.from_business_id LEFT JOIN business t ON t.id = o.taken_by_business_id
-                ORDER BY o.id
-                """)
-            for row in rows {
-                let taker: String? = row["t_id"]
-                text += CSV.line([
-                    String(row["id"] as Int64), row["status"], CSV.guardFormula(row["f_id"]), CSV.guardFormula(row["f_name"]),
-                    CSV.guardFormula(row["what"]), String(row["quantity"] as Int), time(row["needed_at"]), row["kelurahan"],
-                    time(row["created_at"]), String(row["wave"] as Int), String(row["offers"] as Int),
-                    taker.map(CSV.guardFormula) ?? "", (row["t_name"] as String?).map(CSV.guardFormula) ?? "",
-                    taker == nil ? "" : yesNo(row["via"] ?? false), time(row["closed_at"]),
-                ])
-            }
-            return text
+        try await registry.database.writer.read { [registry] db in
+            try Self.ordersCSV(from: registry.session(db), timeZone: registry.timeZone)
         }
     }
 
-    private func time(_ seconds: Int64?) -> String {
-        guard let seconds else { return "" }
-        return Date(timeIntervalSince1970: TimeInterval(seconds))
-            .formatted(Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: registry.timeZone))
+    /// The apprenticeships CSV of `store`, times in `timeZone`.
+    public static func apprenticeshipsCSV(from store: some ExportStore, timeZone: TimeZone) throws -> String {
+        let time = CSV.timeFormatter(timeZone)
+        var text = CSV.line(apprenticeshipColumns)
+        for row in try store.apprenticeshipExportRows() {
+            text += CSV.line([
+                String(row.id), row.status, CSV.guardFormula(row.beginnerRegistryID), CSV.guardFormula(row.beginnerName),
+                CSV.guardFormula(row.mentorRegistryID), CSV.guardFormula(row.mentorName), row.category, String(row.weeks),
+                time(row.proposedAt), time(row.startsAt), time(row.endsAt), time(row.closedAt),
+                CSV.yesNo(row.beginnerAccepted), CSV.yesNo(row.mentorAccepted), String(row.meetingsReported),
+                row.beginnerRating.map(String.init) ?? "", row.mentorRating.map(String.init) ?? "",
+            ])
+        }
+        return text
     }
 
-    private func yesNo(_ value: Bool) -> String { value ? "ya" : "tidak" }
+    /// The orders CSV of `store`, times in `timeZone`.
+    public static func ordersCSV(from store: some ExportStore, timeZone: TimeZone) throws -> String {
+        let time = CSV.timeFormatter(timeZone)
+        var text = CSV.line(orderColumns)
+        for row in try store.overflowOrderExportRows() {
+            text += CSV.line([
+                String(row.id), row.status, CSV.guardFormula(row.fromRegistryID), CSV.guardFormula(row.fromName),
+                CSV.guardFormula(row.what), String(row.quantity), time(row.neededAt), row.kelurahan,
+                time(row.createdAt), String(row.waves), String(row.offers),
+                row.toRegistryID.map(CSV.guardFormula) ?? "", row.toName.map(CSV.guardFormula) ?? "",
+                row.toRegistryID == nil ? "" : CSV.yesNo(row.viaApprenticeship), time(row.closedAt),
+            ])
+        }
+        return text
+    }
 }

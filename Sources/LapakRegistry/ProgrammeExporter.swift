@@ -23,45 +23,45 @@ public struct ProgrammeExporter: Sendable {
 
     /// Business groups: one row per member, with the group's support entries (`2026-12-10 training: …`, joined by ` | `).
     public func groupsCSV() async throws -> String {
-        let style = Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: registry.timeZone)
-        return try await registry.database.writer.read { db in
-            let session = registry.session(db)
-            var text = CSV.line(Self.groupColumns)
-            for group in try session.businessGroups(limit: Int.max).reversed() {
-                let support = try session.support(ofGroup: group.id, limit: Int.max).reversed()
-                    .map { "\($0.givenOn) \($0.kind.rawValue): \($0.description)" }.joined(separator: " | ")
-                let head = [String(group.id), CSV.guardFormula(group.name), group.category, group.kelurahan, group.createdAt.formatted(style)]
-                let tail = [String(group.supportCount), CSV.guardFormula(support)]
-                let members = try session.members(ofGroup: group.id)
-                if members.isEmpty { text += CSV.line(head + ["", ""] + tail) }
-                for member in members {
-                    text += CSV.line(head + [CSV.guardFormula(member.registryID), CSV.guardFormula(member.name)] + tail)
-                }
-            }
-            return text
+        try await registry.database.writer.read { [registry] db in
+            try Self.groupsCSV(from: registry.session(db), timeZone: registry.timeZone)
         }
     }
 
     /// Halal certificate applications in order of arrival, with their status and certificate.
     public func halalCSV() async throws -> String {
-        let style = Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: registry.timeZone)
-        @Sendable func time(_ seconds: Int64?) -> String {
-            seconds.map { Date(timeIntervalSince1970: TimeInterval($0)).formatted(style) } ?? ""
+        try await registry.database.writer.read { [registry] db in
+            try Self.halalCSV(from: registry.session(db), timeZone: registry.timeZone)
         }
-        return try await registry.database.writer.read { db in
-            var text = CSV.line(Self.halalColumns)
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT a.id, b.registry_id, b.name, b.category, b.kelurahan, a.status, a.submitted_at, a.updated_at, a.quota_year,
-                       a.certificate_number, a.expires_on, a.reminded_at
-                FROM halal_application a JOIN business b ON b.id = a.business_id ORDER BY a.submitted_at, a.id
-                """)
-            for row in rows {
-                let quotaYear: Int? = row[8]
-                text += CSV.line([String(row[0] as Int64), CSV.guardFormula(row[1]), CSV.guardFormula(row[2]), row[3], row[4], row[5],
-                                  time(row[6]), time(row[7]), quotaYear.map(String.init) ?? "", CSV.guardFormula((row[9] as String?) ?? ""),
-                                  (row[10] as String?) ?? "", time(row[11])])
+    }
+
+    /// The groups CSV of `store`, times in `timeZone`.
+    public static func groupsCSV(from store: some CoachingStore, timeZone: TimeZone) throws -> String {
+        let time = CSV.timeFormatter(timeZone)
+        var text = CSV.line(groupColumns)
+        for group in try store.businessGroups(limit: Int.max).reversed() {
+            let support = try store.support(ofGroup: group.id, limit: Int.max).reversed()
+                .map { "\($0.givenOn) \($0.kind.rawValue): \($0.description)" }.joined(separator: " | ")
+            let head = [String(group.id), CSV.guardFormula(group.name), group.category, group.kelurahan, time(group.createdAt)]
+            let tail = [String(group.supportCount), CSV.guardFormula(support)]
+            let members = try store.members(ofGroup: group.id)
+            if members.isEmpty { text += CSV.line(head + ["", ""] + tail) }
+            for member in members {
+                text += CSV.line(head + [CSV.guardFormula(member.registryID), CSV.guardFormula(member.name)] + tail)
             }
-            return text
         }
+        return text
+    }
+
+    /// The halal applications CSV of `store`, times in `timeZone`.
+    public static func halalCSV(from store: some ExportStore, timeZone: TimeZone) throws -> String {
+        let time = CSV.timeFormatter(timeZone)
+        var text = CSV.line(halalColumns)
+        for row in try store.halalExportRows() {
+            text += CSV.line([String(row.id), CSV.guardFormula(row.businessRegistryID), CSV.guardFormula(row.businessName), row.category,
+                              row.kelurahan, row.status, time(row.submittedAt), time(row.updatedAt), row.quotaYear.map(String.init) ?? "",
+                              CSV.guardFormula(row.certificateNumber ?? ""), row.expiresOn ?? "", time(row.remindedAt)])
+        }
+        return text
     }
 }

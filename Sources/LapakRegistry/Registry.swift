@@ -28,6 +28,11 @@ public struct Registry: Sendable {
     /// The registry's operations bound to `db`, to run inside the caller's transaction.
     public func session(_ db: Database) -> Session { Session(registry: self, db: db) }
 
+    /// Runs `body` on a session in one read transaction (a consistent snapshot while the bot writes).
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
+        try await database.writer.read { [self] db in try body(session(db)) }
+    }
+
     /// The registry inside one transaction: synchronous mirrors of the async methods, on the caller's `Database`.
     ///
     /// Deliberately not Sendable: it lives only as long as the `write { db in … }` or `read { db in … }` closure

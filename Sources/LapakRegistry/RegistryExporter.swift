@@ -42,17 +42,16 @@ public struct RegistryExporter: Sendable {
         [CSV.guardFormula(business.registryID), CSV.guardFormula(business.name), business.category, business.mode.rawValue,
          business.location.map { "\($0.latitude)" } ?? "", business.location.map { "\($0.longitude)" } ?? "",
          business.kelurahan, CSV.guardFormula(business.address), business.phone, business.ownerTelegramID.map(String.init) ?? "",
-         business.halal ? "ya" : "tidak"]
+         CSV.yesNo(business.halal)]
     }
 
     /// The columns after the agency's: what the registry knows of a record beyond the sheet.
     ///
     /// Times are ISO 8601 with the registry's UTC offset (`2026-11-29T12:00:00+08:00`): read as local time
     /// by a person, and a spreadsheet leaves such text alone rather than reformatting it as a date.
-    static func extraFields(of record: BusinessRecord, timeZone: TimeZone) -> [String] {
-        let style = Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: timeZone)
-        return [record.business.status.rawValue, record.business.verified ? "ya" : "tidak", record.business.source.rawValue,
-                record.createdAt.formatted(style), record.updatedAt.formatted(style)]
+    static func extraFields(of record: BusinessRecord, time: CSV.TimeFormatter) -> [String] {
+        [record.business.status.rawValue, CSV.yesNo(record.business.verified), record.business.source.rawValue,
+                time(record.createdAt), time(record.updatedAt)]
     }
 
     /// A GeoJSON FeatureCollection: one Point feature per business with a location ([longitude, latitude] as GeoJSON orders them).
@@ -88,12 +87,7 @@ public struct GeoJSONExport: Sendable, Hashable {
 extension RegistryExporter.Session {
     /// `csv()` inside the caller's transaction.
     public func csv() throws -> String {
-        var text = CSV.line(RegistryImporter.columns + RegistryImporter.extraColumns)
-        let timeZone = exporter.registry.timeZone
-        for record in try exporter.registry.session(db).allRecords() {
-            text += CSV.line(RegistryExporter.fields(of: record.business) + RegistryExporter.extraFields(of: record, timeZone: timeZone))
-        }
-        return text
+        try RegistryExporter.csv(from: exporter.registry.session(db), timeZone: exporter.registry.timeZone)
     }
 
     /// `geoJSON()` inside the caller's transaction.
@@ -103,15 +97,31 @@ extension RegistryExporter.Session {
 
     /// `geoJSONExport()` inside the caller's transaction.
     public func geoJSONExport() throws -> GeoJSONExport {
-        let registry = exporter.registry
+        try RegistryExporter.geoJSONExport(from: exporter.registry.session(db), taxonomy: exporter.registry.taxonomy)
+    }
+}
+
+extension RegistryExporter {
+    /// The import CSV of every record `store` holds, times in `timeZone`: the same bytes from either store.
+    public static func csv(from store: some ExportStore, timeZone: TimeZone) throws -> String {
+        let time = CSV.timeFormatter(timeZone)
+        var text = CSV.line(RegistryImporter.columns + RegistryImporter.extraColumns)
+        for record in try store.allRecords() {
+            text += CSV.line(fields(of: record.business) + extraFields(of: record, time: time))
+        }
+        return text
+    }
+
+    /// The GeoJSON FeatureCollection of every business `store` holds that has a location, with the count left out.
+    public static func geoJSONExport(from store: some BusinessStore, taxonomy: CategoryTaxonomy) throws -> GeoJSONExport {
         var features: [JSONValue] = []
         var withoutLocation = 0
-        for business in try registry.session(db).allBusinesses() {
+        for business in try store.allBusinesses() {
             guard let location = business.location else {
                 withoutLocation += 1
                 continue
             }
-            let category = registry.taxonomy.category(business.category)
+            let category = taxonomy.category(business.category)
             var properties: [String: JSONValue] = [
                 "id": .string(business.registryID), "name": .string(business.name), "category": .string(business.category),
                 "mode": .string(business.mode.rawValue), "kelurahan": .string(business.kelurahan), "address": .string(business.address),
@@ -121,8 +131,7 @@ extension RegistryExporter.Session {
             if let category { properties["category_name"] = .string(category.indonesianName) }
             features.append([
                 "type": "Feature",
-                "geometry": ["type": "Point", "coordinates": [.double(RegistryExporter.coordinate(location.longitude)),
-                                                              .double(RegistryExporter.coordinate(location.latitude))]],
+                "geometry": ["type": "Point", "coordinates": [.double(coordinate(location.longitude)), .double(coordinate(location.latitude))]],
                 "properties": .object(properties),
             ])
         }
@@ -141,23 +150,18 @@ public struct BusinessRecord: Sendable, Hashable {
     public var createdAt: Date
     /// When the registry last changed it.
     public var updatedAt: Date
+
+    /// A record of `business` with its times.
+    public init(business: Business, createdAt: Date, updatedAt: Date) {
+        self.business = business
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
 }
 
 extension Registry {
     /// Every business with its timestamps, in registry id order (the export).
     public func allRecords() async throws -> [BusinessRecord] {
         try await database.writer.read { try session($0).allRecords() }
-    }
-}
-
-extension Registry.Session {
-    /// `allRecords()` inside the caller's transaction.
-    public func allRecords() throws -> [BusinessRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM business ORDER BY registry_id")).map { row in
-            // Columns 14 and 15 are created_at and updated_at (see `Registry.business(from:)` on positions).
-            let created: Int64 = row[14], updated: Int64 = row[15]
-            return BusinessRecord(business: Registry.business(from: row), createdAt: Date(timeIntervalSince1970: TimeInterval(created)),
-                                  updatedAt: Date(timeIntervalSince1970: TimeInterval(updated)))
-        }
     }
 }

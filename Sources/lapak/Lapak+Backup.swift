@@ -18,6 +18,7 @@ extension Lapak {
         func run() async throws {
             do {
                 let settings = try await LapakConfiguration.load(configFile: config, requireToken: false)
+                try refuseOnPostgres(settings, doing: "copies")
                 FileHandle.standardError.write(Data("lapak: copying \(settings.databasePath) to \(file)…\n".utf8))
                 let started = ContinuousClock.now
                 let report = try DatabaseBackup.backup(databaseAt: settings.databasePath, to: file)
@@ -44,6 +45,7 @@ extension Lapak {
         func run() async throws {
             do {
                 let settings = try await LapakConfiguration.load(configFile: config, requireToken: false)
+                try refuseOnPostgres(settings, doing: "replaces")
                 let kept = try DatabaseBackup.restore(from: file, to: settings.databasePath)
                 print("restore: ok (\(file) is now \(settings.databasePath))")
                 if let kept { print("the database it replaced is kept as \(kept)") }
@@ -52,4 +54,16 @@ extension Lapak {
             }
         }
     }
+}
+
+/// `lapak backup` and `lapak restore` work on the SQLite file; with `database.url` set the registry lives in
+/// PostgreSQL, and copying `database.path` would make a backup of the wrong database, or restore a file
+/// nobody reads. PostgreSQL is backed up with its own tools, which also cover a database shared by workers.
+func refuseOnPostgres(_ settings: LapakConfiguration, doing action: String) throws {
+    guard !settings.databaseURL.isEmpty else { return }
+    throw ConfigurationError(setting: "database.url", message: """
+        the registry is in PostgreSQL (database.url is set), and this command \(action) the SQLite file (database.path). \
+        Back PostgreSQL up with its own tools: `pg_dump --format=custom --file=lapak.dump "$LAPAK_DATABASE_URL"` (restore with \
+        `pg_restore --clean --dbname=…` while the workers are stopped), or continuous archiving for point-in-time recovery
+        """)
 }

@@ -47,7 +47,7 @@ extension Lapak {
                     let registry = try await openRegistry(configFile: config)
                     summary = try await RegistryImporter(registry: registry).importCSV(text, progress: { done, total in bar.update(done, of: total) })
                 } else {
-                    summary = try await PostgresImport.run(text, settings: settings, progress: { done, total in bar.update(done, of: total) })
+                    summary = try await PostgresCommands.importCSV(text, settings: settings, progress: { done, total in bar.update(done, of: total) })
                 }
                 bar.finish()
                 let elapsed = ContinuousClock.now - started
@@ -92,26 +92,21 @@ extension Lapak {
 
         func run() async throws {
             do {
-                let registry = try await openRegistry(configFile: config, mustExist: true)
-                switch table {
-                case .registry: break
-                case .groups: return try write(try await ProgrammeExporter(registry: registry).groupsCSV(), to: output)
-                case .halal: return try write(try await ProgrammeExporter(registry: registry).halalCSV(), to: output)
-                case .apprenticeships: return try write(try await CoachingExporter(registry: registry).apprenticeshipsCSV(), to: output)
-                case .orders: return try write(try await CoachingExporter(registry: registry).ordersCSV(), to: output)
-                }
-                let exporter = RegistryExporter(registry: registry)
-                switch format {
-                case .csv:
-                    try write(try await exporter.csv(), to: output)
-                case .geojson:
-                    let export = try await exporter.geoJSONExport()
-                    try write(export.text + "\n", to: output)
-                    // On stderr, so that a file or a pipe of GeoJSON stays valid; a map short of rows must say why.
-                    if export.withoutLocation > 0 {
-                        FileHandle.standardError.write(Data(("lapak: exported \(export.features) of \(export.features + export.withoutLocation) businesses; "
-                            + "\(export.withoutLocation) left out: they have no location, and a GeoJSON feature needs a point (`--format csv` has every row)\n").utf8))
+                let settings = try await LapakConfiguration.load(configFile: config, requireToken: false)
+                let export: RegistryExport
+                if settings.databaseURL.isEmpty {
+                    let registry = try await openRegistry(configFile: config, mustExist: true)
+                    export = try await registry.read { [table, format] session in
+                        try RegistryExport.make(table, format: format, from: session, taxonomy: registry.taxonomy, timeZone: registry.timeZone)
                     }
+                } else {
+                    export = try await PostgresCommands.export(table, format: format, settings: settings)
+                }
+                try write(export.text, to: output)
+                // On stderr, so that a file or a pipe of GeoJSON stays valid; a map short of rows must say why.
+                if let geoJSON = export.geoJSON, geoJSON.withoutLocation > 0 {
+                    FileHandle.standardError.write(Data(("lapak: exported \(geoJSON.features) of \(geoJSON.features + geoJSON.withoutLocation) businesses; "
+                        + "\(geoJSON.withoutLocation) left out: they have no location, and a GeoJSON feature needs a point (`--format csv` has every row)\n").utf8))
                 }
             } catch {
                 throw fail("\(error)")

@@ -9,33 +9,33 @@ extension SubprocessTests {
     /// `lapak export --table groups|halal`: the coaching programme's records for the agency's spreadsheets.
     @Suite("lapak export --table groups and halal")
     struct ProgrammeExportTests {
-        @Test("Groups and halal applications as CSV: quoted, formulas guarded, one row per member and per application")
-        func exportGroupsAndHalal() async throws {
+        @Test("Groups and halal applications as CSV: quoted, formulas guarded, one row per member and per application",
+              arguments: BotStoreKind.allCases)
+        func exportGroupsAndHalal(store kind: BotStoreKind) async throws {
             try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-programme-export-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let path = folder.appendingPathComponent("lapak.sqlite").path
-            let registry = Registry(database: try AppDatabase.open(path: path), taxonomy: CategoryTaxonomy(categories: []),
-                                    timeZone: TimeZone(identifier: "Asia/Makassar")!)
-            _ = try await registry.upsertAll([
-                Business(registryID: "E-1", name: "=HYPERLINK(\"http://x\")", category: "kue", mode: .menetap, location: nil, ownerTelegramID: 1),
-                Business(registryID: "E-2", name: "Kue \"Enak\", Bontang", category: "kue", mode: .menetap, location: nil, ownerTelegramID: 2),
-            ])
-            let first = try #require(try await registry.business(registryID: "E-1"))
-            let second = try #require(try await registry.business(registryID: "E-2"))
+            try await CommandLineStore.with(kind) { store in try await exportGroupsAndHalal(store) }
+        }
+
+        private func exportGroupsAndHalal(_ store: CommandLineStore) async throws {
             let now = Date(timeIntervalSince1970: 1_796_000_000)
-            let group = try await registry.createGroup(name: "+Kelompok Kue", category: "kue", kelurahan: "Bontang Baru",
-                                                       members: [first.id, second.id], by: 9, now: now)
-            try await registry.database.writer.write { db in
-                let session = registry.session(db)
-                try session.recordSupport(.equipment, description: "-2 oven, 1 mixer", on: "2026-12-10", toGroup: group.id, by: 9, now: now)
+            let applied = try await store.write { session -> Bool in
+                _ = try session.upsertAll([
+                    Business(registryID: "E-1", name: "=HYPERLINK(\"http://x\")", category: "kue", mode: .menetap, location: nil, ownerTelegramID: 1),
+                    Business(registryID: "E-2", name: "Kue \"Enak\", Bontang", category: "kue", mode: .menetap, location: nil, ownerTelegramID: 2),
+                ], now: now, progress: { _, _ in })
+                let first = try session.business(registryID: "E-1")!, second = try session.business(registryID: "E-2")!
+                let group = try session.createGroup(name: "+Kelompok Kue", category: "kue", kelurahan: "Bontang Baru",
+                                                    members: [first.id, second.id], by: 9, now: now)
+                _ = try session.recordSupport(.equipment, description: "-2 oven, 1 mixer", on: "2026-12-10", toGroup: group.id, by: 9, now: now)
                 let criteria = HalalCriteria(minMonthsRegistered: 0)
                 guard case .submitted(let application) = try session.applyForHalal(second, applicant: 2, criteria: criteria, now: now) else {
-                    throw CancellationError()
+                    return false
                 }
                 _ = try session.acceptHalal(application.id, quota: 15, now: now)
+                return true
             }
-            let environment = ["LAPAK_DATABASE_PATH": path]
+            #expect(applied, "the second business could not apply for halal")
+            let environment = store.environment
 
             let groups = try await CommandLineTests.run(["export", "--table", "groups"], environment: environment)
             #expect(groups.status == 0, "\(groups.output)")

@@ -39,12 +39,15 @@ extension SubprocessTests {
             #expect(!FileManager.default.fileExists(atPath: database.path))
         }
 
-        @Test("`lapak export --format geojson` says on stderr how many businesses it left out and why")
-        func geoJSONLeftOut() async throws {
+        @Test("`lapak export --format geojson` says on stderr how many businesses it left out and why", arguments: BotStoreKind.allCases)
+        func geoJSONLeftOut(store kind: BotStoreKind) async throws {
             try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
+            try await CommandLineStore.with(kind) { store in try await geoJSONLeftOut(environment: store.environment) }
+        }
+
+        private func geoJSONLeftOut(environment: [String: String]) async throws {
             let folder = try Self.folder()
             defer { try? FileManager.default.removeItem(at: folder) }
-            let environment = ["LAPAK_DATABASE_PATH": folder.appendingPathComponent("lapak.sqlite").path]
             let file = folder.appendingPathComponent("sheet.csv")
             try """
                 id,name,category,mode,latitude,longitude,kelurahan,address,phone,telegram_id,halal
@@ -52,7 +55,8 @@ extension SubprocessTests {
                 A2,Bakso Keliling,bakso,berkeliling,,,,,,,tidak
                 A3,Es Keliling,minuman,berkeliling,,,,,,,tidak
                 """.write(to: file, atomically: true, encoding: .utf8)
-            _ = try await CommandLineTests.run(["import", file.path], environment: environment)
+            let imported = try await CommandLineTests.run(["import", file.path], environment: environment)
+            #expect(imported.status == 0, "\(imported.output)")
             let map = folder.appendingPathComponent("map.geojson")
             let exported = try await CommandLineTests.run(["export", "--format", "geojson", "-o", map.path], environment: environment)
             #expect(exported.status == 0)
@@ -61,12 +65,16 @@ extension SubprocessTests {
             #expect(try String(contentsOf: map, encoding: .utf8).contains("[117.5081,0.1335]"))
         }
 
-        @Test("A semicolon file with a bad row imports the good rows, reports the bad one by line, and exports back")
-        func importThenExport() async throws {
+        @Test("A semicolon file with a bad row imports the good rows, reports the bad one by line, and exports back",
+              arguments: BotStoreKind.allCases)
+        func importThenExport(store kind: BotStoreKind) async throws {
             try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
+            try await CommandLineStore.with(kind) { store in try await importThenExport(environment: store.environment) }
+        }
+
+        private func importThenExport(environment: [String: String]) async throws {
             let folder = try Self.folder()
             defer { try? FileManager.default.removeItem(at: folder) }
-            let environment = ["LAPAK_DATABASE_PATH": folder.appendingPathComponent("lapak.sqlite").path]
             let file = folder.appendingPathComponent("sheet.csv")
             try """
                 id;name;category;mode;latitude;longitude;kelurahan;address;phone;telegram_id;halal;catatan
@@ -81,6 +89,21 @@ extension SubprocessTests {
             let exported = try await CommandLineTests.run(["export"], environment: environment)
             #expect(exported.status == 0)
             #expect(exported.output.contains("A1,'=Warung,bakso-mie,menetap,0.1335,117.5081,Api-Api,,,,ya,active,ya,imported,"), "\(exported.output)")
+        }
+
+        @Test("`lapak backup` and `lapak restore` with database.url set refuse and say how PostgreSQL is backed up")
+        func backupOnPostgresRefused() async throws {
+            try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary.path), "build lapak first: swift build")
+            let folder = try Self.folder()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let copy = folder.appendingPathComponent("copy.sqlite")
+            let environment = ["LAPAK_DATABASE_URL": "postgres://lapak@127.0.0.1:1/lapak", "LAPAK_DATABASE_PATH": folder.appendingPathComponent("lapak.sqlite").path]
+            for command in ["backup", "restore"] {
+                let result = try await CommandLineTests.run([command, copy.path], environment: environment)
+                #expect(result.status != 0)
+                #expect(result.output.contains("the registry is in PostgreSQL (database.url is set)") && result.output.contains("pg_dump"), "\(result.output)")
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty, "nothing written, no SQLite file created")
         }
     }
 }
