@@ -12,14 +12,18 @@ import Synchronization
 /// asks it `PRAGMA data_version`, a read of the WAL index that changes whenever any other connection commits
 /// (the bot, `lapak import`, another process). The connection never writes, so every commit anywhere moves it;
 /// while it stays the same, so does the version, and the point read is skipped.
+///
+/// On PostgreSQL there is no such pragma: the version is the directory's own point read (migration 9's
+/// counter), one round trip on a connection of the site's.
 final class RegistryVersionWatch: Sendable {
-    private let registry: Registry
+    private let registry: any PublicDirectory
     private let connection: Mutex<Connection?>
 
-    /// A watch over `registry`'s database file; over an in-memory database (tests) it reads through GRDB.
-    init(registry: Registry) {
+    /// A watch over `registry`: SQLite's database file through a connection of its own; over an in-memory
+    /// database (tests) or PostgreSQL it asks the directory.
+    init(registry: any PublicDirectory) {
         self.registry = registry
-        connection = Mutex(Connection(registry.database.writer))
+        connection = Mutex((registry as? Registry).flatMap { Connection($0.database.writer) })
     }
 
     deinit {
