@@ -93,7 +93,12 @@ final class PostgresBlockingConnections: Sendable {
     }
 
     deinit {
-        for connection in idle.withLock({ $0 }) { connection.close().whenComplete { _ in } }
+        for connection in idle.withLock({ $0 }) { Self.close(connection) }
+    }
+
+    /// Closes `connection` without waiting, keeping it alive until it has closed (postgres-nio asserts that).
+    private static func close(_ connection: PostgresConnection) {
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     /// Runs `body` with a connection of its own (outside any transaction), waiting on the calling thread.
@@ -107,7 +112,7 @@ final class PostgresBlockingConnections: Sendable {
         do {
             result = try body(connection)
         } catch {
-            connection.close().whenComplete { _ in }
+            Self.close(connection)
             throw error
         }
         let surplus = idle.withLock { idle -> PostgresConnection? in
@@ -116,7 +121,7 @@ final class PostgresBlockingConnections: Sendable {
             idle.append(connection)
             return nil
         }
-        surplus?.close().whenComplete { _ in }
+        if let surplus { Self.close(surplus) }
         return result
     }
 
