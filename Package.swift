@@ -150,7 +150,7 @@ let package = Package(
         .target(
             name: "LapakWeb",
             dependencies: [
-                "LapakBot", "LapakDatabase", "TelegramBotAPI", "LapakRegistry", "LapakLanguage",
+                "LapakBot", "LapakDatabase", "TelegramBotAPI", "LapakRegistry", "LapakLanguage", "LapakPostgres",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

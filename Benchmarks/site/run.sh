@@ -5,6 +5,11 @@
 #   swift build -c release --product lapak      # at the top level
 #   Benchmarks/site/run.sh [seconds per run, default 15]
 #
+# From PostgreSQL instead (the sample imported into the cluster, `lapak web` with database.url; the bot's part is
+# left out, its workers have a benchmark of their own, CrowdProbe --scenario workers):
+#
+#   scripts/with-postgres.sh sh -c 'LAPAK_DATABASE_URL=$LAPAK_TEST_POSTGRES_URL Benchmarks/site/run.sh 10'
+#
 # Prints wrk's latency distribution (p50/p75/p90/p99) and requests/s for: a directory search page (the same
 # ten searches, so after the first round from the page cache; then each one new, made every time), the API
 # for a 1 km bbox, the whole city as GeoJSON (and its gzipped size), and bbox throughput with 64 connections.
@@ -24,7 +29,7 @@ export LAPAK_DATABASE_PATH="$work/lapak.sqlite" LAPAK_LOG_LEVEL=warning LAPAK_WE
 "$lapak" import "$work/sample.csv" >/dev/null
 "$lapak" web >"$work/web.log" 2>&1 &
 server=$!
-for _ in $(seq 100); do grep -q "site on" "$work/web.log" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q "site on" "$work/web.log" 2>/dev/null && break; sleep 0.1; done
 base="http://127.0.0.1:$port"
 
 echo "== the whole city as GeoJSON (/api/kota.geojson)"
@@ -32,7 +37,7 @@ curl -s -o "$work/city.json" "$base/api/kota.geojson"
 curl -s -H "Accept-Encoding: gzip" -o "$work/city.json.gz" "$base/api/kota.geojson"
 echo "size: $(stat -c %s "$work/city.json") bytes, gzipped $(stat -c %s "$work/city.json.gz") bytes"
 echo "first request after a change (made anew):"
-sqlite3 "$LAPAK_DATABASE_PATH" "UPDATE business SET updated_at = updated_at + 1 WHERE id = 1" 2>/dev/null || true
+sqlite3 "$LAPAK_DATABASE_PATH" "UPDATE business SET updated_at = updated_at + 1 WHERE id = 1" 2>/dev/null || true  # SQLite only
 curl -s -o /dev/null -H "Accept-Encoding: gzip" -w "  %{time_total} s\n" "$base/api/kota.geojson"
 wrk -t2 -c4 -d"${seconds}s" --latency -H "Accept-Encoding: gzip" "$base/api/kota.geojson"
 
@@ -51,7 +56,9 @@ wrk -t2 -c64 -d"${seconds}s" --latency -s "$here/bbox-1km.lua" "$base"
 # The bot's reply latency while the site is under the bbox load: CrowdProbe's 200-citizen burst against the
 # real `lapak run` (which serves the site on $botport), with wrk on that same process meanwhile.
 probe="$root/Benchmarks/.build/release/CrowdProbe"
-if [ -x "$probe" ]; then
+if [ -n "${LAPAK_DATABASE_URL:-}" ]; then
+  echo "(the site was served from PostgreSQL: the bot's part is left out)"
+elif [ -x "$probe" ]; then
   botport=$((port + 1))
   echo "== the bot's replies, quiet (CrowdProbe burst)"
   (cd "$root/Benchmarks" && "$probe" --scenario burst --lapak "$lapak" --bot-env "LAPAK_WEB_PORT=$botport" 2>/dev/null | tail -1)

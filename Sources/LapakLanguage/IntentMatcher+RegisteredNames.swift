@@ -8,7 +8,7 @@ extension IntentMatcher {
     /// A mistyped word ("Bakso Mas Jokko") that no name carries is replaced by the closest word in spelling
     /// of the names sharing its three-letter pieces, and the name is asked for as corrected. The bot's
     /// search and the website's search box both ask this, so they understand the same words.
-    public func registeredNames(in text: String, registry: some BusinessStore) throws -> NameQuery {
+    public func registeredNames(in text: String, registry: some BusinessNameIndex) throws -> NameQuery {
         let names = NameQuery(names(in: text))
         if try registry.hasBusinessNamed(names) { return names }
         guard names.alternatives.count == 1, let terms = names.alternatives.first else { return NameQuery() }

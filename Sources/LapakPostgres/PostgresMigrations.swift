@@ -156,7 +156,7 @@ public enum PostgresMigrations {
             """,
             "CREATE INDEX outbox_open ON outbox (broadcast_id, state, due_at) WHERE state IN ('pending', 'sending')",
         ]),
-        businesses, coaching, programmes, conversations,
+        businesses, coaching, programmes, conversations, registryVersion,
     ]
 
     /// An arbitrary, fixed key for the advisory lock that serialises migrations across workers.

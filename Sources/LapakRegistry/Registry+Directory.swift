@@ -52,12 +52,28 @@ public struct DirectoryEntry: Sendable, Hashable {
     public var updatedAt: Date
     /// Metres from the query's origin, when it had one and the business has a position.
     public var distance: Double?
+
+    /// An entry as the public sees it (either store makes them).
+    public init(business: Business, position: GeoPoint?, lastSeen: Date?, isLive: Bool, updatedAt: Date, distance: Double?) {
+        self.business = business
+        self.position = position
+        self.lastSeen = lastSeen
+        self.isLive = isLive
+        self.updatedAt = updatedAt
+        self.distance = distance
+    }
 }
 
 /// A page of the directory and how many businesses match in all.
 public struct DirectoryPage: Sendable, Hashable {
     public var entries: [DirectoryEntry]
     public var total: Int
+
+    /// A page of `entries` out of `total` matching.
+    public init(entries: [DirectoryEntry], total: Int) {
+        self.entries = entries
+        self.total = total
+    }
 }
 
 extension Registry {
@@ -199,6 +215,12 @@ extension Registry {
         public var version: Int64
         /// The end of the next check-in after the time asked about; nil when none is running.
         public var nextExpiry: Date?
+
+        /// The freshness of a view made at `version`, valid until `nextExpiry` (nil: no check-in is running).
+        public init(version: Int64, nextExpiry: Date?) {
+            self.version = version
+            self.nextExpiry = nextExpiry
+        }
     }
 
     /// The registry's version: one point read, cheap enough to ask on every request.

@@ -1,6 +1,4 @@
 import Foundation
-import GRDB
-import LapakDatabase
 import LapakBot
 import LapakLanguage
 import LapakRegistry
@@ -97,8 +95,8 @@ struct DirectoryRequest: Sendable, Hashable {
     }
 
     /// The registry query: the typed text understood as the bot understands it (kinds, synonyms, typos, names),
-    /// with the ids of the businesses whose names it asks for (`Registry.businessIDs`), read in the same transaction.
-    func query(matcher: IntentMatcher, registry: Registry) throws -> (DirectoryQuery, understood: String?, named: Set<Int64>) {
+    /// with the ids of the businesses whose names it asks for (`BusinessNameIndex.businessIDs`), read in the same read.
+    func query(matcher: IntentMatcher, registry: any PublicDirectory) throws -> (DirectoryQuery, understood: String?, named: Set<Int64>) {
         var query = DirectoryQuery(category: category, kelurahan: kelurahan?.name, mode: mode, halalOnly: halalOnly,
                                    sellingToday: sellingToday, box: box, origin: origin, limit: limit, offset: offset)
         guard !text.isEmpty else { return (query, nil, []) }
@@ -106,8 +104,7 @@ struct DirectoryRequest: Sendable, Hashable {
         if category == nil { query.category = understanding.category }
         query.halalOnly = halalOnly || understanding.halalOnly
         // One read for the names and their businesses: each read through GRDB costs tens of microseconds of its own.
-        let (names, searched, named) = try registry.database.writer.read { [query] db in
-            let session = registry.session(db)
+        let (names, searched, named) = try registry.readNames { [query] session in
             let names = try matcher.registeredNames(in: text, registry: session)
             var searched = names
             if query.category == nil, names.isEmpty, !understanding.halalOnly {

@@ -5,12 +5,10 @@ import Prometheus
 import TelegramBotAPI
 
 extension OperationsServer {
-    /// The server of a worker on PostgreSQL: the webhook route, health, readiness and metrics.
-    ///
-    /// The public site reads its directory from SQLite (`DirectorySnapshot`), so a worker on PostgreSQL serves
-    /// only these routes; the site is served by `lapak web` on a machine with the SQLite registry.
-    public init(forWorker application: LapakPostgresApplication, registry: PrometheusCollectorRegistry, logger: Logger,
-                onListening: (@Sendable (Int) -> Void)? = nil) {
+    /// The server of a worker on PostgreSQL: the webhook route, health, readiness and metrics, and the public
+    /// site when `site` is given (`web.enabled`), read from the shared database (`PostgresPublicDirectory`).
+    public init(forWorker application: LapakPostgresApplication, registry: PrometheusCollectorRegistry, site: PublicSite? = nil,
+                logger: Logger, onListening: (@Sendable (Int) -> Void)? = nil) {
         let settings = application.configuration
         let pollLimit = Duration.seconds(max(2 * settings.pollTimeout, 5))
         let checks = [
@@ -24,6 +22,6 @@ extension OperationsServer {
         // Telegram must reach the webhook; with the site off the other routes stay on this machine.
         let host = settings.telegramMode == .webhook || settings.webEnabled ? settings.webHost : "127.0.0.1"
         self.init(configuration: .init(host: host, port: settings.webPort), registry: registry, readiness: Readiness(checks),
-                  webhook: application.webhookEndpoint, logger: logger, onListening: onListening)
+                  webhook: application.webhookEndpoint, site: settings.webEnabled ? site : nil, logger: logger, onListening: onListening)
     }
 }

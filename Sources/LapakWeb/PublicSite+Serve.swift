@@ -1,6 +1,6 @@
 import Foundation
-import GRDB
-import LapakDatabase
+import LapakBot
+import LapakPostgres
 import LapakRegistry
 import Logging
 import Prometheus
@@ -10,13 +10,16 @@ import UnixSignals
 extension PublicSite {
     /// Serves the site (with `/healthz` and `/readyz`) until SIGTERM or SIGINT: `lapak web`, without the bot.
     public func serveAlone(host: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void) async throws {
-        let database = registry.database
+        let registry = registry, workers = workers
         let readiness = Readiness([Readiness.Check("database") {
-            do {
-                _ = try await database.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM business") }
-                return nil
-            } catch {
-                return "cannot read: \(error)"
+            // On the site's threads: PostgreSQL's directory waits for its answer there.
+            await workers.run {
+                do {
+                    _ = try registry.version()
+                    return nil
+                } catch {
+                    return "cannot read: \(error)"
+                }
             }
         }])
         let server = OperationsServer(configuration: .init(host: host, port: port), registry: PrometheusCollectorRegistry(),
@@ -24,5 +27,17 @@ extension PublicSite {
         let group = ServiceGroup(configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
         try await group.run()
+    }
+
+    /// The directory of the PostgreSQL database at `database.url`, migrated first as a worker does at start
+    /// (the site needs migration 9's registry version).
+    static func postgresDirectory(_ configuration: LapakConfiguration, taxonomy: CategoryTaxonomy,
+                                  logger: Logger) async throws -> PostgresPublicDirectory {
+        do {
+            _ = try await PostgresMigrations.migrate(url: configuration.databaseURL, logger: logger)
+            return try PostgresPublicDirectory(url: configuration.databaseURL, taxonomy: taxonomy, timeZone: configuration.timeZone, logger: logger)
+        } catch {
+            throw ConfigurationError(setting: "database.url", message: "cannot open the public directory on PostgreSQL: \(error)")
+        }
     }
 }

@@ -9,8 +9,9 @@ import Logging
 import Mustache
 
 /// The agency's public website: the directory (`/`), one page per business (`/usaha/{id}`), `/statistik`,
-/// and the registry as GeoJSON (`/api/businesses`), read from the bot's own database, so a check-in, a
-/// verification or a halal mark shows the moment it is made.
+/// and the registry as GeoJSON (`/api/businesses`), read from the bot's own database (SQLite's `Registry`, or
+/// the PostgreSQL directory the workers share), so a check-in, a verification or a halal mark shows the moment
+/// it is made.
 public struct PublicSite: Sendable {
     /// What the site needs to know beyond the registry.
     public struct Settings: Sendable {
@@ -52,7 +53,8 @@ public struct PublicSite: Sendable {
         }
     }
 
-    let registry: Registry
+    /// The registry as the site reads it: SQLite's `Registry` or `PostgresPublicDirectory`.
+    let registry: any PublicDirectory
     let matcher: IntentMatcher
     let texts: SiteTexts
     let templates: MustacheLibrary
@@ -77,7 +79,7 @@ public struct PublicSite: Sendable {
     static let pageSize = 20
 
     /// A site over `registry`, with its templates and scripts from `webDirectory` and Leaflet from `leafletPath`.
-    public init(registry: Registry, matcher: IntentMatcher, texts: SiteTexts, webDirectory: URL, leafletPath: String,
+    public init(registry: any PublicDirectory, matcher: IntentMatcher, texts: SiteTexts, webDirectory: URL, leafletPath: String,
                 settings: Settings, now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) async throws {
         self.registry = registry
         versions = RegistryVersionWatch(registry: registry)
@@ -95,15 +97,23 @@ public struct PublicSite: Sendable {
     }
 
     /// The site for a configuration, opening what `lapak web` needs without the bot: database, taxonomy, language data.
+    ///
+    /// With `database.url` the directory is PostgreSQL's (migrated first, as a worker does at start); otherwise
+    /// the SQLite file at `database.path`.
     public static func standalone(configuration: LapakConfiguration, logger: Logger) async throws -> PublicSite {
         let taxonomy = try CategoryTaxonomy.load(from: configuration.intentsDirectory.appendingPathComponent("categories.yml"))
-        let database: AppDatabase
-        do {
-            database = try AppDatabase.open(path: configuration.databasePath)
-        } catch {
-            throw ConfigurationError(setting: "database.path", message: "cannot open \(configuration.databasePath): \(error)")
+        let registry: any PublicDirectory
+        if !configuration.databaseURL.isEmpty {
+            registry = try await postgresDirectory(configuration, taxonomy: taxonomy, logger: logger)
+        } else {
+            let database: AppDatabase
+            do {
+                database = try AppDatabase.open(path: configuration.databasePath)
+            } catch {
+                throw ConfigurationError(setting: "database.path", message: "cannot open \(configuration.databasePath): \(error)")
+            }
+            registry = Registry(database: database, taxonomy: taxonomy, timeZone: configuration.timeZone)
         }
-        let registry = Registry(database: database, taxonomy: taxonomy, timeZone: configuration.timeZone)
         let matcher = try IntentMatcher.load(from: configuration.intentsDirectory, taxonomy: taxonomy)
         let site = try await PublicSite(registry: registry, matcher: matcher, texts: SiteTexts.load(from: configuration.intentsDirectory),
                                         webDirectory: configuration.webDirectory, leafletPath: configuration.webLeafletPath,

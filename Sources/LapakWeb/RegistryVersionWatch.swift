@@ -12,24 +12,44 @@ import Synchronization
 /// asks it `PRAGMA data_version`, a read of the WAL index that changes whenever any other connection commits
 /// (the bot, `lapak import`, another process). The connection never writes, so every commit anywhere moves it;
 /// while it stays the same, so does the version, and the point read is skipped.
+///
+/// On PostgreSQL there is no such pragma: the version is the directory's own point read (migration 9's
+/// counter), one round trip on a connection of the site's.
 final class RegistryVersionWatch: Sendable {
-    private let registry: Registry
-    private let connection: Mutex<Connection?>
+    private let registry: any PublicDirectory
+    /// SQLite's watching connection; nil over PostgreSQL or an in-memory database.
+    private let watcher: Watcher?
 
-    /// A watch over `registry`'s database file; over an in-memory database (tests) it reads through GRDB.
-    init(registry: Registry) {
+    /// A watch over `registry`: SQLite's database file through a connection of its own; over an in-memory
+    /// database (tests) or PostgreSQL it asks the directory.
+    init(registry: any PublicDirectory) {
         self.registry = registry
-        connection = Mutex(Connection(registry.database.writer))
-    }
-
-    deinit {
-        connection.withLock { $0?.close() }
+        watcher = (registry as? Registry).flatMap { Watcher($0.database.writer) }
     }
 
     /// The registry's version now: different after any committed change of a business, a place or a check-in.
     func version() throws -> Int64 {
-        if let version = connection.withLock({ $0?.version() }) ?? nil { return version }
+        if let version = watcher?.version() { return version }
         return try registry.version()
+    }
+
+    /// The watching connection behind its lock. A class of its own rather than an optional `Connection` in the
+    /// `Mutex`: with Swift 6.3.1 an `Optional<Connection>.none` made by generic code (`flatMap`)
+    /// was read as a connection inside `withLock`, and SQLite was called with null pointers.
+    private final class Watcher: Sendable {
+        private let connection: Mutex<Connection>
+
+        init?(_ writer: any DatabaseWriter) {
+            guard let opened = Connection(writer) else { return nil }
+            connection = Mutex(opened)
+        }
+
+        deinit {
+            connection.withLock { $0.close() }
+        }
+
+        /// The version, or nil on any SQLite error (the caller then asks the registry).
+        func version() -> Int64? { connection.withLock { $0.version() } }
     }
 
     /// The watching connection and its two prepared statements.

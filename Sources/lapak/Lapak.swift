@@ -95,10 +95,12 @@ extension Lapak {
     fileprivate static func runWorker(_ settings: LapakConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger) async throws {
         do {
             let application = try LapakPostgresApplication(configuration: settings, logger: logger)
-            if settings.webEnabled && settings.telegramMode != .webhook {
-                logger.notice("The public site is served from SQLite (`lapak web`); this PostgreSQL worker serves the operational routes only")
-            }
-            let server = SupervisedService("http server", OperationsServer(forWorker: application, registry: metrics, logger: logger), logger: logger)
+            // Every worker serves the whole site from the shared database, so any of them can sit behind the balancer.
+            let site = settings.webEnabled ? try await PublicSite.standalone(configuration: settings, logger: logger) : nil
+            logger.notice(site == nil ? "The public site is off (web.enabled): this PostgreSQL worker serves the operational routes only"
+                                      : "This PostgreSQL worker serves the public site from the shared database on web.port")
+            let server = SupervisedService("http server", OperationsServer(forWorker: application, registry: metrics, site: site, logger: logger),
+                                           logger: logger)
             try await application.run(alongside: [server])
         } catch {
             logger.critical("Lapak stopped: \(error)")

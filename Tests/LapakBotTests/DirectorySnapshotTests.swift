@@ -64,7 +64,7 @@ struct DirectorySnapshotTests {
             query.sellingToday = random.unit() < 0.15
             if random.unit() < 0.25 { query.origin = GeoPoint(latitude: 0.06 + random.unit() * 0.13, longitude: 117.44 + random.unit() * 0.07) }
             let expected = try registry.directory(query, at: Self.now)
-            let (page, total) = snapshot.matches(query, named: try site.registry.businessIDs(matching: query.names))
+            let (page, total) = snapshot.matches(query, named: try site.registry.readNames { try $0.businessIDs(matching: query.names) })
             #expect(total == expected.total, "\(query)")
             #expect(page.map { snapshot.entry($0, for: query) } == expected.entries, "\(query)")
         }

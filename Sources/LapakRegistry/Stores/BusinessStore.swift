@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Both stores implement it: `Registry.Session` on SQLite and the PostgreSQL session. A handler sees only this
 /// protocol, so what it writes commits with its replies and the update's "handled" mark on either store.
-public protocol BusinessStore {
+public protocol BusinessStore: BusinessNameIndex {
     /// The category taxonomy the store files businesses under.
     var taxonomy: CategoryTaxonomy { get }
     /// "Today" ends at local midnight in this zone (check-ins, closed-today, quota years).
@@ -89,20 +89,12 @@ public protocol BusinessStore {
     /// and the walk stops once the bound passes the last distance the page needs, so the answer is
     /// exactly what a full scan would give.
     func nearest(_ query: NearestQuery, at now: Date) throws -> [SearchResult]
-    /// Whether any business has a name that `names` matches (so that a message can be taken for a name).
-    func hasBusinessNamed(_ names: NameQuery) throws -> Bool
-    /// Distinct business names sharing a trigram with `term`, for correcting a typo in a name (at most `limit`).
-    func namesSharingTrigrams(with term: String, limit: Int) throws -> [String]
+    // The name lookups (`hasBusinessNamed`, `namesSharingTrigrams`, `businessIDs`) are `BusinessNameIndex`'s.
 }
 
 extension BusinessStore {
     /// Links the business `id` to `owner` on the owner's own proof (no staff approval, no request).
     public func link(_ id: Int64, to owner: Int64, proof: OwnershipProof, phone: String, now: Date) throws -> Business? {
         try link(id, to: owner, proof: proof, phone: phone, approvedBy: nil, request: nil, now: now)
-    }
-
-    /// Up to 20 distinct business names sharing a trigram with `term`.
-    public func namesSharingTrigrams(with term: String) throws -> [String] {
-        try namesSharingTrigrams(with: term, limit: 20)
     }
 }
