@@ -11,12 +11,12 @@ struct FittingRepliesTests {
     static let cart = Business(registryID: "UMKM-0051", name: "Bakso Pak Dul", category: "bakso-mie", mode: .berkeliling, location: nil,
                                phone: "+6281255550151", ownerTelegramID: Vendors.joko.id)
 
-    @Test("A second /tutup and /usahaku say the cart was closed today, not that it never went out; the next day starts afresh")
-    func closedToday() async throws {
+    @Test("A second /tutup and /usahaku say the cart was closed today, not that it never went out; the next day starts afresh", arguments: BotStoreKind.allCases)
+    func closedToday(store: BotStoreKind) async throws {
         // Noon in Bontang (WITA), so that "today" lasts through the test whatever the real time.
         let noon = try Date("2026-06-15T04:00:00Z", strategy: .iso8601)
         let clock = WallClock(noon)
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [Self.cart], clock: clock) {
                 let joko = Vendors.joko
                 let never = try await harness.say("/tutup", as: joko)
