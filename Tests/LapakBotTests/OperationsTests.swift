@@ -161,6 +161,7 @@ extension SubprocessTests {
     /// `lapak run` with `log.format: json`, as journald would collect it.
     @Suite("lapak run logs JSON")
     struct JSONLogTests {
+        // SQLite only: a test of the process's log bootstrap, which `lapak run` does before choosing a store.
         @Test("With LAPAK_LOG_FORMAT=json every line of `lapak run` is a JSON object, and none contains the token")
         func runLogsJSON() async throws {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-json-\(UUID().uuidString)")
