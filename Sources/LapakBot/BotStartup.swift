@@ -42,6 +42,17 @@ struct BotStartup: Sendable {
         return nil
     }
 
+    /// Switching back from webhook mode (`lapak run --mode polling`): deletes the webhook, since Telegram
+    /// answers getUpdates with 409 while one is set and keeps undelivered updates for getUpdates.
+    func deleteWebhook() async {
+        do {
+            try await client.deleteWebhook()
+            logger.notice("Deleted the webhook; receiving updates by long polling")
+        } catch {
+            logger.warning("Could not delete the webhook; getUpdates will say if one is still set", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// setMyCommands for Indonesian (the default for every language) and English.
     func publishCommands() async {
         for (language, code) in [(Language.indonesian, nil), (.english, "en")] as [(Language, String?)] {

@@ -73,15 +73,7 @@ public struct LapakService: Service {
             webhook.endpoint.attach(receiver)
             return try await receiver.run()
         }
-        if deleteWebhookAtStart {
-            // Switching back from webhook mode: Telegram keeps undelivered updates for getUpdates.
-            do {
-                try await client.deleteWebhook()
-                logger.notice("Deleted the webhook; receiving updates by long polling")
-            } catch {
-                logger.warning("Could not delete the webhook; getUpdates will say if one is still set", metadata: ["error": "\(error)"])
-            }
-        }
+        if deleteWebhookAtStart { await startup.deleteWebhook() }
         let poller = LongPoller(client: client, inbox: inbox, handler: handler, configuration: pollerConfiguration, clock: clock, logger: logger)
         try await poller.run()
     }

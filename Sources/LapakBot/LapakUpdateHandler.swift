@@ -94,7 +94,7 @@ public struct LapakUpdateHandler: UpdateHandler {
             // Nothing of the handler was kept. Say sorry rather than leave the user waiting, and mark the
             // update handled so that a handler bug cannot loop on it after every restart.
             self.bot.logger.error("Handling an update failed; the user is told to try again",
-                                  metadata: self.logMetadata(update, route: "failed").merging(["error": "\(error)"]) { _, new in new })
+                                  metadata: self.bot.logMetadata(update, route: "failed").merging(["error": "\(error)"]) { _, new in new })
             return HandledUpdate(replies: try self.apologise(for: update, at: moment, in: db), route: "failed")
         })
         UpdateMetrics.handled(kind: kind, route: handled.route, duration: ContinuousClock.now - started)
@@ -102,24 +102,11 @@ public struct LapakUpdateHandler: UpdateHandler {
         let elapsed = ContinuousClock.now - started
         if !handled.replies.isEmpty { UpdateMetrics.replied(after: elapsed) }
         // The metadata is an autoclosure: built only when info lines are written.
-        bot.logger.info("Update handled", metadata: logMetadata(update, route: handled.route).merging([
+        bot.logger.info("Update handled", metadata: bot.logMetadata(update, route: handled.route).merging([
             "duration_ms": "\(elapsed.milliseconds)", "replies": "\(handled.replies.count)",
         ]) { _, new in new })
     }
 
-    /// What every log line about an update carries: its id, its chat (pseudonymised unless `log.raw_ids`)
-    /// and the route that answered it.
-    func logMetadata(_ update: Update, route: String) -> Logger.Metadata {
-        var metadata: Logger.Metadata = ["update_id": "\(update.updateID)", "intent": "\(route)"]
-        let chatID: Int64?
-        switch update.content {
-        case .message(let message), .editedMessage(let message): chatID = message.chat.id
-        case .callbackQuery(let query): chatID = query.message?.chat.id ?? query.from.id
-        case .unhandled: chatID = nil
-        }
-        if let chatID { metadata["chat"] = "\(bot.settings.logIdentity.chat(chatID))" }
-        return metadata
-    }
 
     /// Routes one update and marks it handled, inside the caller's transaction; returns the replies written
     /// and the route that answered.
@@ -149,4 +136,20 @@ public struct HandledUpdate: Sendable {
 struct LiveShare: Equatable {
     var messageID: Int
     var until: Date
+}
+
+extension Bot {
+    /// What every log line about an update carries: its id, its chat (pseudonymised unless `log.raw_ids`)
+    /// and the route that answered it.
+    func logMetadata(_ update: Update, route: String) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["update_id": "\(update.updateID)", "intent": "\(route)"]
+        let chatID: Int64?
+        switch update.content {
+        case .message(let message), .editedMessage(let message): chatID = message.chat.id
+        case .callbackQuery(let query): chatID = query.message?.chat.id ?? query.from.id
+        case .unhandled: chatID = nil
+        }
+        if let chatID { metadata["chat"] = "\(settings.logIdentity.chat(chatID))" }
+        return metadata
+    }
 }

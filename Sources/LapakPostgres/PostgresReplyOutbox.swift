@@ -71,6 +71,14 @@ public struct PostgresReplyOutbox: ReplyStore {
         return replies.sorted { $0.id < $1.id }
     }
 
+    /// Gives up this worker's claims on the replies it has not sent (at a graceful stop), so that the next
+    /// sweep of any worker takes them at once instead of after the lease.
+    public func releaseClaims() async throws {
+        try await store.client.query("""
+            UPDATE reply_outbox SET claimed_by = NULL, claim_expires_at = NULL WHERE state = 'pending' AND claimed_by = \(worker)
+            """, logger: store.logger)
+    }
+
     public func record(_ outcomes: [ReplyOutcome]) async throws {
         guard !outcomes.isEmpty else { return }
         let finishedAt = Int64(now().timeIntervalSince1970)

@@ -1,8 +1,6 @@
 import BotAPIEmulator
 import Foundation
-import GRDB
 @testable import LapakBot
-import LapakDatabase
 import LapakRegistry
 import Testing
 import TelegramBotAPI
@@ -32,20 +30,20 @@ struct ApprenticeshipFlowTests {
     ]
 
     static func id(_ registryID: String, _ harness: BotHarness) async throws -> Int64 {
-        try #require(try await Vendors.registry(harness).business(registryID: registryID)).id
+        try await harness.businessID(registryID)
     }
 
-    @Test("Staff pair a beginner with the nearest willing senior; contacts only after both accept; a third person's press is refused")
-    func consentBeforeContacts() async throws {
-        try await BotHarness.with { harness in
+    @Test("Staff pair a beginner with the nearest willing senior; contacts only after both accept; a third person's press is refused", arguments: BotStoreKind.allCases)
+    func consentBeforeContacts(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.seeds, staff: [Vendors.dewi.id]) {
                 for user in [Vendors.dewi, Vendors.rina, Vendors.joko, Self.tono, Self.wati, Self.yanto, Vendors.mallory] {
                     _ = try await harness.say("/start", as: user)
                 }
                 let rina = try await Self.id("BAK-PEMULA", harness), joko = try await Self.id("BAK-SENIOR", harness)
-                let registry = try Vendors.registry(harness)
                 for other in ["BAK-JAUH", "BAK-BARU", "KAT-YANTO"] {
-                    try await registry.setCoachingRole(.mentor, capacity: 3, ofBusiness: try await Self.id(other, harness))
+                    let id = try await Self.id(other, harness)
+                    try await harness.stores { try $0.registry.setCoachingRole(.mentor, capacity: 3, ofBusiness: id, now: Date()) }
                 }
 
                 // The roles, as the vendors declare them in /usahaku.
@@ -102,25 +100,26 @@ struct ApprenticeshipFlowTests {
                 let staffTold = try await harness.next(1, after: dewiBefore, for: Vendors.dewi)[0]
                 #expect(staffTold.text?.contains("disetujui kedua pihak") == true)
 
-                let stored = try #require(try await registry.database.writer.read { try registry.session($0).apprenticeship(1) })
+                let stored = try #require(try await harness.stores { try $0.registry.apprenticeship(1) })
                 #expect(stored.status == .active && stored.startsAt != nil && stored.endsAt == stored.startsAt?.addingTimeInterval(12 * 7 * 86_400))
                 // Joko has room for one more; a second answer is an expired button.
-                #expect(try await registry.database.writer.read { try registry.session($0).mentorRoom(joko) } == 1)
+                #expect(try await harness.stores { try $0.registry.mentorRoom(joko) } == 1)
                 let again = try await harness.state.pressForgedButton(from: Vendors.joko, messageID: toJoko.messageID, callbackData: "ap:y:1")
                 try await VendorDailyTests.expectExpired(again, in: harness)
             }
         }
     }
 
-    @Test("A decline cancels the proposal: the other side and staff are told, no contacts are sent")
-    func declineCancels() async throws {
-        try await BotHarness.with { harness in
+    @Test("A decline cancels the proposal: the other side and staff are told, no contacts are sent", arguments: BotStoreKind.allCases)
+    func declineCancels(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.seeds, staff: [Vendors.dewi.id]) {
                 for user in [Vendors.dewi, Vendors.rina, Vendors.joko] { _ = try await harness.say("/start", as: user) }
                 let rina = try await Self.id("BAK-PEMULA", harness), joko = try await Self.id("BAK-SENIOR", harness)
-                let registry = try Vendors.registry(harness)
-                try await registry.setCoachingRole(.beginner, ofBusiness: rina)
-                try await registry.setCoachingRole(.mentor, capacity: 1, ofBusiness: joko)
+                try await harness.stores { stores in
+                    try stores.registry.setCoachingRole(.beginner, ofBusiness: rina, now: Date())
+                    try stores.registry.setCoachingRole(.mentor, capacity: 1, ofBusiness: joko, now: Date())
+                }
                 _ = try await harness.say("/magang BAK-PEMULA", as: Vendors.dewi)
                 _ = try await harness.tap("mg:s:\(rina):\(joko)", as: Vendors.dewi)
                 let rinaBefore = await harness.state.botMessages(chatID: Vendors.rina.id).count
@@ -134,9 +133,9 @@ struct ApprenticeshipFlowTests {
                 #expect(told.text?.contains("tidak jadi") == true && told.text?.contains("+62") == false)
                 let staff = try await harness.next(1, after: dewiBefore, for: Vendors.dewi)[0]
                 #expect(staff.text?.contains("Bakso Senior Joko") == true && staff.text?.contains("menolak") == true)
-                #expect(try await registry.database.writer.read { try registry.session($0).apprenticeship(1)?.status } == .cancelled)
+                #expect(try await harness.stores { try $0.registry.apprenticeship(1)?.status } == .cancelled)
                 // The mentor's room is back, and the beginner can be paired again.
-                #expect(try await registry.database.writer.read { try registry.session($0).mentorRoom(joko) } == 1)
+                #expect(try await harness.stores { try $0.registry.mentorRoom(joko) } == 1)
             }
         }
     }

@@ -1,8 +1,6 @@
 import BotAPIEmulator
 import Foundation
-import GRDB
 @testable import LapakBot
-import LapakDatabase
 import LapakRegistry
 import Testing
 import TelegramBotAPI
@@ -21,10 +19,9 @@ struct ApprenticeshipReminderTests {
 
     /// Rina apprenticed to Joko for 4 weeks, both accepted at `start`.
     static func activate(_ harness: BotHarness) async throws -> Apprenticeship {
-        let registry = try Vendors.registry(harness)
         let rina = try await ApprenticeshipFlowTests.id("BAK-PEMULA", harness), joko = try await ApprenticeshipFlowTests.id("BAK-SENIOR", harness)
-        return try await registry.database.writer.write { db in
-            let session = registry.session(db)
+        return try await harness.stores { stores in
+            let session = stores.registry
             try session.setCoachingRole(.beginner, ofBusiness: rina, now: start)
             try session.setCoachingRole(.mentor, capacity: 2, ofBusiness: joko, now: start)
             let proposed = try session.proposeApprenticeship(beginner: rina, mentor: joko, weeks: 4, by: Vendors.dewi.id, now: start)
@@ -39,9 +36,9 @@ struct ApprenticeshipReminderTests {
         await harness.state.botMessages(chatID: user.id).filter { $0.text?.contains(needle) == true }.count
     }
 
-    @Test("Week 1 is asked of both sides with a topic and a note; week 2, claimed before a crash, arrives once after the restart")
-    func checkInsAcrossRestart() async throws {
-        try await BotHarness.with { harness in
+    @Test("Week 1 is asked of both sides with a topic and a note; week 2, claimed before a crash, arrives once after the restart", arguments: BotStoreKind.allCases)
+    func checkInsAcrossRestart(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             let clock = WallClock(Self.start)
             var apprenticeship: Apprenticeship?
             try await harness.runBot(registry: ApprenticeshipFlowTests.seeds, clock: clock) {
@@ -73,11 +70,10 @@ struct ApprenticeshipReminderTests {
             // then the process dies before delivering them (what a kill -9 right after the commit leaves).
             let week2 = Self.start.addingTimeInterval(14 * Self.day + 60)
             clock.set(week2)
-            let registry = try Vendors.registry(harness)
             let texts = try Self.texts()
-            let claimed = try await registry.database.writer.write { db in
-                try registry.session(db).dueReminders(now: week2).flatMap { reminder in
-                    try CoachingScheduler.commit(.reminder(reminder), stores: .sqlite(db, registry: registry), texts: texts, now: week2)
+            let claimed = try await harness.stores { stores in
+                try stores.registry.dueReminders(now: week2, limit: 100).flatMap { reminder in
+                    try CoachingScheduler.commit(.reminder(reminder), stores: stores, texts: texts, now: week2)
                 }
             }
             #expect(claimed.count == 2)

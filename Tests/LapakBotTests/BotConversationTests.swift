@@ -3,6 +3,7 @@ import Foundation
 import InMemoryLogging
 import Logging
 import LapakBot
+import ServiceLifecycle
 import Testing
 import TelegramBotAPI
 
@@ -11,9 +12,9 @@ struct BotConversationTests {
     static let sari = User(id: 5001, firstName: "Sari <b>&", languageCode: "id")
     static let john = User(id: 5002, firstName: "John", languageCode: "en-US")
 
-    @Test("/start greets in Indonesian with the user's name escaped and shows the main keyboard")
-    func startIndonesian() async throws {
-        try await BotHarness.with { harness in
+    @Test("/start greets in Indonesian with the user's name escaped and shows the main keyboard", arguments: BotStoreKind.allCases)
+    func startIndonesian(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot {
                 let reply = try await harness.say("/start", as: Self.sari)
                 #expect(reply.text?.contains("Halo, Sari <b>&!") == true)  // shown literally, not as bold
@@ -25,9 +26,9 @@ struct BotConversationTests {
         }
     }
 
-    @Test("An English client gets English; /help and the help button answer with the command list")
-    func englishHelp() async throws {
-        try await BotHarness.with { harness in
+    @Test("An English client gets English; /help and the help button answer with the command list", arguments: BotStoreKind.allCases)
+    func englishHelp(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot {
                 let help = try await harness.say("/help", as: Self.john)
                 #expect(help.text?.contains("What I can do") == true)
@@ -45,9 +46,9 @@ struct BotConversationTests {
         }
     }
 
-    @Test("/bahasa switches the language and the choice survives a restart")
-    func languageSwitchPersists() async throws {
-        try await BotHarness.with { harness in
+    @Test("/bahasa switches the language and the choice survives a restart", arguments: BotStoreKind.allCases)
+    func languageSwitchPersists(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot {
                 let switched = try await harness.say("/bahasa", as: Self.sari)
                 #expect(switched.text?.contains("English") == true)
@@ -59,9 +60,9 @@ struct BotConversationTests {
         }
     }
 
-    @Test("Unknown text gets a helpful fallback quoting it safely; unknown commands are named")
-    func fallbacks() async throws {
-        try await BotHarness.with { harness in
+    @Test("Unknown text gets a helpful fallback quoting it safely; unknown commands are named", arguments: BotStoreKind.allCases)
+    func fallbacks(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot {
                 let fallback = try await harness.say("apa <ini> & itu", as: Self.sari)
                 #expect(fallback.text?.contains("belum mengerti “apa <ini> & itu”") == true)
@@ -72,9 +73,9 @@ struct BotConversationTests {
         }
     }
 
-    @Test("A stale button is answered as expired rather than left spinning")
-    func staleButton() async throws {
-        try await BotHarness.with { harness in
+    @Test("A stale button is answered as expired rather than left spinning", arguments: BotStoreKind.allCases)
+    func staleButton(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot {
                 let reply = try await harness.say("/start", as: Self.sari)
                 // Forge a keyboard on the bot's message by pressing a button the bot never offered.
@@ -85,18 +86,26 @@ struct BotConversationTests {
         }
     }
 
-    @Test("A token Telegram rejects stops the daemon at start with a clear message")
-    func tokenRejected() async throws {
-        try await BotHarness.with { harness in
-            let settings = try await LapakConfiguration.load(environment: [
+    @Test("A token Telegram rejects stops the daemon at start with a clear message", arguments: BotStoreKind.allCases)
+    func tokenRejected(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
+            var settings = try await LapakConfiguration.load(environment: [
                 "LAPAK_TELEGRAM_TOKEN": "999999:this-token-is-not-the-emulators",
                 "LAPAK_TELEGRAM_API_URL": harness.emulator.apiURL,
-                "LAPAK_DATABASE_PATH": harness.databaseFolder.appendingPathComponent("lapak.sqlite").path,
+                "LAPAK_DATABASE_PATH": harness.databasePath,
             ])
-            let application = try LapakApplication(configuration: settings, logger: Logger(label: "test"))
-            defer { application.transport.shutdown() }
+            let service: any Service, transport: CurlTransport
+            if let postgres = harness.postgres {
+                settings.databaseURL = postgres.url
+                let worker = try LapakPostgresApplication(configuration: settings, logger: Logger(label: "test"))
+                (service, transport) = (worker.service, worker.transport)
+            } else {
+                let application = try LapakApplication(configuration: settings, logger: Logger(label: "test"))
+                (service, transport) = (application.service, application.transport)
+            }
+            defer { transport.shutdown() }
             do {
-                try await application.service.run()
+                try await service.run()
                 Issue.record("a rejected token must stop the service")
             } catch let error as LapakStartupError {
                 #expect("\(error)".contains("token rejected"))
@@ -105,9 +114,9 @@ struct BotConversationTests {
         }
     }
 
-    @Test("No log line of a whole run, at trace level, contains the token")
-    func tokenNeverLogged() async throws {
-        try await BotHarness.with { harness in
+    @Test("No log line of a whole run, at trace level, contains the token", arguments: BotStoreKind.allCases)
+    func tokenNeverLogged(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             await harness.state.injectFault(.serverError(status: 502), method: "getUpdates")
             await harness.state.injectFault(.dropConnection, method: "sendMessage")
             try await harness.runBot {

@@ -20,34 +20,23 @@ enum BotStoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
 extension BotHarness {
     /// Runs one PostgreSQL worker (`LapakPostgresApplication`, long polling) while `body` talks to it.
     func runWorker(_ settings: LapakConfiguration, seed: [Business], checkIns: [(registryID: String, position: GeoPoint)],
-                   now: @escaping @Sendable () -> Date, logger: Logger, _ body: () async throws -> Void) async throws {
+                   now: @escaping @Sendable () -> Date, logger: Logger, alongside extra: (RunningBot) -> [any Service],
+                   _ body: () async throws -> Void) async throws {
         _ = try await PostgresMigrations.migrate(url: settings.databaseURL, logger: logger)
         if !seed.isEmpty || !checkIns.isEmpty {
-            try await Self.seed(url: settings.databaseURL, settings: settings, businesses: seed, checkIns: checkIns, logger: logger)
-        }
-        let application = try LapakPostgresApplication(configuration: settings, now: now, logger: logger)
-        try await Self.run(application.services, transport: application.transport, logger: logger, body)
-    }
-
-    /// Stores `businesses` and today's check-ins through the PostgreSQL session, as the SQLite harness does through `Registry`.
-    static func seed(url: String, settings: LapakConfiguration, businesses: [Business], checkIns: [(registryID: String, position: GeoPoint)],
-                     logger: Logger) async throws {
-        let taxonomy = try CategoryTaxonomy.load(from: settings.intentsDirectory.appendingPathComponent("categories.yml"))
-        let store = try PostgresStore(url: url, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await store.client.run() }
-            defer { group.cancelAll() }
-            let transactions = PostgresTransactions(store: store, taxonomy: taxonomy, timeZone: settings.timeZone)
-            _ = try await transactions.write { session in
-                _ = try session.upsertAll(businesses, now: Date(), progress: { _, _ in })
+            // Stored as the SQLite harness does through `Registry`.
+            _ = try await stores { stores in
+                _ = try stores.registry.upsertAll(seed, now: Date(), progress: { _, _ in })
                 for checkIn in checkIns {
-                    guard let business = try session.business(registryID: checkIn.registryID) else { continue }
-                    _ = try session.checkIn(businessID: business.id, at: checkIn.position, accuracy: nil, source: .location, liveUntil: nil,
-                                            liveMessage: nil, now: Date())
+                    guard let business = try stores.registry.business(registryID: checkIn.registryID) else { continue }
+                    _ = try stores.registry.checkIn(businessID: business.id, at: checkIn.position, accuracy: nil, source: .location, liveUntil: nil,
+                                                    liveMessage: nil, now: Date())
                 }
                 return 0
             }
         }
+        let application = try LapakPostgresApplication(configuration: settings, now: now, logger: logger)
+        try await Self.run(application.services + extra(.postgres(application)), transport: application.transport, logger: logger, body)
     }
 }
 

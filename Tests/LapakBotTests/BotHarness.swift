@@ -51,7 +51,7 @@ struct BotHarness {
     ///   - environment: more LAPAK_* settings.
     func runBot(registry seed: [Business] = [], checkIns: [(registryID: String, position: GeoPoint)] = [], staff: [Int64] = [],
                 clock: WallClock? = nil, environment: [String: String] = [:], adjust: (inout LapakConfiguration) -> Void = { _ in },
-                alongside extra: (LapakApplication) -> [any Service] = { _ in [] }, _ body: () async throws -> Void) async throws {
+                alongside extra: (RunningBot) -> [any Service] = { _ in [] }, _ body: () async throws -> Void) async throws {
         var settings = try await LapakConfiguration.load(environment: environment.merging([
             "LAPAK_TELEGRAM_TOKEN": emulator.token,
             "LAPAK_TELEGRAM_API_URL": emulator.apiURL,
@@ -66,7 +66,7 @@ struct BotHarness {
         if let clock { now = { clock.now } } else { now = { Date() } }
         if let postgres {
             settings.databaseURL = postgres.url
-            return try await runWorker(settings, seed: seed, checkIns: checkIns, now: now, logger: logger, body)
+            return try await runWorker(settings, seed: seed, checkIns: checkIns, now: now, logger: logger, alongside: extra, body)
         }
         let application = try LapakApplication(configuration: settings, now: now, logger: logger)
         if !seed.isEmpty { _ = try await application.registry.upsertAll(seed) }
@@ -74,7 +74,7 @@ struct BotHarness {
             let business = try await application.registry.business(registryID: checkIn.registryID)!
             try await application.registry.checkIn(businessID: business.id, at: checkIn.position, now: Date())
         }
-        try await Self.run(application.services + extra(application), transport: application.transport, logger: logger, body)
+        try await Self.run(application.services + extra(.sqlite(application)), transport: application.transport, logger: logger, body)
     }
 
     /// Runs `services` in a service group while `body` runs, then stops them gracefully (as SIGTERM would)

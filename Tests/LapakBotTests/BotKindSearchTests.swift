@@ -18,23 +18,29 @@ struct BotKindSearchTests {
         Business(registryID: "S1", name: "Sayur Segar", category: "sayur", mode: .menetap, location: BotSearchTests.north(150)),
     ]
 
-    @Test("A kind as written in the agency's list asks for the location for that kind, then finds it",
-          arguments: [
-            ("/cari warung-makan", "warung makan", "Warung {phone} Bu {name}"),
-            ("/cari bakso-mie", "bakso dan mie", "Bakso-Mie Pak Kumis"),
-            ("/cari Warung makan", "warung makan", "Warung {phone} Bu {name}"),
-            ("/cari sayur-dan-buah", "sayur dan buah", "Sayur Segar"),
-            ("bakso-mie terdekat", "bakso dan mie", "Bakso-Mie Pak Kumis"),
-          ])
-    func slugSearch(command: String, label: String, first: String) async throws {
-        try await BotHarness.with { harness in
+    @Test("A kind as written in the agency's list asks for the location for that kind, then finds it", arguments: BotStoreKind.allCases)
+    func slugSearch(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
-                let ask = try await harness.say(command, as: Self.sari)
-                #expect(ask.text?.contains("Mau cari usaha apa?") == false, "\(ask.text ?? "")")
-                #expect(ask.text?.contains("mencarikan \(label) terdekat") == true, "\(ask.text ?? "")")
-                let results = try await BotSearchTests.shareLocation(in: harness).text ?? ""
-                #expect(results.contains("1. \(first) · "), "\(results)")
-                #expect(results.components(separatedBy: "\n").filter { $0.hasPrefix("2. ") }.isEmpty, "only that kind: \(results)")
+                let cases = [
+                    ("/cari warung-makan", "warung makan", "Warung {phone} Bu {name}"),
+                    ("/cari bakso-mie", "bakso dan mie", "Bakso-Mie Pak Kumis"),
+                    ("/cari Warung makan", "warung makan", "Warung {phone} Bu {name}"),
+                    ("/cari sayur-dan-buah", "sayur dan buah", "Sayur Segar"),
+                    ("bakso-mie terdekat", "bakso dan mie", "Bakso-Mie Pak Kumis"),
+                ]
+                for (index, (command, label, first)) in cases.enumerated() {
+                    // A citizen each: a remembered location would answer the next search at once.
+                    let citizen = User(id: 8_100 + Int64(index), firstName: "Sari", languageCode: "id")
+                    let ask = try await harness.say(command, as: citizen)
+                    #expect(ask.text?.contains("Mau cari usaha apa?") == false, "\(ask.text ?? "")")
+                    #expect(ask.text?.contains("mencarikan \(label) terdekat") == true, "\(ask.text ?? "")")
+                    let before = await harness.state.botMessages(chatID: citizen.id).count
+                    await harness.state.sendLocation(from: citizen, latitude: BotSearchTests.here.latitude, longitude: BotSearchTests.here.longitude)
+                    let results = try await harness.next(2, after: before, for: citizen)[1].text ?? ""
+                    #expect(results.contains("1. \(first) · "), "\(results)")
+                    #expect(results.components(separatedBy: "\n").filter { $0.hasPrefix("2. ") }.isEmpty, "only that kind: \(results)")
+                }
             }
         }
     }

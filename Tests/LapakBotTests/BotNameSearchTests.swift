@@ -58,16 +58,17 @@ struct BotNameSearchTests {
         }
     }
 
-    @Test("Small words get a short answer; a food emoji names its kind",
-          arguments: [("terima kasih", "Sama-sama!"), ("makasih", "Sama-sama!"), ("halo", "Halo juga, Sari!"),
-                      ("selamat pagi", "Halo juga, Sari!"), ("thanks", "Sama-sama!"), ("🍜", "Bakso dan mie"), ("☕", "Minuman"),
-                      ("🧋", "Minuman"), ("🍰", "Roti dan kue")])
-    func smallWords(text: String, answer: String) async throws {
-        try await BotHarness.with { harness in
+    @Test("Small words get a short answer; a food emoji names its kind", arguments: BotStoreKind.allCases)
+    func smallWords(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 _ = try await Fixture.shareLocation(in: harness)
-                let reply = try await harness.say(text, as: Self.sari)
-                #expect(reply.text?.lowercased().contains(answer.lowercased()) == true, "\(reply.text ?? "")")
+                for (text, answer) in [("terima kasih", "Sama-sama!"), ("makasih", "Sama-sama!"), ("halo", "Halo juga, Sari!"),
+                                       ("selamat pagi", "Halo juga, Sari!"), ("thanks", "Sama-sama!"), ("🍜", "Bakso dan mie"), ("☕", "Minuman"),
+                                       ("🧋", "Minuman"), ("🍰", "Roti dan kue")] {
+                    let reply = try await harness.say(text, as: Self.sari)
+                    #expect(reply.text?.lowercased().contains(answer.lowercased()) == true, "\(text): \(reply.text ?? "")")
+                }
             }
         }
     }

@@ -155,16 +155,17 @@ struct BotSearchTests {
         }
     }
 
-    @Test("Button data that names no valid action is answered as expired, and changes nothing",
-          arguments: ["", "x", "n:abc", "v:1", "v:1:99", "c:-1", "n:1:2", "zz:1", "t:abc"])
-    func forgedButtonData(data: String) async throws {
-        try await BotHarness.with { harness in
+    @Test("Button data that names no valid action is answered as expired, and changes nothing", arguments: BotStoreKind.allCases)
+    func forgedButtonData(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 let menu = try await harness.say("cari usaha", as: Self.sari)
-                let update = try await harness.state.pressForgedButton(from: Self.sari, messageID: menu.messageID, callbackData: data)
-                guard case .callbackQuery(let query) = update.content else { Issue.record("not a button press"); return }
-                try await Self.waitUntil { await harness.state.answeredCallbackQueries[query.id] != nil }
-                #expect(await harness.state.answeredCallbackQueries[query.id] == .some("Tombol ini sudah kedaluwarsa."))
+                for data in ["", "x", "n:abc", "v:1", "v:1:99", "c:-1", "n:1:2", "zz:1", "t:abc"] {
+                    let update = try await harness.state.pressForgedButton(from: Self.sari, messageID: menu.messageID, callbackData: data)
+                    guard case .callbackQuery(let query) = update.content else { Issue.record("not a button press"); return }
+                    try await Self.waitUntil { await harness.state.answeredCallbackQueries[query.id] != nil }
+                    #expect(await harness.state.answeredCallbackQueries[query.id] == .some("Tombol ini sudah kedaluwarsa."), "\(data)")
+                }
                 #expect(await harness.state.botMessages(chatID: Self.sari.id).count == 1)
             }
         }

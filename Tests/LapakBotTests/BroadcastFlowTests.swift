@@ -29,10 +29,10 @@ struct BroadcastFlowTests {
     static let dewi = Vendors.dewi
     static let sari = Vendors.sari
 
-    @Test("/umumkan: audience counted live, preview, every vendor gets it exactly once, no request in a retry_after window, replies go first, RSVP counted")
-    func announceToAll() async throws {
+    @Test("/umumkan: audience counted live, preview, every vendor gets it exactly once, no request in a retry_after window, replies go first, RSVP counted", arguments: BotStoreKind.allCases)
+    func announceToAll(store: BotStoreKind) async throws {
         let vendors = 240
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             await harness.state.setLimits(.telegram)
             await harness.state.registerUsers((0..<vendors).map(BroadcastFixture.vendor))
             try await harness.runBot(registry: BroadcastFixture.businesses(vendors), staff: [Self.dewi.id]) {

@@ -1,7 +1,5 @@
 import BotAPIEmulator
 import Foundation
-import GRDB
-import LapakDatabase
 @testable import LapakBot
 import LapakRegistry
 import Testing
@@ -21,16 +19,17 @@ enum GroupFixture {
 struct BusinessGroupFlowTests {
     static let dewi = Vendors.dewi
 
-    @Test("/kelompok: a group built from beginners and the kind's businesses, support recorded, seen in /usahaku, announced to")
-    func createSupportSeeAndAnnounce() async throws {
-        try await BotHarness.with { harness in
+    @Test("/kelompok: a group built from beginners and the kind's businesses, support recorded, seen in /usahaku, announced to", arguments: BotStoreKind.allCases)
+    func createSupportSeeAndAnnounce(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             await harness.state.registerUsers((0..<7).map(GroupFixture.vendor))
             try await harness.runBot(registry: GroupFixture.businesses, staff: [Self.dewi.id]) {
-                let registry = try Vendors.registry(harness)
-                var ids: [Int64] = []
-                for index in 0..<7 { ids.append(try #require(try await registry.business(registryID: "G-\(index)")).id) }
                 // Kue 1 and Kue 2 said "saya pemula, ingin dibina"; the laundry's owner too, but it is another kind.
-                for index in [1, 2, 6] { try await registry.setCoachingRole(.beginner, ofBusiness: ids[index]) }
+                let ids = try await harness.stores { stores in
+                    let ids = try (0..<7).map { index in try stores.registry.business(registryID: "G-\(index)")?.id ?? 0 }
+                    for index in [1, 2, 6] { try stores.registry.setCoachingRole(.beginner, ofBusiness: ids[index], now: Date()) }
+                    return ids
+                }
 
                 let empty = try await harness.say("/kelompok", as: Self.dewi)
                 #expect(empty.text?.contains("Belum ada kelompok usaha") == true)
@@ -120,16 +119,16 @@ struct BusinessGroupFlowTests {
                 #expect(newcomer[0].text?.contains("kini anggota kelompok usaha") == true)
                 let stayed = await harness.state.botMessages(chatID: GroupFixture.vendor(2).id).filter { $0.text?.contains("kini anggota") == true }
                 #expect(stayed.count == 1)
-                let members = try await registry.database.writer.read { try registry.session($0).members(ofGroup: 1).map(\.registryID) }
+                let members = try await harness.stores { try $0.registry.members(ofGroup: 1).map(\.registryID) }
                 #expect(members == ["G-2", "G-4", "G-5"])
             }
         }
     }
 
-    @Test("In English: /groups lists the groups and the creation asks in English")
-    func english() async throws {
+    @Test("In English: /groups lists the groups and the creation asks in English", arguments: BotStoreKind.allCases)
+    func english(store: BotStoreKind) async throws {
         let staff = User(id: 7950, firstName: "Ann", languageCode: "en")
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: GroupFixture.businesses, staff: [staff.id]) {
                 #expect(try await harness.say("/groups", as: staff).text?.contains("There are no business groups yet") == true)
                 #expect(try await harness.tap("kg:new", as: staff)[0].text?.contains("The new group's name?") == true)

@@ -11,12 +11,12 @@ struct FittingRepliesTests {
     static let cart = Business(registryID: "UMKM-0051", name: "Bakso Pak Dul", category: "bakso-mie", mode: .berkeliling, location: nil,
                                phone: "+6281255550151", ownerTelegramID: Vendors.joko.id)
 
-    @Test("A second /tutup and /usahaku say the cart was closed today, not that it never went out; the next day starts afresh")
-    func closedToday() async throws {
+    @Test("A second /tutup and /usahaku say the cart was closed today, not that it never went out; the next day starts afresh", arguments: BotStoreKind.allCases)
+    func closedToday(store: BotStoreKind) async throws {
         // Noon in Bontang (WITA), so that "today" lasts through the test whatever the real time.
         let noon = try Date("2026-06-15T04:00:00Z", strategy: .iso8601)
         let clock = WallClock(noon)
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [Self.cart], clock: clock) {
                 let joko = Vendors.joko
                 let never = try await harness.say("/tutup", as: joko)
@@ -51,22 +51,26 @@ struct FittingRepliesTests {
         }
     }
 
-    @Test("/bantuan lists the staff commands of commands.yml to staff only", arguments: [("id", "/bantuan", "Untuk staf Dinas"), ("en", "/help", "For agency staff")])
-    func helpForStaff(languageCode: String, command: String, header: String) async throws {
+    @Test("/bantuan lists the staff commands of commands.yml to staff only", arguments: BotStoreKind.allCases)
+    func helpForStaff(store: BotStoreKind) async throws {
         let pack = try LanguagePack.load(from: try #require(ResourceLocator.locate()).intentsDirectory)
-        let staffCommands = (pack.commands[languageCode == "en" ? .english : .indonesian] ?? []).filter { $0.staffOnly }
-        #expect(staffCommands.count >= 4)
-        let staffMember = User(id: 7950, firstName: "Dewi", languageCode: languageCode)
-        let citizen = User(id: 7951, firstName: "Sari", languageCode: languageCode)
-        try await BotHarness.with { harness in
-            try await harness.runBot(staff: [staffMember.id]) {
-                let forStaff = try await harness.say(command, as: staffMember)
-                let forCitizen = try await harness.say(command, as: citizen)
-                for definition in staffCommands {
-                    #expect(forStaff.text?.contains("/\(definition.command) — \(definition.description)") == true, "\(forStaff.text ?? "")")
-                    #expect(forCitizen.text?.contains("/\(definition.command) ") == false)
+        // Staff and a citizen of each language: Indonesian asks /bantuan, English /help.
+        let languages = [("id", "/bantuan", "Untuk staf Dinas", Int64(7950)), ("en", "/help", "For agency staff", 7960)]
+        try await BotHarness.with(store: store) { harness in
+            try await harness.runBot(staff: languages.map(\.3)) {
+                for (languageCode, command, header, staffID) in languages {
+                    let staffCommands = (pack.commands[languageCode == "en" ? .english : .indonesian] ?? []).filter { $0.staffOnly }
+                    #expect(staffCommands.count >= 4)
+                    let staffMember = User(id: staffID, firstName: "Dewi", languageCode: languageCode)
+                    let citizen = User(id: staffID + 1, firstName: "Sari", languageCode: languageCode)
+                    let forStaff = try await harness.say(command, as: staffMember)
+                    let forCitizen = try await harness.say(command, as: citizen)
+                    for definition in staffCommands {
+                        #expect(forStaff.text?.contains("/\(definition.command) — \(definition.description)") == true, "\(forStaff.text ?? "")")
+                        #expect(forCitizen.text?.contains("/\(definition.command) ") == false)
+                    }
+                    #expect(forStaff.text?.contains(header) == true && forCitizen.text?.contains(header) == false)
                 }
-                #expect(forStaff.text?.contains(header) == true && forCitizen.text?.contains(header) == false)
             }
         }
     }

@@ -1,7 +1,5 @@
 import BotAPIEmulator
 import Foundation
-import GRDB
-import LapakDatabase
 @testable import LapakBot
 import LapakRegistry
 import Testing
@@ -21,11 +19,11 @@ struct HalalProgrammeFlowTests {
     static let satay = Business(registryID: "H-3", name: "Sate Joko", category: "bakso-mie", mode: .menetap, location: Vendors.north(500),
                                 kelurahan: "Bontang Baru", ownerTelegramID: joko.id)
 
-    @Test("Missing criteria are named; an eligible owner applies; diterima → audit dijadwalkan → terbit, each sent to the applicant; citizens see it halal")
-    func applyAndIssue() async throws {
+    @Test("Missing criteria are named; an eligible owner applies; diterima → audit dijadwalkan → terbit, each sent to the applicant; citizens see it halal", arguments: BotStoreKind.allCases)
+    func applyAndIssue(store: BotStoreKind) async throws {
         // A year later than the registry's records were made, so they count as registered for 13 months.
         let clock = WallClock(Date().addingTimeInterval(400 * 86_400))
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             await harness.state.registerUsers([Self.dewi, Self.rina, Self.joko])
             try await harness.runBot(registry: [Self.cakes, Self.laundry], staff: [Self.dewi.id], clock: clock) {
                 // The laundry's card offers no application; a forged press is answered with what is missing.
@@ -100,8 +98,8 @@ struct HalalProgrammeFlowTests {
         }
     }
 
-    @Test("60 days before expiry the owner is reminded once, across restarts")
-    func expiryReminderAcrossRestarts() async throws {
+    @Test("60 days before expiry the owner is reminded once, across restarts", arguments: BotStoreKind.allCases)
+    func expiryReminderAcrossRestarts(store: BotStoreKind) async throws {
         let start = Date()
         let clock = WallClock(start)
         var calendar = Calendar(identifier: .gregorian)
@@ -109,7 +107,7 @@ struct HalalProgrammeFlowTests {
         let expiry = calendar.dateComponents([.year, .month, .day], from: start.addingTimeInterval(100 * 86_400))
         let typed = String(format: "%02d/%02d/%04d", expiry.day!, expiry.month!, expiry.year!)
         let environment = ["LAPAK_HALAL_MIN_MONTHS_REGISTERED": "0"]
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             await harness.state.registerUsers([Self.dewi, Self.rina])
             try await harness.runBot(registry: [Self.cakes], staff: [Self.dewi.id], clock: clock, environment: environment) {
                 _ = try await harness.say("/usahaku", as: Self.rina)
@@ -140,12 +138,12 @@ struct HalalProgrammeFlowTests {
         }
     }
 
-    @Test("In English: the criteria a business misses are named in English")
-    func englishShortfalls() async throws {
+    @Test("In English: the criteria a business misses are named in English", arguments: BotStoreKind.allCases)
+    func englishShortfalls(store: BotStoreKind) async throws {
         let owner = User(id: 7020, firstName: "Tom", languageCode: "en")
         let stall = Business(registryID: "H-9", name: "Tom's Drinks", category: "minuman", mode: .menetap, location: Vendors.spot,
                              ownerTelegramID: owner.id, verified: false)
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [stall], staff: [Self.dewi.id]) {
                 let card = try await harness.say("/mybusiness", as: owner)
                 #expect(card.replyMarkup?.rows.joined().contains { $0.text == "☪️ Apply for a free halal certificate" } == true)
@@ -157,18 +155,17 @@ struct HalalProgrammeFlowTests {
         }
     }
 
-    @Test("/halal pages the applications in order of arrival, ten at a time")
-    func queuePages() async throws {
+    @Test("/halal pages the applications in order of arrival, ten at a time", arguments: BotStoreKind.allCases)
+    func queuePages(store: BotStoreKind) async throws {
         let shops = (0..<12).map { Business(registryID: "Q-\($0)", name: "Katering \($0)", category: "katering", mode: .menetap,
                                             location: Vendors.spot, ownerTelegramID: 20_000 + Int64($0)) }
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: shops, staff: [Self.dewi.id]) {
-                let registry = try Vendors.registry(harness)
-                for (index, shop) in shops.enumerated() {
-                    let business = try #require(try await registry.business(registryID: shop.registryID))
-                    _ = try await registry.database.writer.write {
-                        try registry.session($0).applyForHalal(business, applicant: business.ownerTelegramID!, criteria: HalalCriteria(minMonthsRegistered: 0),
-                                                               now: Date().addingTimeInterval(Double(index)))
+                try await harness.stores { stores in
+                    for (index, shop) in shops.enumerated() {
+                        guard let business = try stores.registry.business(registryID: shop.registryID) else { throw HarnessError("no \(shop.registryID)") }
+                        _ = try stores.registry.applyForHalal(business, applicant: business.ownerTelegramID!, criteria: HalalCriteria(minMonthsRegistered: 0),
+                                                              now: Date().addingTimeInterval(Double(index)))
                     }
                 }
                 let first = try await harness.say("/halal", as: Self.dewi, expecting: 11)

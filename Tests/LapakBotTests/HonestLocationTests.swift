@@ -37,10 +37,10 @@ struct HonestLocationTests {
         }
     }
 
-    @Test("A remembered location older than the period is named as such, and a fresh one is asked for")
-    func staleLocation() async throws {
+    @Test("A remembered location older than the period is named as such, and a fresh one is asked for", arguments: BotStoreKind.allCases)
+    func staleLocation(store: BotStoreKind) async throws {
         let clock = WallClock(Date())
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Fixture.registry, clock: clock) {
                 _ = try await Fixture.shareLocation(in: harness)
                 let recent = try await harness.say("katering", as: Self.sari)

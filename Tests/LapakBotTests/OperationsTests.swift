@@ -33,6 +33,7 @@ struct OperationsTests {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
     }
 
+    // SQLite only: a PostgreSQL worker's server has no database gauges and no check of the reply outbox's age yet.
     @Test("A citizen's search shows in /metrics by kind, intent and Bot API method; /readyz is ready, then names a stuck reply")
     func metricsAndReadiness() async throws {
         let registry = Self.registry
@@ -40,8 +41,7 @@ struct OperationsTests {
         try await BotHarness.with { harness in
             try await harness.runBot(registry: BotSearchTests.registry, environment: ["LAPAK_WEB_PORT": "0", "LAPAK_HEALTH_OUTBOX_MAX_AGE": "60"],
                                      alongside: { application in
-                                         [OperationsServer(for: application, registry: registry, logger: .init(label: "web"),
-                                                           onListening: { bound in port.withLock { $0 = bound } })]
+                                         [application.operationsServer(registry: registry, onListening: { bound in port.withLock { $0 = bound } })]
                                      }) {
                 try await BotSearchTests.waitUntil { port.withLock { $0 } != nil }
                 let web = try #require(port.withLock { $0 })
@@ -104,12 +104,25 @@ struct OperationsTests {
     }
 }
 
+extension RunningBot {
+    /// The HTTP server beside the bot: health, readiness, metrics and, in webhook mode, the webhook.
+    func operationsServer(registry: PrometheusCollectorRegistry, onListening: @escaping @Sendable (Int) -> Void) -> OperationsServer {
+        switch self {
+        case .sqlite(let application):
+            OperationsServer(for: application, registry: registry, logger: Logger(label: "web"), onListening: onListening)
+        case .postgres(let worker):
+            OperationsServer(forWorker: worker, registry: registry, logger: Logger(label: "web"), onListening: onListening)
+        }
+    }
+}
+
 /// Log lines an operator can search: every update's line names it, its chat (pseudonymised) and its route.
 @Suite("Logs: a line per update with its id, chat and intent; JSON lines without the token")
 struct OperationsLogTests {
-    @Test("Each update's line carries update_id, a pseudonymised chat, the intent and the duration; raw_ids shows the id", arguments: [false, true])
-    func updateLines(rawIDs: Bool) async throws {
-        try await BotHarness.with { harness in
+    @Test("Each update's line carries update_id, a pseudonymised chat, the intent and the duration; raw_ids shows the id",
+          arguments: BotStoreKind.allCases, [false, true])
+    func updateLines(store: BotStoreKind, rawIDs: Bool) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: BotSearchTests.registry, environment: ["LAPAK_LOG_RAW_IDS": rawIDs ? "true" : "false"]) {
                 _ = try await harness.say("katering terdekat", as: BotSearchTests.sari)
                 try await BotSearchTests.waitUntil { harness.logs.entries.contains { "\($0.message)" == "Update handled" } }
@@ -148,6 +161,7 @@ extension SubprocessTests {
     /// `lapak run` with `log.format: json`, as journald would collect it.
     @Suite("lapak run logs JSON")
     struct JSONLogTests {
+        // SQLite only: a test of the process's log bootstrap, which `lapak run` does before choosing a store.
         @Test("With LAPAK_LOG_FORMAT=json every line of `lapak run` is a JSON object, and none contains the token")
         func runLogsJSON() async throws {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lapak-json-\(UUID().uuidString)")

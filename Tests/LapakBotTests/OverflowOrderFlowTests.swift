@@ -1,8 +1,6 @@
 import BotAPIEmulator
 import Foundation
-import GRDB
 @testable import LapakBot
-import LapakDatabase
 import LapakRegistry
 import Testing
 import TelegramBotAPI
@@ -32,10 +30,9 @@ struct OverflowOrderFlowTests {
 
     /// Putri apprenticed to Rina (active), as the consent flow leaves it.
     static func apprentice(_ harness: BotHarness, now: Date) async throws {
-        let registry = try Vendors.registry(harness)
         let rina = try await ApprenticeshipFlowTests.id("KAT-RINA", harness), putri = try await ApprenticeshipFlowTests.id("KAT-PUTRI", harness)
-        try await registry.database.writer.write { db in
-            let session = registry.session(db)
+        try await harness.stores { stores in
+            let session = stores.registry
             try session.setCoachingRole(.mentor, capacity: 1, ofBusiness: rina, now: now)
             let proposed = try session.proposeApprenticeship(beginner: putri, mentor: rina, weeks: 12, by: Vendors.dewi.id, now: now)
             _ = try session.answerApprenticeship(proposed.id, side: .mentor, accept: true, username: nil, now: now)
@@ -57,9 +54,9 @@ struct OverflowOrderFlowTests {
         return try await harness.say("Bu Ani 0812 9999 0000", as: rina)
     }
 
-    @Test("Two Ambil at the same moment: exactly one winner gets the customer's contact, the others' offers say “sudah diambil”")
-    func raceHasOneWinner() async throws {
-        try await BotHarness.with { harness in
+    @Test("Two Ambil at the same moment: exactly one winner gets the customer's contact, the others' offers say “sudah diambil”", arguments: BotStoreKind.allCases)
+    func raceHasOneWinner(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.seeds, staff: [Vendors.dewi.id]) {
                 for user in Self.everyone { _ = try await harness.say("/start", as: user) }
                 try await Self.apprentice(harness, now: Date())
@@ -119,16 +116,15 @@ struct OverflowOrderFlowTests {
                 try await BotSearchTests.waitUntil { await harness.state.answeredCallbackQueries[query.id] != nil }
                 #expect(await harness.state.answeredCallbackQueries[query.id] == .some("Maaf, pesanan ini sudah tidak tersedia."))
 
-                let registry = try Vendors.registry(harness)
-                let order = try #require(try await registry.database.writer.read { try registry.session($0).overflowOrder(1) })
+                let order = try #require(try await harness.stores { try $0.registry.overflowOrder(1) })
                 #expect(order.status == .taken && order.takenByBusinessID == (jokoWon ? joko : tono))
             }
         }
     }
 
-    @Test("No one answers in time: the originator is told, the offers say so, a late press is refused, widening asks the next wave")
-    func expiryAndWidening() async throws {
-        try await BotHarness.with { harness in
+    @Test("No one answers in time: the originator is told, the offers say so, a late press is refused, widening asks the next wave", arguments: BotStoreKind.allCases)
+    func expiryAndWidening(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             let start = Date()
             let clock = WallClock(start)
             try await harness.runBot(registry: Self.seeds, staff: [Vendors.dewi.id], clock: clock) {

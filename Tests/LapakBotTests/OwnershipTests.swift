@@ -23,9 +23,9 @@ struct OwnershipTests {
         return try await harness.say("0" + Vendors.phone(of: Vendors.joko).dropFirst(3), as: user, expecting: 2)
     }
 
-    @Test("A typed number of a registered business explains the two ways to link, and a forged link press is refused")
-    func typedNumberNeverLinks() async throws {
-        try await BotHarness.with { harness in
+    @Test("A typed number of a registered business explains the two ways to link, and a forged link press is refused", arguments: BotStoreKind.allCases)
+    func typedNumberNeverLinks(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [Self.imported], staff: [Vendors.dewi.id]) {
                 _ = try await harness.say("/start", as: Vendors.dewi)
                 let mallory = Vendors.mallory
@@ -35,14 +35,14 @@ struct OwnershipTests {
                 let contactButton = await harness.state.currentReplyKeyboard(chatID: mallory.id)?.keyboard.joined().first { $0.requestContact }
                 #expect(contactButton?.text == "📱 Kirim nomor saya")
                 let buttons = replies[1].replyMarkup?.rows.joined().compactMap(\.callbackData) ?? []
-                let business = try #require(try await Vendors.registry(harness).business(registryID: "UMKM-0042"))
+                let business = try #require(try await harness.business("UMKM-0042"))
                 #expect(buttons == ["e:r:\(business.id)", "e:l:none"])
 
                 // The old way, forged: the link button is refused after a typed number.
                 let forged = try await harness.state.pressForgedButton(from: mallory, messageID: replies[1].messageID,
                                                                        callbackData: "e:l:\(business.id)")
                 try await VendorDailyTests.expectExpired(forged, in: harness)
-                #expect(try await Vendors.registry(harness).business(id: business.id)?.ownerTelegramID == nil)
+                #expect(try await harness.stores { try $0.registry.business(id: business.id) }?.ownerTelegramID == nil)
 
                 // Asking staff: the request goes to staff, and a second press does not ask twice.
                 let staffBefore = await harness.state.botMessages(chatID: Vendors.dewi.id).count
@@ -63,16 +63,15 @@ struct OwnershipTests {
                 let told = try await harness.next(1, after: malloryBefore, for: mallory)[0]
                 #expect(told.text?.contains("tidak menghubungkan") == true)
             }
-            let registry = try Vendors.registry(harness)
-            let business = try #require(try await registry.business(registryID: "UMKM-0042"))
+            let business = try #require(try await harness.business("UMKM-0042"))
             #expect(business.ownerTelegramID == nil)
-            #expect(try await registry.ownershipHistory(of: business.id).isEmpty)
+            #expect(try await harness.stores { try $0.registry.ownershipHistory(of: business.id) }.isEmpty)
         }
     }
 
-    @Test("Staff approval links a typed number's business: the requester is told, other staff hear of it, the audit says who approved")
-    func staffApprovalLinks() async throws {
-        try await BotHarness.with { harness in
+    @Test("Staff approval links a typed number's business: the requester is told, other staff hear of it, the audit says who approved", arguments: BotStoreKind.allCases)
+    func staffApprovalLinks(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [Self.imported], staff: [Vendors.dewi.id, Self.budi.id]) {
                 _ = try await harness.say("/start", as: Vendors.dewi)
                 _ = try await harness.say("/start", as: Self.budi)
@@ -101,17 +100,16 @@ struct OwnershipTests {
                 try await BotSearchTests.waitUntil { await harness.state.answeredCallbackQueries[query.id] != nil }
                 #expect(await harness.state.answeredCallbackQueries[query.id] == .some("Permintaan ini sudah diputuskan."))
             }
-            let registry = try Vendors.registry(harness)
-            let business = try #require(try await registry.business(registryID: "UMKM-0042"))
+            let business = try #require(try await harness.business("UMKM-0042"))
             #expect(business.ownerTelegramID == Vendors.joko.id)
-            let history = try await registry.ownershipHistory(of: business.id)
+            let history = try await harness.stores { try $0.registry.ownershipHistory(of: business.id) }
             #expect(history.map(\.proof) == [.staff] && history.first?.approvedBy == Vendors.dewi.id && history.first?.ownerTelegramID == Vendors.joko.id)
         }
     }
 
-    @Test("After a typed number, the owner's own contact still links; the link is audited and announced to staff")
-    func contactAfterTypedNumber() async throws {
-        try await BotHarness.with { harness in
+    @Test("After a typed number, the owner's own contact still links; the link is audited and announced to staff", arguments: BotStoreKind.allCases)
+    func contactAfterTypedNumber(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [Self.imported], staff: [Vendors.dewi.id]) {
                 _ = try await harness.say("/start", as: Vendors.dewi)
                 let joko = Vendors.joko
@@ -124,9 +122,8 @@ struct OwnershipTests {
                 let announced = try await harness.next(1, after: dewiBefore, for: Vendors.dewi)[0]
                 #expect(announced.text?.contains("kini milik Joko") == true && announced.text?.contains("lewat kontak Telegram-nya sendiri") == true)
             }
-            let registry = try Vendors.registry(harness)
-            let business = try #require(try await registry.business(registryID: "UMKM-0042"))
-            #expect(try await registry.ownershipHistory(of: business.id).map(\.proof) == [.contact])
+            let business = try #require(try await harness.business("UMKM-0042"))
+            #expect(try await harness.stores { try $0.registry.ownershipHistory(of: business.id) }.map(\.proof) == [.contact])
         }
     }
 
@@ -146,21 +143,21 @@ struct OwnershipTests {
         }
     }
 
-    @Test("An owner's change to a verified business sends it back to verification, with before → after for staff")
-    func ownerChangeRechecked() async throws {
+    @Test("An owner's change to a verified business sends it back to verification, with before → after for staff", arguments: BotStoreKind.allCases)
+    func ownerChangeRechecked(store: BotStoreKind) async throws {
         let verified = Business(registryID: "UMKM-0050", name: "Warung Bu Rina", category: "warung-makan", mode: .menetap,
                                 location: Vendors.spot, phone: "+6281255550101", ownerTelegramID: Vendors.rina.id, verified: true)
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [verified], staff: [Vendors.dewi.id]) {
                 _ = try await harness.say("/start", as: Vendors.dewi)
                 let rina = Vendors.rina
                 let card = try await harness.say("/usahaku", as: rina)
                 #expect(card.text?.contains("terverifikasi") == true)
-                let id = try #require(try await Vendors.registry(harness).business(registryID: "UMKM-0050")).id
+                let id = try #require(try await harness.business("UMKM-0050")).id
 
                 // The halal claim is not one of the checked fields.
                 _ = try await harness.tap("u:\(id):halal", as: rina, expecting: 2)
-                #expect(try await Vendors.registry(harness).business(id: id)?.verified == true)
+                #expect(try await harness.stores { try $0.registry.business(id: id) }?.verified == true)
 
                 try await harness.tap("u:\(id):name", as: rina)
                 let dewiBefore = await harness.state.botMessages(chatID: Vendors.dewi.id).count
@@ -170,25 +167,25 @@ struct OwnershipTests {
                 let notice = try await harness.next(1, after: dewiBefore, for: Vendors.dewi)[0]
                 #expect(notice.text?.contains("Warung Bu Rina → Warung Makan Rina") == true)
                 #expect(notice.replyMarkup?.rows.joined().compactMap(\.callbackData) == ["s:v:\(id)", "s:s:\(id)"])
-                #expect(try await Vendors.registry(harness).business(id: id)?.verified == false)
+                #expect(try await harness.stores { try $0.registry.business(id: id) }?.verified == false)
 
                 try await harness.tap("s:v:\(id)", as: Vendors.dewi)
-                #expect(try await Vendors.registry(harness).business(id: id)?.verified == true)
+                #expect(try await harness.stores { try $0.registry.business(id: id) }?.verified == true)
 
                 // Staff's own edit (the card's buttons are open to staff) is checked already.
                 let staffBefore = await harness.state.botMessages(chatID: Vendors.dewi.id).count
                 _ = try await harness.state.pressForgedButton(from: Vendors.dewi, messageID: notice.messageID, callbackData: "u:\(id):phone")
                 #expect(try await harness.next(1, after: staffBefore, for: Vendors.dewi)[0].text?.contains("Nomor telepon") == true)
                 _ = try await harness.say("0812 5555 0202", as: Vendors.dewi, expecting: 2)
-                let stored = try await Vendors.registry(harness).business(id: id)
+                let stored = try await harness.stores { try $0.registry.business(id: id) }
                 #expect(stored?.verified == true && stored?.phone == "+6281255550202")
             }
         }
     }
 
-    @Test("Simpan delivered twice creates one business; the second press is an expired button")
-    func doubleSave() async throws {
-        try await BotHarness.with { harness in
+    @Test("Simpan delivered twice creates one business; the second press is an expired button", arguments: BotStoreKind.allCases)
+    func doubleSave(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot {
                 let rina = Vendors.rina
                 try await VendorEnrollmentTests.enroll(until: .review, as: rina, in: harness)
@@ -208,7 +205,7 @@ struct OwnershipTests {
                 }
                 #expect(answers.filter { $0 == .some("Tombol ini sudah kedaluwarsa.") }.count == 1)
             }
-            #expect(try await Vendors.registry(harness).businesses(ownedBy: Vendors.rina.id).count == 1)
+            #expect(try await harness.stores { try $0.registry.businesses(ownedBy: Vendors.rina.id).count } == 1)
         }
     }
 }

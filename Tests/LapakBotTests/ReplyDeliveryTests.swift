@@ -1,6 +1,5 @@
 import BotAPIEmulator
 import Foundation
-import LapakDatabase
 import LapakRegistry
 @testable import LapakBot
 import Testing
@@ -16,9 +15,9 @@ struct ReplyDeliveryTests {
         User(id: 7_000 + Int64(index), firstName: "Warga \(index)", languageCode: "id")
     }
 
-    @Test("502s and a dropped connection on sendMessage: the katering answer still arrives, once, after the retries")
-    func faultsRetryTheRequestNotTheHandler() async throws {
-        try await BotHarness.with { harness in
+    @Test("502s and a dropped connection on sendMessage: the katering answer still arrives, once, after the retries", arguments: BotStoreKind.allCases)
+    func faultsRetryTheRequestNotTheHandler(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 let users = (1...6).map(Self.citizen)
                 for user in users {
@@ -49,9 +48,9 @@ struct ReplyDeliveryTests {
         }
     }
 
-    @Test("One chat's answers leave in the order of its messages, even when the first send is slow")
-    func answersKeepTheChatsOrder() async throws {
-        try await BotHarness.with { harness in
+    @Test("One chat's answers leave in the order of its messages, even when the first send is slow", arguments: BotStoreKind.allCases)
+    func answersKeepTheChatsOrder(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: Self.registry) {
                 let user = Self.citizen(40)
                 await harness.state.injectFault(.latency(.milliseconds(400)), method: "sendMessage", count: 1)
@@ -65,9 +64,9 @@ struct ReplyDeliveryTests {
         }
     }
 
-    @Test("A stop while a reply is being retried: the update stays handled, the reply is sent once after the restart")
-    func undeliveredRepliesSurviveAStop() async throws {
-        try await BotHarness.with { harness in
+    @Test("A stop while a reply is being retried: the update stays handled, the reply is sent once after the restart", arguments: BotStoreKind.allCases)
+    func undeliveredRepliesSurviveAStop(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             let user = Self.citizen(50)
             var handled: Int64 = 0
             try await harness.runBot(registry: Self.registry) {
@@ -75,13 +74,11 @@ struct ReplyDeliveryTests {
                 await harness.state.injectFault(.serverError(status: 503), method: "sendMessage", count: 10_000)
                 let update = await harness.state.sendText(from: user, "katering terdekat")
                 handled = update.updateID
-                let inbox = SQLiteUpdateInbox(database: try AppDatabase.open(path: harness.databasePath))
-                try await waitUntil { try await inbox.isHandled(update.updateID) }
+                try await waitUntil { try await harness.isHandled(update.updateID) }
                 #expect(await harness.state.botMessages(chatID: user.id).isEmpty)
             }
             // The graceful stop did not wait out the retries, and lost nothing.
-            let outbox = ReplyOutbox(database: try AppDatabase.open(path: harness.databasePath))
-            #expect(try await outbox.undeliveredReplies().count == 1)
+            #expect(try await harness.pendingReplies() == 1)
             await harness.state.clearFaults()
 
             try await harness.runBot(registry: Self.registry) {
@@ -90,21 +87,20 @@ struct ReplyDeliveryTests {
                 try await Task.sleep(for: .milliseconds(500))
                 #expect(await harness.state.botMessages(chatID: user.id).count == 1, "the handler must not run again")
             }
-            #expect(try await outbox.undeliveredReplies().isEmpty)
+            #expect(try await harness.pendingReplies() == 0)
             #expect(handled > 0)
         }
     }
 
-    @Test("A stop during a retry backoff returns promptly")
-    func stopDuringBackoffIsPrompt() async throws {
-        try await BotHarness.with { harness in
+    @Test("A stop during a retry backoff returns promptly", arguments: BotStoreKind.allCases)
+    func stopDuringBackoffIsPrompt(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             let started = ContinuousClock.now
             var stopping = ContinuousClock.now
             try await harness.runBot(registry: Self.registry, environment: ["LAPAK_REPLIES_RETRY_DEADLINE": "600"]) {
                 await harness.state.injectFault(.serverError(status: 502), method: "sendMessage", count: 10_000)
                 let update = await harness.state.sendText(from: Self.citizen(60), "halo")
-                let inbox = SQLiteUpdateInbox(database: try AppDatabase.open(path: harness.databasePath))
-                try await waitUntil { try await inbox.isHandled(update.updateID) }
+                try await waitUntil { try await harness.isHandled(update.updateID) }
                 try await Task.sleep(for: .seconds(1))  // well into the backoff between attempts
                 stopping = ContinuousClock.now
             }

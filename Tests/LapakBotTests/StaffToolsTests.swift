@@ -9,10 +9,10 @@ import TelegramBotAPI
 struct StaffToolsTests {
     static let dewi = Vendors.dewi
 
-    @Test("/halal ID marks a business certified and citizens' halal filter finds it; others may not use it")
-    func halalMark() async throws {
+    @Test("/halal ID marks a business certified and citizens' halal filter finds it; others may not use it", arguments: BotStoreKind.allCases)
+    func halalMark(store: BotStoreKind) async throws {
         let shop = Business(registryID: "UMKM-7", name: "Kue Ibu Tini", category: "kue", mode: .menetap, location: Vendors.spot)
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [shop], staff: [Self.dewi.id]) {
                 let before = try await Vendors.citizenSearch("kue halal", from: Vendors.north(100), in: harness)
                 #expect(before.contains("Tidak ada roti dan kue (halal saja)"))
@@ -59,10 +59,10 @@ struct StaffToolsTests {
         }
     }
 
-    @Test("Staff stop a broadcast in progress: the rest is skipped and the report says so")
-    func stopBroadcast() async throws {
+    @Test("Staff stop a broadcast in progress: the rest is skipped and the report says so", arguments: BotStoreKind.allCases)
+    func stopBroadcast(store: BotStoreKind) async throws {
         let vendors = 150
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             await harness.state.setLimits(.telegram)
             await harness.state.registerUsers((0..<vendors).map(BroadcastFixture.vendor))
             try await harness.runBot(registry: BroadcastFixture.businesses(vendors), staff: [Self.dewi.id]) {

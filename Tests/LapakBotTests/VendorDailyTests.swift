@@ -15,9 +15,9 @@ struct VendorDailyTests {
     static let rinasShop = Business(registryID: "UMKM-0044", name: "Warung Bu Rina", category: "warung-makan", mode: .menetap,
                                     location: Vendors.spot, phone: "+6281255550101", ownerTelegramID: Vendors.rina.id)
 
-    @Test("Sharing a contact links the imported record with that phone, after asking “is this yours?”")
-    func linkingByContact() async throws {
-        try await BotHarness.with { harness in
+    @Test("Sharing a contact links the imported record with that phone, after asking “is this yours?”", arguments: BotStoreKind.allCases)
+    func linkingByContact(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [Self.imported]) {
                 let joko = Vendors.joko
                 let none = try await harness.say("/usahaku", as: joko)
@@ -36,13 +36,13 @@ struct VendorDailyTests {
                 let card = try await harness.say("/usahaku", as: joko)
                 #expect(card.text?.contains("UMKM-0042") == true && card.text?.contains("terverifikasi") == true)
             }
-            #expect(try await Vendors.registry(harness).business(registryID: "UMKM-0042")?.ownerTelegramID == Vendors.joko.id)
+            #expect(try await harness.business("UMKM-0042")?.ownerTelegramID == Vendors.joko.id)
         }
     }
 
-    @Test("The phone step of /daftar offers the imported record instead of a duplicate")
-    func linkingDuringEnrollment() async throws {
-        try await BotHarness.with { harness in
+    @Test("The phone step of /daftar offers the imported record instead of a duplicate", arguments: BotStoreKind.allCases)
+    func linkingDuringEnrollment(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [Self.imported]) {
                 let joko = Vendors.joko
                 _ = try await harness.say("/daftar", as: joko, expecting: 2)
@@ -56,16 +56,16 @@ struct VendorDailyTests {
                 let linked = try await harness.tap(data, as: joko)[0]
                 #expect(linked.text?.contains("Terhubung: Bakso Mas Joko") == true)
             }
-            #expect(try await Vendors.registry(harness).count() == 1)
+            #expect(try await harness.stores { try $0.registry.count() } == 1)
         }
     }
 
-    @Test("A live location puts the cart on the map, moves it with every edit, shows “last seen” when silent, and ends when sharing stops")
-    func liveLocation() async throws {
+    @Test("A live location puts the cart on the map, moves it with every edit, shows “last seen” when silent, and ends when sharing stops", arguments: BotStoreKind.allCases)
+    func liveLocation(store: BotStoreKind) async throws {
         // Noon in Bontang (WITA), whatever the real time: 20 silent minutes later must still be today, since a
         // check-in ends at local midnight. (Started from the real time, this failed when run after 23.40 WITA.)
         let clock = WallClock(ISO8601DateFormatter().date(from: "2026-06-15T04:00:00Z")!)
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [Self.jokosCart], clock: clock) {
                 let joko = Vendors.joko
                 _ = try await harness.say("/jualan", as: joko)
@@ -99,12 +99,12 @@ struct VendorDailyTests {
         }
     }
 
-    @Test("Today ends at local midnight (WITA): a check-in and a shop's “closed today” both end then")
-    func midnightExpiry() async throws {
+    @Test("Today ends at local midnight (WITA): a check-in and a shop's “closed today” both end then", arguments: BotStoreKind.allCases)
+    func midnightExpiry(store: BotStoreKind) async throws {
         // 23:40 WITA on 29 November 2026 is 15:40 UTC.
         let evening = try Date("2026-11-29T15:40:00Z", strategy: .iso8601)
         let clock = WallClock(evening)
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [Self.jokosCart, Self.rinasShop], clock: clock) {
                 _ = try await harness.say("/jualan", as: Vendors.joko)
                 let confirmed = try await harness.press("📍 Kirim lokasi jualan", as: Vendors.joko, location: Vendors.north(100))[0]
@@ -143,14 +143,14 @@ struct VendorDailyTests {
         }
     }
 
-    @Test("/usahaku edits a name and deletes with a question first; the record stays for the agency")
-    func manageAndDelete() async throws {
-        try await BotHarness.with { harness in
+    @Test("/usahaku edits a name and deletes with a question first; the record stays for the agency", arguments: BotStoreKind.allCases)
+    func manageAndDelete(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [Self.rinasShop]) {
                 let rina = Vendors.rina
                 let card = try await harness.say("/usahaku", as: rina)
                 #expect(card.text?.contains("Warung Bu Rina") == true && card.text?.contains("buka, tampil di pencarian") == true)
-                let id = try await Vendors.registry(harness).business(registryID: "UMKM-0044")!.id
+                let id = try await harness.businessID("UMKM-0044")
                 try await harness.tap("u:\(id):name", as: rina)
                 let bad = try await harness.say("<script>", as: rina)
                 #expect(bad.text?.contains("tidak boleh") == true)
@@ -164,16 +164,16 @@ struct VendorDailyTests {
                 let gone = try await Vendors.citizenSearch("warung makan terdekat", from: Vendors.spot, in: harness)
                 #expect(!gone.contains("Warung Makan Bu Rina"))
             }
-            let kept = try #require(try await Vendors.registry(harness).business(registryID: "UMKM-0044"))
+            let kept = try #require(try await harness.business("UMKM-0044"))
             #expect(kept.status == .inactive && kept.name == "Warung Makan Bu Rina")
         }
     }
 
-    @Test("An owner's halal switch is a claim for staff to check; staff's switch sets the mark")
-    func halalSwitch() async throws {
-        try await BotHarness.with { harness in
+    @Test("An owner's halal switch is a claim for staff to check; staff's switch sets the mark", arguments: BotStoreKind.allCases)
+    func halalSwitch(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [Self.rinasShop], staff: [Vendors.dewi.id]) {
-                let id = try await Vendors.registry(harness).business(registryID: "UMKM-0044")!.id
+                let id = try await harness.businessID("UMKM-0044")
                 _ = try await harness.say("/usahaku", as: Vendors.rina)
                 let claimed = try await harness.tap("u:\(id):halal", as: Vendors.rina, expecting: 2)[1]
                 #expect(claimed.text?.contains("Halal: ⏳ menunggu pemeriksaan Dinas") == true)
@@ -187,13 +187,12 @@ struct VendorDailyTests {
         }
     }
 
-    @Test("Forged buttons are refused: another owner's business, staff actions, steps not in progress")
-    func forgedButtons() async throws {
-        try await BotHarness.with { harness in
+    @Test("Forged buttons are refused: another owner's business, staff actions, steps not in progress", arguments: BotStoreKind.allCases)
+    func forgedButtons(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [Self.rinasShop, Self.jokosCart], staff: [Vendors.dewi.id]) {
-                let registry = try Vendors.registry(harness)
-                let shop = try await registry.business(registryID: "UMKM-0044")!.id
-                let cart = try await registry.business(registryID: "UMKM-0043")!.id
+                let shop = try await harness.businessID("UMKM-0044")
+                let cart = try await harness.businessID("UMKM-0043")
                 let message = try await harness.say("/start", as: Vendors.mallory)
                 for data in ["u:\(shop):deleteyes", "u:\(shop):k:kue", "s:v:\(shop)", "s:s:\(shop)", "e:save", "e:h:yes", "jl:\(cart)",
                              "t:\(shop)", "o:\(shop)", "j:\(cart)", "l:\(shop)"] {
@@ -205,7 +204,7 @@ struct VendorDailyTests {
                 let list = try await harness.say("/verifikasi", as: Vendors.dewi)
                 #expect(list.text?.contains("Tidak ada pendaftaran") == true)
             }
-            let shop = try #require(try await Vendors.registry(harness).business(registryID: "UMKM-0044"))
+            let shop = try #require(try await harness.business("UMKM-0044"))
             #expect(shop.status == .active && shop.category == "warung-makan")
         }
     }

@@ -1,7 +1,6 @@
 import BotAPIEmulator
 import Foundation
 @testable import LapakBot
-import LapakDatabase
 import LapakRegistry
 import Testing
 import TelegramBotAPI
@@ -33,20 +32,13 @@ enum Vendors {
         await harness.state.sendLocation(from: sari, latitude: point.latitude, longitude: point.longitude)
         return try await harness.next(2, after: before, for: sari)[1].text ?? ""
     }
-
-    static func registry(_ harness: BotHarness) throws -> Registry {
-        let database = try AppDatabase.open(path: harness.databaseFolder.appendingPathComponent("lapak.sqlite").path)
-        let taxonomy = try CategoryTaxonomy.load(from: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../intents/categories.yml").standardized)
-        return Registry(database: database, taxonomy: taxonomy, timeZone: TimeZone(identifier: "Asia/Makassar")!)
-    }
 }
 
 @Suite("Vendors enroll their businesses from the chat, end to end through the emulator")
 struct VendorEnrollmentTests {
-    @Test("A fixed shop: every step, bad answers refused with a reason, staff told, a citizen finds it")
-    func fixedShop() async throws {
-        try await BotHarness.with { harness in
+    @Test("A fixed shop: every step, bad answers refused with a reason, staff told, a citizen finds it", arguments: BotStoreKind.allCases)
+    func fixedShop(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(staff: [Vendors.dewi.id]) {
                 _ = try await harness.say("/start", as: Vendors.dewi)
                 let rina = Vendors.rina
@@ -113,7 +105,7 @@ struct VendorEnrollmentTests {
                 let verified = try await Vendors.citizenSearch("katering terdekat", from: Vendors.north(50), in: harness)
                 #expect(verified.contains("Warung Makan Bu Rina") && verified.contains("terverifikasi") && verified.contains("✅ halal"))
             }
-            let stored = try #require(try await Vendors.registry(harness).business(registryID: "TG-000001"))
+            let stored = try #require(try await harness.business("TG-000001"))
             #expect(stored.ownerTelegramID == Vendors.rina.id && stored.verified && stored.halal && stored.kelurahan == "Bontang Baru")
         }
     }
@@ -179,26 +171,26 @@ struct VendorEnrollmentTests {
         try await harness.tap("e:h:no", as: user, expecting: 2)
     }
 
-    @Test("/batal at any step ends the enrollment and saves nothing", arguments: [
-        EnrollmentDraft.Step.name, .category, .mode, .location, .phone, .halal, .review,
-    ])
-    func cancelAtEveryStep(step: EnrollmentDraft.Step) async throws {
-        try await BotHarness.with { harness in
+    @Test("/batal at any step ends the enrollment and saves nothing", arguments: BotStoreKind.allCases)
+    func cancelAtEveryStep(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot {
-                try await Self.enroll(until: step, as: Vendors.rina, in: harness)
-                // The command at some steps, the word at others: "batal" is never taken for a business name.
-                let cancelled = try await harness.say([.name, .mode, .phone, .review].contains(step) ? "batal" : "/batal", as: Vendors.rina)
-                #expect(cancelled.text == "Pendaftaran dibatalkan; tidak ada yang disimpan.")
-                let after = try await harness.say("/usahaku", as: Vendors.rina)
-                #expect(after.text?.contains("belum terhubung dengan usaha") == true)
+                for step: EnrollmentDraft.Step in [.name, .category, .mode, .location, .phone, .halal, .review] {
+                    try await Self.enroll(until: step, as: Vendors.rina, in: harness)
+                    // The command at some steps, the word at others: "batal" is never taken for a business name.
+                    let cancelled = try await harness.say([.name, .mode, .phone, .review].contains(step) ? "batal" : "/batal", as: Vendors.rina)
+                    #expect(cancelled.text == "Pendaftaran dibatalkan; tidak ada yang disimpan.", "at \(step)")
+                    let after = try await harness.say("/usahaku", as: Vendors.rina)
+                    #expect(after.text?.contains("belum terhubung dengan usaha") == true, "at \(step)")
+                }
             }
-            #expect(try await Vendors.registry(harness).count() == 0)
+            #expect(try await harness.stores { try $0.registry.count() } == 0)
         }
     }
 
-    @Test("A restart in the middle of enrolling continues at the same step with the answers kept")
-    func restartMidEnrollment() async throws {
-        try await BotHarness.with { harness in
+    @Test("A restart in the middle of enrolling continues at the same step with the answers kept", arguments: BotStoreKind.allCases)
+    func restartMidEnrollment(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot {
                 try await Self.enroll(until: .location, as: Vendors.rina, in: harness)
             }
@@ -213,7 +205,7 @@ struct VendorEnrollmentTests {
                 #expect(review[1].text?.contains("Kue Bu Sri") == true)
                 try await harness.tap("e:save", as: Vendors.rina, expecting: 2)
             }
-            let stored = try #require(try await Vendors.registry(harness).business(registryID: "TG-000001"))
+            let stored = try #require(try await harness.business("TG-000001"))
             #expect(stored.name == "Kue Bu Sri" && stored.category == "kue" && stored.mode == .menetap && stored.phone == "+6281277771234")
         }
     }
@@ -260,11 +252,11 @@ struct VendorEnrollmentTests {
         }
     }
 
-    @Test("Enrolling the same business twice (same phone, similar name) asks first")
-    func duplicateAsked() async throws {
+    @Test("Enrolling the same business twice (same phone, similar name) asks first", arguments: BotStoreKind.allCases)
+    func duplicateAsked(store: BotStoreKind) async throws {
         let existing = Business(registryID: "UMKM-1", name: "Kue Bu Sri", category: "kue", mode: .menetap, location: Vendors.spot,
                                 phone: "+6281277771234", ownerTelegramID: Vendors.rina.id)
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: [existing]) {
                 try await Self.enroll(until: .review, as: Vendors.rina, in: harness)
                 let asked = try await harness.tap("e:save", as: Vendors.rina)[0]
@@ -273,7 +265,7 @@ struct VendorEnrollmentTests {
                 let saved = try await harness.tap("e:dup", as: Vendors.rina)[0]
                 #expect(saved.text?.contains("tersimpan") == true)
             }
-            #expect(try await Vendors.registry(harness).businesses(ownedBy: Vendors.rina.id).count == 2)
+            #expect(try await harness.stores { try $0.registry.businesses(ownedBy: Vendors.rina.id).count } == 2)
         }
     }
 }

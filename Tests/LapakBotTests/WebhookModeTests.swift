@@ -26,7 +26,7 @@ struct WebhookModeTests {
                                  _ body: (Int) async throws -> Void) async throws {
         let port = Mutex<Int?>(nil)
         try await harness.runBot(registry: BotSearchTests.registry, environment: webhookEnvironment(), alongside: { application in
-            [OperationsServer(for: application, registry: registry, logger: Logger(label: "web"), onListening: { bound in port.withLock { $0 = bound } })]
+            [application.operationsServer(registry: registry, onListening: { bound in port.withLock { $0 = bound } })]
         }) {
             try await BotSearchTests.waitUntil { port.withLock { $0 } != nil }
             let bound = try #require(port.withLock { $0 })
@@ -47,9 +47,9 @@ struct WebhookModeTests {
         return response.status
     }
 
-    @Test("At start Lapak registers the webhook with its secret; a citizen's message comes by POST and is answered")
-    func answersThroughTheWebhook() async throws {
-        try await BotHarness.with { harness in
+    @Test("At start Lapak registers the webhook with its secret; a citizen's message comes by POST and is answered", arguments: BotStoreKind.allCases)
+    func answersThroughTheWebhook(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await Self.runInWebhookMode(harness) { port in
                 let reply = try await harness.say("katering terdekat", as: BotSearchTests.sari)
                 #expect(reply.text?.contains("Bagikan lokasi") == true)
@@ -66,12 +66,14 @@ struct WebhookModeTests {
         }
     }
 
-    @Test("A POST without the secret, or with a wrong one, is refused with 401 and handled never", arguments: [nil, "wrong", "lapak-test-secret_4", "lapak-test-secret_42x"])
-    func refusesAWrongSecret(_ secret: String?) async throws {
-        try await BotHarness.with { harness in
+    @Test("A POST without the secret, or with a wrong one, is refused with 401 and handled never", arguments: BotStoreKind.allCases)
+    func refusesAWrongSecret(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await Self.runInWebhookMode(harness) { port in
                 let forged = #"{"update_id": 77, "message": {"message_id": 1, "date": 1764547200, "chat": {"id": 6001, "type": "private"}, "from": {"id": 6001, "is_bot": false, "first_name": "Sari"}, "text": "/start"}}"#
-                #expect(try await Self.post(forged, port: port, secret: secret) == 401)
+                for secret in [nil, "wrong", "lapak-test-secret_4", "lapak-test-secret_42x"] {
+                    #expect(try await Self.post(forged, port: port, secret: secret) == 401, "\(secret ?? "no secret")")
+                }
                 // The real one still works, and the forged update produced no message.
                 _ = try await harness.say("halo", as: BotSearchTests.sari)
                 let messages = await harness.state.botMessages(chatID: BotSearchTests.sari.id)
@@ -80,9 +82,9 @@ struct WebhookModeTests {
         }
     }
 
-    @Test("The same update posted twice is acknowledged twice and answered once; a body that is no update gets 400")
-    func duplicateAndMalformed() async throws {
-        try await BotHarness.with { harness in
+    @Test("The same update posted twice is acknowledged twice and answered once; a body that is no update gets 400", arguments: BotStoreKind.allCases)
+    func duplicateAndMalformed(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             try await Self.runInWebhookMode(harness) { port in
                 // Sari has a chat with the bot (the emulator sends only to known chats).
                 _ = try await harness.say("halo", as: BotSearchTests.sari)
@@ -98,10 +100,10 @@ struct WebhookModeTests {
         }
     }
 
-    @Test("Behind a load balancer with a dead backend: every update is retried onto a live one, each chat's answers in order")
-    func retriesAndPerChatOrder() async throws {
+    @Test("Behind a load balancer with a dead backend: every update is retried onto a live one, each chat's answers in order", arguments: BotStoreKind.allCases)
+    func retriesAndPerChatOrder(store: BotStoreKind) async throws {
         // Port 9 (discard) on loopback: nothing listens, so the connection is refused at once.
-        try await BotHarness.with { harness in
+        try await BotHarness.with(store: store) { harness in
             try await Self.runInWebhookMode(harness, backends: { ["http://127.0.0.1:9/telegram/webhook", "http://127.0.0.1:\($0)/telegram/webhook"] }) { _ in
                 let citizens = (0..<3).map { User(id: 7100 + Int64($0), firstName: "Warga \($0)", languageCode: "id") }
                 for round in 0..<3 {
@@ -125,9 +127,9 @@ struct WebhookModeTests {
         }
     }
 
-    @Test("`--mode polling` (deleteWebhookAtStart) deletes a webhook set earlier and polls")
-    func switchesBackToPolling() async throws {
-        try await BotHarness.with { harness in
+    @Test("`--mode polling` (deleteWebhookAtStart) deletes a webhook set earlier and polls", arguments: BotStoreKind.allCases)
+    func switchesBackToPolling(store: BotStoreKind) async throws {
+        try await BotHarness.with(store: store) { harness in
             await harness.state.setWebhook("https://lapak.example.org/telegram/webhook", secretToken: "x")
             try await harness.runBot(registry: BotSearchTests.registry, adjust: { $0.deleteWebhookAtStart = true }) {
                 let reply = try await harness.say("halo", as: BotSearchTests.sari)

@@ -131,9 +131,8 @@ struct CheckInStoreTests {
                 """, logger: logger)
 
             #expect(try await PostgresMigrations.migrate(fixture.store) == PostgresMigrations.all.map(\.number).filter { $0 >= 5 })
-            let transactions = PostgresTransactions(store: fixture.store, taxonomy: PostgresRegistryTests.taxonomy, timeZone: StoreUnderTest.timeZone)
             let later = S.now.addingTimeInterval(60)
-            try await transactions.write { session in
+            try await fixture.store.writeInTask { session in
                 let results = try session.nearest(NearestQuery(origin: S.centre, category: "bakso-mie"), at: later)
                 #expect(results.map(\.business.registryID) == ["C1"])
                 #expect(results.first?.checkedInSince == S.now && results.first?.position == position)

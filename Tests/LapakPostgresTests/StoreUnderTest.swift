@@ -3,6 +3,8 @@ import GRDB
 import LapakDatabase
 import LapakPostgres
 import LapakRegistry
+import Logging
+import NIOPosix
 import PostgresNIO
 import Testing
 
@@ -83,8 +85,37 @@ struct StoreUnderTest: Sendable {
                 try body(SessionUnderTest(kind: .sqlite, base: sqlite.session(db), sqliteDatabase: db))
             }
         }
-        return try await postgres!.write { session in
+        return try await postgres!.store.writeInTask { session in
             try body(SessionUnderTest(kind: .postgres, base: session, sqliteDatabase: nil))
         }
+    }
+}
+
+extension PostgresStore {
+    /// Runs `body` in one committed transaction (rolled back when it throws), in the calling task.
+    ///
+    /// `PostgresTransactions.write` runs its body as work submitted to a thread pool, outside any task, so
+    /// an `#expect` failing there is reported as "Test «unknown»". Here the body waits for PostgreSQL on a
+    /// pool thread too, but by executor preference, as part of the test's own task, so its issues are the test's.
+    func writeInTask<T: Sendable>(_ body: (PostgresSession) throws -> T) async throws -> T {
+        let logger = Logger(label: "store-under-test")
+        return try await client.withTransaction(logger: logger) { connection in
+            try await withTaskExecutorPreference(PoolTaskExecutor.shared) {
+                try body(PostgresSession(connection: connection, taxonomy: PostgresRegistryTests.taxonomy, timeZone: StoreUnderTest.timeZone,
+                                         logger: logger))
+            }
+        }
+    }
+}
+
+/// A task executor on the threads of `NIOThreadPool.singleton`: a task that prefers it may block there
+/// waiting for PostgreSQL (never on Swift's cooperative pool) and stays the same task, so task-local
+/// values (Swift Testing's current test) reach the synchronous body.
+final class PoolTaskExecutor: TaskExecutor {
+    static let shared = PoolTaskExecutor()
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        NIOThreadPool.singleton.submit { _ in job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

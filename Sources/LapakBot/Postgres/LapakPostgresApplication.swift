@@ -75,7 +75,8 @@ public struct LapakPostgresApplication: Sendable {
         service = PostgresBotService(
             client: client, store: store, texts: parts.texts, bot: bot, transactions: transactions, pollerConfiguration: parts.pollerConfiguration,
             webhook: parts.webhook, replyConfiguration: ReplySender.Configuration(deadline: .seconds(configuration.replyRetryDeadline)),
-            replyLease: TimeInterval(configuration.replyLeaseSeconds), clock: clock, now: now, logger: logger)
+            replyLease: TimeInterval(configuration.replyLeaseSeconds), clock: clock, now: now, logger: logger,
+            deleteWebhookAtStart: configuration.deleteWebhookAtStart)
         // The schedulers' messages are bulk: like broadcasts, they go out from the worker holding the budget only.
         let replyStore = PostgresReplyOutbox(store: store, worker: worker, lease: TimeInterval(configuration.replyLeaseSeconds), now: now)
         halalReminders = HalalReminderService(

@@ -21,6 +21,8 @@ public struct PostgresBotService: Service {
     let clock: any MonotonicClock
     let now: @Sendable () -> Date
     let logger: Logger
+    /// Deletes a webhook set earlier before polling (`lapak run --mode polling`).
+    var deleteWebhookAtStart = false
     /// Beats once the start-up sweep of undelivered replies is done.
     public let sweptUndelivered = Heartbeat()
 
@@ -46,10 +48,14 @@ public struct PostgresBotService: Service {
                 webhook.endpoint.attach(receiver)
                 try await receiver.run()
             } else {
+                if deleteWebhookAtStart { await startup.deleteWebhook() }
                 let poller = LongPoller(client: client, inbox: inbox, handler: handler, configuration: pollerConfiguration, clock: clock, logger: logger)
                 try await poller.run()
             }
             group.cancelAll()
         }
+        // A graceful stop: the replies this worker claimed but could not send go to whichever worker sweeps
+        // next (this one restarted, or another) at once, rather than after their lease.
+        try await outbox.releaseClaims()
     }
 }

@@ -52,10 +52,15 @@ public struct PostgresUpdateHandler: UpdateHandler {
         let routing = routing, logger = logger, now = now, transactions = transactions
         try await sequencer.drain(chatID: chatID) { update, connection in
             let moment = now()
+            let started = ContinuousClock.now
             let handled = try await transactions.run(on: connection) { session in
                 try Self.answer(update, at: moment, routing: routing, session: session, logger: logger)
             }
             written.withLock { $0 += handled.replies }
+            // As on SQLite: a line per update an operator can search (its id, its chat pseudonymised, its route).
+            logger.info("Update handled", metadata: routing.bot.logMetadata(update, route: handled.route).merging([
+                "duration_ms": "\((ContinuousClock.now - started).milliseconds)", "replies": "\(handled.replies.count)",
+            ]) { _, new in new })
         }
         let replies = written.withLock { $0 }
         if !replies.isEmpty { _ = await sender.deliver(replies) }
