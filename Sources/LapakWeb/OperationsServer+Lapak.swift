@@ -13,7 +13,8 @@ extension OperationsServer {
         let settings = application.configuration
         // With the public site off, the operational routes are for this machine only.
         let host = settings.webEnabled ? settings.webHost : "127.0.0.1"
-        let gauges = DatabaseGauges(registry: registry, database: application.database)
+        let database = application.database
+        let gauges = DatabaseGauges(registry: registry) { try await database.operationalFigures(now: $0) }
         self.init(configuration: .init(host: host, port: settings.webPort), registry: registry,
                   readiness: Readiness(Self.checks(for: application)), refreshGauges: { await gauges.refresh() },
                   webhook: application.webhookEndpoint, site: settings.webEnabled ? site : nil, logger: logger, onListening: onListening)
@@ -47,25 +48,28 @@ extension OperationsServer {
                 guard let age = application.broadcastHeartbeat.age() else { return "not started" }
                 return age <= .seconds(60) ? nil : "no sign of life for \(age.seconds) s"
             },
-            Readiness.Check("replies") {
-                let oldest: (chatID: Int64, createdAt: Int64)?
-                do {
-                    oldest = try await database.writer.read { db in
-                        try Row.fetchOne(db, sql: """
-                            SELECT chat_id, created_at FROM reply_outbox WHERE state = 'pending' ORDER BY id LIMIT 1
-                            """).map { ($0["chat_id"], $0["created_at"]) }
-                    }
-                } catch {
-                    return "cannot read the reply outbox: \(error)"
-                }
-                guard let oldest else { return nil }
-                let age = Int64(Date().timeIntervalSince1970) - oldest.createdAt
-                guard age > settings.outboxMaxAge else { return nil }
-                // Telegram's retry_after explains a wait; anything else is a stuck sender or a dead network.
-                if client.floodHoldDeadline(.chat(oldest.chatID)) != nil { return nil }
-                return "a reply has waited \(age) s undelivered (limit \(settings.outboxMaxAge) s)"
+            repliesCheck(maxAge: settings.outboxMaxAge, client: client) {
+                let figures = try await database.operationalFigures(now: Int64(Date().timeIntervalSince1970))
+                return figures.oldestPendingReply.flatMap { createdAt in figures.oldestPendingReplyChat.map { ($0, createdAt) } }
             },
         ]
+    }
+
+    /// Whether replies leave: none has waited longer than `maxAge` seconds undelivered, unless Telegram's
+    /// retry_after for its chat explains the wait.
+    /// `oldest` reads the oldest undelivered reply's chat and time of writing.
+    static func repliesCheck(maxAge: Int, client: BotAPIClient,
+                             oldest: @escaping @Sendable () async throws -> (chatID: Int64, createdAt: Int64)?) -> Readiness.Check {
+        Readiness.Check("replies") {
+            let waiting: (chatID: Int64, createdAt: Int64)?
+            do { waiting = try await oldest() } catch { return "cannot read the reply outbox: \(error)" }
+            guard let (chat, createdAt) = waiting else { return nil }
+            let age = Int64(Date().timeIntervalSince1970) - createdAt
+            guard age > Int64(maxAge) else { return nil }
+            // Telegram's retry_after explains a wait; anything else is a stuck sender or a dead network.
+            if client.floodHoldDeadline(.chat(chat)) != nil { return nil }
+            return "a reply has waited \(age) s undelivered (limit \(maxAge) s)"
+        }
     }
 
     /// Whether updates reach Telegram's side: the webhook registered, or a getUpdates succeeded within `pollLimit`.
@@ -85,41 +89,33 @@ extension OperationsServer {
 /// Gauges read from the database at each scrape: outbox backlogs, the registry's size, carts on the map.
 struct DatabaseGauges: Sendable {
     let registry: PrometheusCollectorRegistry
-    let database: AppDatabase
+    /// Reads the figures at a time (SQLite's `AppDatabase` or PostgreSQL's store).
+    let figures: @Sendable (Int64) async throws -> OperationalFigures
+
+    init(registry: PrometheusCollectorRegistry, figures: @escaping @Sendable (Int64) async throws -> OperationalFigures) {
+        self.registry = registry
+        self.figures = figures
+    }
 
     func refresh() async {
         let now = Int64(Date().timeIntervalSince1970)
-        let readings: [(name: String, labels: [(String, String)], value: Double)]
-        do {
-            readings = try await database.writer.read { db in
-                var readings: [(String, [(String, String)], Double)] = []
-                let replies = try Row.fetchOne(db, sql: "SELECT count(*) AS n, min(created_at) AS oldest FROM reply_outbox WHERE state = 'pending'")
-                readings.append(("lapak_outbox_pending_rows", [("outbox", "replies")], Double(replies?["n"] as Int64? ?? 0)))
-                readings.append(("lapak_outbox_oldest_pending_seconds", [("outbox", "replies")],
-                                 (replies?["oldest"] as Int64?).map { Double(max(0, now - $0)) } ?? 0))
-                let broadcasts = try Row.fetchOne(db, sql: """
-                    SELECT count(*) AS n, min(b.created_at) AS oldest FROM outbox o JOIN broadcast b ON b.id = o.broadcast_id
-                    WHERE o.state IN ('pending', 'sending')
-                    """)
-                readings.append(("lapak_outbox_pending_rows", [("outbox", "broadcasts")], Double(broadcasts?["n"] as Int64? ?? 0)))
-                readings.append(("lapak_outbox_oldest_pending_seconds", [("outbox", "broadcasts")],
-                                 (broadcasts?["oldest"] as Int64?).map { Double(max(0, now - $0)) } ?? 0))
-                var byStatus = ["active": 0.0, "suspended": 0.0, "inactive": 0.0]
-                for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM business GROUP BY status") {
-                    byStatus[row["status"]] = Double(row["n"] as Int64)
-                }
-                for (status, count) in byStatus.sorted(by: { $0.key < $1.key }) {
-                    readings.append(("lapak_registry_businesses", [("status", status)], count))
-                }
-                let carts = try Int64.fetchOne(db, sql: """
-                    SELECT count(*) FROM place WHERE checkin_id IS NOT NULL AND (expires_at IS NULL OR expires_at > ?)
-                    """, arguments: [now]) ?? 0
-                readings.append(("lapak_vendors_checked_in", [], Double(carts)))
-                return readings
-            }
-        } catch {
+        let read: OperationalFigures
+        do { read = try await figures(now) } catch {
             return  // the readiness check names a database that cannot be read
         }
+        func age(_ since: Int64?) -> Double { since.map { Double(max(0, now - $0)) } ?? 0 }
+        var readings: [(name: String, labels: [(String, String)], value: Double)] = [
+            ("lapak_outbox_pending_rows", [("outbox", "replies")], Double(read.pendingReplies)),
+            ("lapak_outbox_oldest_pending_seconds", [("outbox", "replies")], age(read.oldestPendingReply)),
+            ("lapak_outbox_pending_rows", [("outbox", "broadcasts")], Double(read.pendingAnnouncements)),
+            ("lapak_outbox_oldest_pending_seconds", [("outbox", "broadcasts")], age(read.oldestPendingAnnouncement)),
+        ]
+        var byStatus = ["active": 0, "suspended": 0, "inactive": 0]
+        byStatus.merge(read.businessesByStatus) { _, counted in counted }
+        for (status, count) in byStatus.sorted(by: { $0.key < $1.key }) {
+            readings.append(("lapak_registry_businesses", [("status", status)], Double(count)))
+        }
+        readings.append(("lapak_vendors_checked_in", [], Double(read.vendorsCheckedIn)))
         for reading in readings {
             let gauge = reading.labels.isEmpty ? registry.makeGauge(name: reading.name) : registry.makeGauge(name: reading.name, labels: reading.labels)
             gauge.set(reading.value)

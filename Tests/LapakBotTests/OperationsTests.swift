@@ -7,6 +7,9 @@ import GRDB
 import InMemoryLogging
 import LapakBot
 import LapakDatabase
+import LapakPostgres
+import PostgresNIO
+import LapakRegistry
 import LapakWeb
 import Logging
 import Metrics
@@ -33,15 +36,17 @@ struct OperationsTests {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
     }
 
-    // SQLite only: a PostgreSQL worker's server has no database gauges and no check of the reply outbox's age yet.
-    @Test("A citizen's search shows in /metrics by kind, intent and Bot API method; /readyz is ready, then names a stuck reply")
-    func metricsAndReadiness() async throws {
+    @Test("A citizen's search shows in /metrics by kind, intent and Bot API method; /readyz is ready, then names a stuck reply",
+          arguments: BotStoreKind.allCases)
+    func metricsAndReadiness(store: BotStoreKind) async throws {
         let registry = Self.registry
         let port = Mutex<Int?>(nil)
-        try await BotHarness.with { harness in
+        let worker = Mutex<String?>(nil)
+        try await BotHarness.with(store: store) { harness in
             try await harness.runBot(registry: BotSearchTests.registry, environment: ["LAPAK_WEB_PORT": "0", "LAPAK_HEALTH_OUTBOX_MAX_AGE": "60"],
                                      alongside: { application in
-                                         [application.operationsServer(registry: registry, onListening: { bound in port.withLock { $0 = bound } })]
+                                         if case .postgres(let running) = application { worker.withLock { $0 = running.worker } }
+                                         return [application.operationsServer(registry: registry, onListening: { bound in port.withLock { $0 = bound } })]
                                      }) {
                 try await BotSearchTests.waitUntil { port.withLock { $0 } != nil }
                 let web = try #require(port.withLock { $0 })
@@ -63,12 +68,21 @@ struct OperationsTests {
                     #expect(metrics.body.contains(line), "no \(line) in /metrics")
                 }
 
-                // A reply that has waited ten minutes with no retry_after to explain it: not ready, and why.
-                let database = try AppDatabase.open(path: harness.databasePath)
-                try await database.writer.write { db in
-                    try db.execute(sql: """
-                        INSERT INTO reply_outbox (chat_id, method, parameters, created_at) VALUES (?, 'sendMessage', '{}', ?)
-                        """, arguments: [BotSearchTests.sari.id, Int64(Date().timeIntervalSince1970) - 600])
+                // A reply that has waited ten minutes with no retry_after to explain it: not ready, and why. On
+                // PostgreSQL it is this worker's (claimed by it), as a reply its stuck sender never sent would be.
+                let written = Int64(Date().timeIntervalSince1970) - 600
+                let claimant = worker.withLock { $0 }
+                try await harness.stores { stores in
+                    if let session = stores.registry as? PostgresSession {
+                        try session.execute("""
+                            INSERT INTO reply_outbox (chat_id, method, parameters, created_at, claimed_by, claim_expires_at)
+                            VALUES (\(BotSearchTests.sari.id), 'sendMessage', '{}', \(written), \(claimant ?? ""), \(written + 86_400))
+                            """)
+                    } else if let session = stores.registry as? Registry.Session {
+                        try session.db.execute(sql: """
+                            INSERT INTO reply_outbox (chat_id, method, parameters, created_at) VALUES (?, 'sendMessage', '{}', ?)
+                            """, arguments: [BotSearchTests.sari.id, written])
+                    }
                 }
                 let stuck = try await Self.get("/readyz", port: web)
                 #expect(stuck.status == 503)

@@ -27,7 +27,6 @@ struct PostgresSiteTests {
         let site = try await PublicSite.standalone(configuration: settings, logger: logger)
         #expect(site.registry is PostgresPublicDirectory)
         let now = Date()
-        try await BotHarness.seed(url: database.url, settings: settings, businesses: PublicSiteTests.businesses, checkIns: [], logger: logger)
         let application = try LapakPostgresApplication(configuration: settings, logger: logger)
         let port = Mutex<Int?>(nil)
         let server = OperationsServer(forWorker: application, registry: PrometheusCollectorRegistry(), site: site, logger: logger,
@@ -36,6 +35,7 @@ struct PostgresSiteTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             group.addTask { try await application.store.run() }
+            _ = try await transactions.write { session in try session.upsertAll(PublicSiteTests.businesses, now: now, progress: { _, _ in }) }
             try await BotSearchTests.waitUntil { port.withLock { $0 } != nil }
             let bound = try #require(port.withLock { $0 })
             func get(_ path: String) async throws -> (status: Int, body: String) {
