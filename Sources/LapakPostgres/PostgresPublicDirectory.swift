@@ -10,9 +10,10 @@ import Synchronization
 /// Lapak runs as workers on PostgreSQL (`lapak run` with `database.url`, or `lapak web`).
 ///
 /// Every answer is SQLite's (`Registry` as a `PublicDirectory`; the parity tests compare them): the queries
-/// live in `PostgresSession+Directory.swift` and `+PublicFigures.swift`, run on connections of the site's own
-/// (`PostgresBlockingConnections`) outside the bot's pool, each read a statement or two in autocommit.
+/// live in `PostgresSession+Directory.swift`, run on connections of the site's own (`PostgresBlockingConnections`)
+/// outside the bot's pool, each read a statement or two in autocommit.
 public final class PostgresPublicDirectory: PublicDirectory {
+    /// The category taxonomy the registry files businesses under.
     public let taxonomy: CategoryTaxonomy
     private let timeZone: TimeZone
     private let logger: Logger

@@ -71,11 +71,15 @@ struct DirectoryParityTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let sqlite = Registry(database: try AppDatabase.open(path: folder.appendingPathComponent("lapak.sqlite").path),
                               taxonomy: PostgresRegistryTests.taxonomy, timeZone: StoreUnderTest.timeZone)
-        try await sqlite.database.writer.write { db in try SearchParityTests.stageDay(sqlite.session(db), businesses: businesses, now: S.now) }
         try await PostgresFixture.with { fixture in
             try await PostgresMigrations.migrate(fixture.store)
             let transactions = PostgresTransactions(store: fixture.store, taxonomy: PostgresRegistryTests.taxonomy, timeZone: StoreUnderTest.timeZone)
+            // Both stores staged at once: GRDB's writer and the PostgreSQL session each wait on threads of their own.
+            async let sqliteStaged: Void = sqlite.database.writer.write { db in
+                try SearchParityTests.stageDay(sqlite.session(db), businesses: businesses, now: S.now)
+            }
             try await transactions.write { session in try SearchParityTests.stageDay(session, businesses: businesses, now: S.now) }
+            try await sqliteStaged
             let postgres = try PostgresPublicDirectory(url: fixture.url, taxonomy: PostgresRegistryTests.taxonomy, timeZone: StoreUnderTest.timeZone,
                                                        logger: Logger(label: "directory"))
             try await body(sqlite, postgres)
@@ -86,10 +90,8 @@ struct DirectoryParityTests {
     func sameDirectoryOnBothStores() async throws {
         let questions = Self.questions(350, seed: 11)
         try await Self.withBothDirectories { sqlite, postgres in
-            var answers: [[DirectoryPage]] = []
-            for directory in [sqlite, postgres] as [any PublicDirectory] {
-                answers.append(try await Self.blocking { try questions.map { try directory.directory($0.query, at: $0.at) } })
-            }
+            async let fromSQLite = Self.blocking { try questions.map { try sqlite.directory($0.query, at: $0.at) } }
+            let answers = [try await fromSQLite, try await Self.blocking { try questions.map { try postgres.directory($0.query, at: $0.at) } }]
             var listed = 0, pastTheEnd = 0, nearestFirst = 0, inBoxes = 0
             for (index, (expected, answered)) in zip(answers[0], answers[1]).enumerated() {
                 let question = questions[index]
