@@ -20,11 +20,13 @@ extension PostgresSession: DialogStore {
 
     public func rememberLocation(of userID: Int64, latitude: Double, longitude: Double, now: Date, window: TimeInterval) throws {
         let timestamp = Int64(now.timeIntervalSince1970)
+        // One statement, one round trip. The expired rows exclude this user's, which the upsert overwrites:
+        // one statement must not both delete and update a row.
         try execute("""
+            WITH expired AS (DELETE FROM user_location WHERE recorded_at < \(timestamp - Int64(window)) AND user_id <> \(userID))
             INSERT INTO user_location (user_id, latitude, longitude, recorded_at) VALUES (\(userID), \(latitude), \(longitude), \(timestamp))
             ON CONFLICT (user_id) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude, recorded_at = excluded.recorded_at
             """)
-        try execute("DELETE FROM user_location WHERE recorded_at < \(timestamp - Int64(window))")
     }
 
     public func recentLocation(of userID: Int64, now: Date, window: TimeInterval) throws -> (latitude: Double, longitude: Double)? {
@@ -40,9 +42,10 @@ extension PostgresSession: DialogStore {
 
     public func saveSearch(_ session: ConversationStore.SearchSession, keep: TimeInterval, handling updateID: Int64?) throws -> Int64 {
         let created = Int64(session.createdAt.timeIntervalSince1970)
-        try execute("DELETE FROM search_session WHERE created_at < \(created - Int64(keep))")
         let ids = session.resultIDs.map(String.init).joined(separator: ",")
+        // The expired sessions go in the same statement (one round trip); the new row is not among them.
         guard let id = try one("""
+            WITH expired AS (DELETE FROM search_session WHERE created_at < \(created - Int64(keep)))
             INSERT INTO search_session (user_id, latitude, longitude, category, halal, page_offset, result_ids, created_at, names)
             VALUES (\(session.userID), \(session.latitude), \(session.longitude), \(session.category), \(session.halalOnly), \(session.offset),
                     \(ids), \(created), \(session.names))
@@ -68,10 +71,10 @@ extension PostgresSession: DialogStore {
 
     /// Marks `updateID` handled inside this transaction, as SQLite's stores do for the methods that take one.
     ///
-    /// On PostgreSQL the chat sequencer marks every update it handles in the same transaction anyway; this keeps
-    /// the two stores' contracts the same for callers outside the sequencer.
+    /// On PostgreSQL the chat sequencer marks every update it handles in the same transaction anyway (then
+    /// this does nothing); this keeps the two stores' contracts the same for callers outside the sequencer.
     func markHandled(_ updateID: Int64?) throws {
-        guard let updateID else { return }
+        guard let updateID, updateID != markedUpdate else { return }
         try execute("UPDATE update_inbox SET handled_at = \(Int64(Date().timeIntervalSince1970)) WHERE update_id = \(updateID) AND handled_at IS NULL")
     }
 }

@@ -27,6 +27,9 @@ public final class PostgresSession {
     public let worker: String
     /// How long that claim keeps other workers' sweeps off a reply (see `PostgresReplyOutbox.lease`).
     public let replyLease: TimeInterval
+    /// The update this transaction handles, already marked handled in it by the chat sequencer: the stores'
+    /// own marks for it (the methods taking `handling:`) would only repeat that, one round trip each.
+    public var markedUpdate: Int64?
 
     /// A session on `connection`, which must be inside a transaction the caller commits.
     public init(connection: PostgresConnection, taxonomy: CategoryTaxonomy, timeZone: TimeZone, logger: Logger,
