@@ -19,6 +19,8 @@ public struct PostgresUpdateHandler: UpdateHandler {
     let sender: ReplySender
     let logger: Logger
     let now: @Sendable () -> Date
+    /// Updates a drain here handled before their own turn came, shared by the copies of this handler.
+    let handledAhead = HandledAhead()
 
     /// The handler of one worker; replies leave through `sender`.
     public init(routing: UpdateRouting, sequencer: PostgresChatSequencer, transactions: PostgresTransactions, inbox: PostgresUpdateInbox,
@@ -40,7 +42,10 @@ public struct PostgresUpdateHandler: UpdateHandler {
             try await inbox.markHandled(update.updateID)
             return
         }
-        try await drain(chatID: chatID)
+        // A chat's next update is often stored while its previous one is handled, and that drain takes it
+        // too; its own drain would only find the chat empty, a transaction for nothing.
+        if handledAhead.take(update.updateID) { return }
+        try await drain(chatID: chatID, for: update.updateID)
     }
 
     /// Handles every unhandled update of `chatID`, oldest first, then sends what was committed.
@@ -48,9 +53,14 @@ public struct PostgresUpdateHandler: UpdateHandler {
     /// When a commit fails half-way the error is thrown and nothing is sent here: the replies of the updates
     /// committed before it are claimed by this worker and go out with the next sweep after their lease.
     public func drain(chatID: Int64) async throws {
+        try await drain(chatID: chatID, for: nil)
+    }
+
+    /// The drain on behalf of `trigger`'s arrival: the other updates it handles are remembered as handled ahead.
+    private func drain(chatID: Int64, for trigger: Int64?) async throws {
         let written = Mutex<[OutgoingReply]>([])
         let routing = routing, logger = logger, now = now, transactions = transactions
-        try await sequencer.drain(chatID: chatID, savepoint: Self.savepoint) { update, connection in
+        let drained = try await sequencer.drain(chatID: chatID, savepoint: Self.savepoint) { update, connection in
             let moment = now()
             let handled = try await transactions.run(on: connection) { session in
                 session.markedUpdate = update.updateID
@@ -58,6 +68,8 @@ public struct PostgresUpdateHandler: UpdateHandler {
             }
             written.withLock { $0 += handled.replies }
         }
+        // Only after the drain went through: an update whose commit failed is not handled, ahead or not.
+        handledAhead.remember(drained.filter { $0 != trigger })
         let replies = written.withLock { $0 }
         if !replies.isEmpty { _ = await sender.deliver(replies) }
     }
@@ -81,5 +93,34 @@ public struct PostgresUpdateHandler: UpdateHandler {
             ])
             return HandledUpdate(replies: try routing.apologise(for: update, at: moment, stores: stores), route: "failed")
         }
+    }
+}
+
+/// The ids of updates a drain handled before their own turn came, until that turn comes.
+///
+/// Bounded: an update handled ahead whose turn never comes here (its delivery went to another worker, or
+/// housekeeping drained it) is forgotten after `capacity` newer ones; its turn, should it come, then only
+/// costs the empty transaction this saves.
+final class HandledAhead: Sendable {
+    /// How many ids are kept at most.
+    static let capacity = 4_096
+    private let state = Mutex<(ids: Set<Int64>, order: [Int64])>(([], []))
+
+    /// Notes `ids` as handled; the oldest notes go past `capacity`.
+    func remember(_ ids: [Int64]) {
+        guard !ids.isEmpty else { return }
+        state.withLock { state in
+            for id in ids where state.ids.insert(id).inserted { state.order.append(id) }
+            let excess = state.order.count - Self.capacity
+            if excess > 0 {
+                for id in state.order.prefix(excess) { state.ids.remove(id) }
+                state.order.removeFirst(excess)
+            }
+        }
+    }
+
+    /// Whether `id` was handled ahead (forgetting it: its turn has come).
+    func take(_ id: Int64) -> Bool {
+        state.withLock { $0.ids.remove(id) != nil }
     }
 }
