@@ -4,10 +4,12 @@ import PostgresNIO
 
 extension PostgresSession: DialogStore {
     public func state(of userID: Int64, inChat chatID: Int64) throws -> String? {
-        try one("SELECT state FROM dialog WHERE user_id = \(userID) AND chat_id = \(chatID)")
+        if let prefetched = prefetchedDialog, prefetched.user == userID, prefetched.chat == chatID { return prefetched.state }
+        return try one("SELECT state FROM dialog WHERE user_id = \(userID) AND chat_id = \(chatID)")
     }
 
     public func setState(_ state: String?, of userID: Int64, inChat chatID: Int64, now: Date) throws {
+        if let prefetched = prefetchedDialog, prefetched.user == userID, prefetched.chat == chatID { prefetchedDialog = nil }
         if let state {
             try execute("""
                 INSERT INTO dialog (user_id, chat_id, state, updated_at) VALUES (\(userID), \(chatID), \(state), \(Int64(now.timeIntervalSince1970)))
@@ -81,7 +83,17 @@ extension PostgresSession: DialogStore {
 
 extension PostgresSession: PreferenceStore {
     public func language(of userID: Int64) throws -> String? {
-        try one("SELECT language FROM user_preference WHERE user_id = \(userID)", as: String?.self) ?? nil
+        guard let chatID = updateChat, !dialogPrefetched else {
+            return try one("SELECT language FROM user_preference WHERE user_id = \(userID)", as: String?.self) ?? nil
+        }
+        // Routing reads the sender's language, then their dialog state in the update's chat: both at once.
+        dialogPrefetched = true
+        let (language, state) = try one("""
+            SELECT (SELECT language FROM user_preference WHERE user_id = \(userID)),
+                   (SELECT state FROM dialog WHERE user_id = \(userID) AND chat_id = \(chatID))
+            """, as: (String?, String?).self) ?? (nil, nil)
+        prefetchedDialog = (userID, chatID, state)
+        return language
     }
 
     public func setLanguage(_ language: String, of userID: Int64, handling updateID: Int64?) throws {

@@ -64,6 +64,7 @@ public struct PostgresUpdateHandler: UpdateHandler {
             let moment = now()
             let handled = try await transactions.run(on: connection) { session in
                 session.markedUpdate = update.updateID
+                session.updateChat = update.chatID
                 return try Self.answer(update, at: moment, routing: routing, session: session, logger: logger)
             }
             written.withLock { $0 += handled.replies }
