@@ -79,19 +79,30 @@ public struct PostgresReplyOutbox: ReplyStore {
             """, logger: store.logger)
     }
 
+    /// Records a delivery's outcomes in one statement (atomic on its own): the worker that handled an update
+    /// records its replies right after sending them, and a statement per reply was a round trip per reply.
     public func record(_ outcomes: [ReplyOutcome]) async throws {
         guard !outcomes.isEmpty else { return }
-        let finishedAt = Int64(now().timeIntervalSince1970)
-        try await store.client.withTransaction(logger: store.logger) { connection in
-            for outcome in outcomes {
-                try await connection.query("""
-                    UPDATE reply_outbox SET state = \(outcome.status.rawValue), message_id = \(outcome.messageID.map(Int64.init)),
-                        error = \(outcome.error), attempts = attempts + \(outcome.attempts), finished_at = \(finishedAt),
-                        claimed_by = NULL, claim_expires_at = NULL
-                    WHERE id = \(outcome.id)
-                    """, logger: store.logger)
-            }
+        var binds = PostgresBindings(capacity: outcomes.count * 5 + 1)
+        binds.append(Int64(now().timeIntervalSince1970))
+        var rows: [String] = []
+        rows.reserveCapacity(outcomes.count)
+        for outcome in outcomes {
+            let first = binds.count + 1
+            binds.append(outcome.id)
+            binds.append(outcome.status.rawValue)
+            if let messageID = outcome.messageID { binds.append(Int64(messageID)) } else { binds.appendNull() }
+            if let error = outcome.error { binds.append(error) } else { binds.appendNull() }
+            binds.append(Int64(outcome.attempts))
+            rows.append("($\(first)::bigint, $\(first + 1)::text, $\(first + 2)::bigint, $\(first + 3)::text, $\(first + 4)::integer)")
         }
+        // One outcome per reply (a delivery sends each reply once), so no row is matched twice.
+        try await store.client.query(PostgresQuery(unsafeSQL: """
+            UPDATE reply_outbox AS r SET state = o.state, message_id = o.message_id, error = o.error, attempts = r.attempts + o.attempts,
+                finished_at = $1, claimed_by = NULL, claim_expires_at = NULL
+            FROM (VALUES \(rows.joined(separator: ", "))) AS o (id, state, message_id, error, attempts)
+            WHERE r.id = o.id
+            """, binds: binds), logger: store.logger)
     }
 
     public func sentMessageID(ofReply id: Int64) async throws -> Int? {

@@ -27,6 +27,17 @@ public final class PostgresSession {
     public let worker: String
     /// How long that claim keeps other workers' sweeps off a reply (see `PostgresReplyOutbox.lease`).
     public let replyLease: TimeInterval
+    /// The update this transaction handles, already marked handled in it by the chat sequencer: the stores'
+    /// own marks for it (the methods taking `handling:`) would only repeat that, one round trip each.
+    public var markedUpdate: Int64?
+    /// The chat of the update this transaction handles: the first read of a user's language also reads
+    /// their dialog state in that chat, which routing reads next (one round trip instead of two).
+    public var updateChat: Int64?
+    /// That dialog state while it is still what the database holds: only this chat's transactions, which
+    /// wait for its lock, write it, and writing it here forgets the copy.
+    var prefetchedDialog: (user: Int64, chat: Int64, state: String?)?
+    /// Whether the language read has done its prefetch (once per transaction).
+    var dialogPrefetched = false
 
     /// A session on `connection`, which must be inside a transaction the caller commits.
     public init(connection: PostgresConnection, taxonomy: CategoryTaxonomy, timeZone: TimeZone, logger: Logger,

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import TelegramBotAPI
 
@@ -36,25 +37,49 @@ public struct PostgresUpdateInbox: UpdateInbox {
         return updates
     }
 
+    /// Stores `updates` and the poller's next offset in one statement (atomic on its own, so without a
+    /// transaction around it): a webhook worker runs this for every update, and each statement more is a round
+    /// trip more. Handled updates past `retention` are forgotten by `forgetHandled()`, off this path.
     public func accept(_ updates: [Update], nextOffset: Int64) async throws -> [Update] {
         let receivedAt = Int64(now().timeIntervalSince1970)
-        let forgetBefore = receivedAt - Int64(retention)
-        return try await store.client.withTransaction(logger: store.logger) { connection in
-            var fresh: [Update] = []
-            for update in updates {
-                let inserted = try await connection.query("""
-                    INSERT INTO update_inbox (update_id, chat_id, payload, received_at)
-                    VALUES (\(update.updateID), \(update.chatID), \(update.json.serializedString()), \(receivedAt))
-                    ON CONFLICT (update_id) DO NOTHING RETURNING update_id
-                    """, logger: store.logger)
-                for try await _ in inserted.decode(Int64.self) { fresh.append(update) }
-            }
-            try await connection.query("""
-                INSERT INTO poller_state (key, value) VALUES ('next_offset', \(nextOffset))
+        var binds = PostgresBindings(capacity: updates.count * 4 + 1)
+        var rows: [String] = []
+        rows.reserveCapacity(updates.count)
+        for update in updates {
+            let first = binds.count + 1
+            binds.append(update.updateID)
+            if let chatID = update.chatID { binds.append(chatID) } else { binds.appendNull() }
+            binds.append(update.json.serializedString())
+            binds.append(receivedAt)
+            rows.append("($\(first)::bigint, $\(first + 1)::bigint, $\(first + 2)::text, $\(first + 3)::bigint)")
+        }
+        binds.append(nextOffset)
+        let insert = rows.isEmpty ? "SELECT NULL::bigint AS update_id WHERE false" : """
+            INSERT INTO update_inbox (update_id, chat_id, payload, received_at) VALUES \(rows.joined(separator: ", "))
+            ON CONFLICT (update_id) DO NOTHING RETURNING update_id
+            """
+        let query = PostgresQuery(unsafeSQL: """
+            WITH fresh AS (\(insert)), offset_kept AS (
+                INSERT INTO poller_state (key, value) VALUES ('next_offset', $\(binds.count))
                 ON CONFLICT (key) DO UPDATE SET value = greatest(poller_state.value, excluded.value)
-                """, logger: store.logger)
-            try await connection.query("DELETE FROM update_inbox WHERE handled_at < \(forgetBefore)", logger: store.logger)
-            return fresh
+            )
+            SELECT update_id FROM fresh
+            """, binds: binds)
+        var inserted = Set<Int64>()
+        for try await id in try await store.client.query(query, logger: store.logger).decode(Int64.self) { inserted.insert(id) }
+        // RETURNING comes in no particular order; the caller queues the fresh ones in the order given.
+        return updates.filter { inserted.remove($0.updateID) != nil }
+    }
+
+    /// Forgets handled updates older than `retention`; returns how many. Housekeeping runs it, so that the
+    /// scan of the inbox is not paid on every update taken in.
+    @discardableResult
+    public func forgetHandled() async throws -> Int {
+        let forgetBefore = Int64(now().timeIntervalSince1970) - Int64(retention)
+        return try await store.client.withConnection { connection in
+            let deleted: EventLoopFuture<PostgresQueryResult> = connection.query("DELETE FROM update_inbox WHERE handled_at < \(forgetBefore)",
+                                                                                 logger: store.logger)
+            return try await deleted.get().metadata.rows ?? 0
         }
     }
 

@@ -52,6 +52,8 @@ struct WorkersScenario {
         lab.note("\(options.workers) worker(s) registered their webhook")
 
         let crowd = Crowd(count: options.citizenCount)
+        let database = DatabaseCPU(url: options.postgresURL)
+        let databaseBefore = database?.seconds()
         let before = processes.compactMap { $0.sample() }
         try await crowd.ask(client)
         lab.note("\(crowd.citizens.count) citizens asked (\(crowd.updateCount) updates)")
@@ -59,6 +61,7 @@ struct WorkersScenario {
             for process in processes where process.hasExited { throw ProbeError("a worker ended:\n\(process.stderrTail())") }
         }
         let after = processes.compactMap { $0.sample() }
+        let databaseSeconds = database.flatMap { database in databaseBefore.map { database.seconds() - $0 } }
         guard before.count == processes.count, after.count == processes.count else { throw ProbeError("cannot read a worker's /proc") }
         let summary = CrowdSummary(outcomes: try await crowd.outcomes(client))
         let updates = crowd.updateCount
@@ -71,12 +74,15 @@ struct WorkersScenario {
             "throughput: \(throughput.map { Format.fixed($0, 1) } ?? "–") updates/s (first update → last reply \(summary.spanSeconds.map { Format.fixed($0, 2) } ?? "–") s)",
         ] + summary.latencyLines + [
             "workers' CPU: \(Format.fixed(cpuMicroseconds, 0)) µs/update (\(Format.fixed(cpuSeconds, 2)) s utime+stime over \(options.workers) process(es)); PostgreSQL's own CPU not included",
+            "PostgreSQL's CPU: " + (databaseSeconds.map { "\(Format.fixed($0 * 1e6 / Double(updates), 0)) µs/update (\(Format.fixed($0, 2)) s, the postmaster and its children)" }
+                ?? "– (no postmaster.pid under the URL's host= folder)"),
             "answers: \(summary.line)",
         ]
         report.lines += summary.examples()
         report.metrics = [("workers", .number(options.workers)), ("updates", .number(updates)), ("wait_end", .string(end.rawValue)),
                           ("updates_per_second", .number(throughput, places: 1)), ("span_s", .number(summary.spanSeconds)),
-                          ("cpu_us_per_update", .number(cpuMicroseconds, places: 0))] + summary.json
+                          ("cpu_us_per_update", .number(cpuMicroseconds, places: 0)),
+                          ("database_cpu_us_per_update", .number(databaseSeconds.map { $0 * 1e6 / Double(updates) }, places: 0))] + summary.json
         let allRight = summary.outcomes.allSatisfy(\.isCorrectOnce) && summary.updateReply.count == updates
         report.targets = [
             .init(name: "all_answered_correctly", met: allRight,

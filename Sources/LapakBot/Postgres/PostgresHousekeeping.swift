@@ -12,7 +12,8 @@ import TelegramBotAPI
 /// sweep (`ReplySender.deliverUndelivered`, `FOR UPDATE SKIP LOCKED`) of any worker sends them, in each
 /// chat's order. An update acknowledged to Telegram but not handled would otherwise wait for the chat's
 /// next message: chats with an unhandled update older than `orphanAge` are drained here (under the chat's
-/// lock, so a live worker handling the chat just makes this a no-op).
+/// lock, so a live worker handling the chat just makes this a no-op). It also forgets handled updates past
+/// the inbox's retention, which taking an update in no longer does.
 public struct PostgresHousekeeping: Service {
     let store: PostgresStore
     let handler: PostgresUpdateHandler
@@ -63,6 +64,7 @@ public struct PostgresHousekeeping: Service {
         for chatID in chats {
             try await handler.drain(chatID: chatID)
         }
+        try await handler.inbox.forgetHandled()
         if replies > 0 || !chats.isEmpty {
             logger.notice("Took over what another worker left", metadata: ["replies": "\(replies)", "chats": "\(chats.count)"])
         }
