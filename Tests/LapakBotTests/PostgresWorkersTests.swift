@@ -105,8 +105,16 @@ extension SubprocessTests {
                 await emulator.state.botMessages(chatID: Self.staff.id).contains { $0.text?.contains("Pengumuman #\(broadcast.id) selesai") == true }
             }
             for worker in others { worker.send(SIGTERM) }
-            for worker in others {
-                try await worker.waitForExit()
+            for (index, worker) in zip([1, 2], others) {
+                do {
+                    try await worker.waitForExit()
+                } catch {
+                    // A worker that does not stop: its last lines say what it was waiting for.
+                    let log = (try? String(contentsOf: logs.appendingPathComponent("worker-\(index).log"), encoding: .utf8)) ?? ""
+                    Issue.record("worker \(index) did not stop after SIGTERM; its log ends:\n\(log.split(separator: "\n").suffix(40).joined(separator: "\n"))")
+                    worker.send(SIGKILL)
+                    throw error
+                }
                 #expect(worker.termination == .exited(0))
             }
 
