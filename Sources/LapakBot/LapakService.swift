@@ -91,3 +91,8 @@ public enum LapakStartupError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension LapakService: CustomStringConvertible {
+    /// How a service group names it in the log.
+    public var description: String { "bot" }
+}

@@ -67,3 +67,8 @@ public struct SupervisedService: Service {
         }
     }
 }
+
+extension SupervisedService: CustomStringConvertible {
+    /// Its name: what a service group logs for it (the default would print every property, the language data included).
+    public var description: String { name }
+}

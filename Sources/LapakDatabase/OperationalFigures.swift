@@ -8,8 +8,6 @@ public struct OperationalFigures: Sendable, Hashable {
     public var pendingReplies: Int
     /// When the oldest of them was written (seconds since 1970).
     public var oldestPendingReply: Int64?
-    /// The chat the oldest undelivered reply goes to.
-    public var oldestPendingReplyChat: Int64?
     /// Announcement rows still to send (pending or in flight).
     public var pendingAnnouncements: Int
     /// When the oldest announcement with rows still to send was made.
@@ -20,11 +18,10 @@ public struct OperationalFigures: Sendable, Hashable {
     public var vendorsCheckedIn: Int
 
     /// Figures as read.
-    public init(pendingReplies: Int, oldestPendingReply: Int64?, oldestPendingReplyChat: Int64?, pendingAnnouncements: Int,
+    public init(pendingReplies: Int, oldestPendingReply: Int64?, pendingAnnouncements: Int,
                 oldestPendingAnnouncement: Int64?, businessesByStatus: [String: Int], vendorsCheckedIn: Int) {
         self.pendingReplies = pendingReplies
         self.oldestPendingReply = oldestPendingReply
-        self.oldestPendingReplyChat = oldestPendingReplyChat
         self.pendingAnnouncements = pendingAnnouncements
         self.oldestPendingAnnouncement = oldestPendingAnnouncement
         self.businessesByStatus = businessesByStatus
@@ -37,7 +34,6 @@ extension AppDatabase {
     public func operationalFigures(now: Int64) async throws -> OperationalFigures {
         try await writer.read { db in
             let replies = try Row.fetchOne(db, sql: "SELECT count(*) AS n, min(created_at) AS oldest FROM reply_outbox WHERE state = 'pending'")
-            let oldestChat = try Int64.fetchOne(db, sql: "SELECT chat_id FROM reply_outbox WHERE state = 'pending' ORDER BY id LIMIT 1")
             let broadcasts = try Row.fetchOne(db, sql: """
                 SELECT count(*) AS n, min(b.created_at) AS oldest FROM outbox o JOIN broadcast b ON b.id = o.broadcast_id
                 WHERE o.state IN ('pending', 'sending')
@@ -50,9 +46,22 @@ extension AppDatabase {
                 SELECT count(*) FROM place WHERE checkin_id IS NOT NULL AND (expires_at IS NULL OR expires_at > ?)
                 """, arguments: [now]) ?? 0
             return OperationalFigures(
-                pendingReplies: replies?["n"] ?? 0, oldestPendingReply: replies?["oldest"], oldestPendingReplyChat: oldestChat,
+                pendingReplies: replies?["n"] ?? 0, oldestPendingReply: replies?["oldest"],
                 pendingAnnouncements: broadcasts?["n"] ?? 0, oldestPendingAnnouncement: broadcasts?["oldest"], businessesByStatus: byStatus,
                 vendorsCheckedIn: carts)
+        }
+    }
+}
+
+extension AppDatabase {
+    /// The oldest undelivered reply: its chat and when it was written (seconds since 1970); nil when none waits.
+    ///
+    /// What `/readyz` asks at every probe: one row by the primary key's order, not the whole of
+    /// `operationalFigures` (business counts, carts and both outboxes are for a scrape).
+    public func oldestPendingReply() async throws -> (chatID: Int64, createdAt: Int64)? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT chat_id, created_at FROM reply_outbox WHERE state = 'pending' ORDER BY id LIMIT 1")
+                .map { (chatID: $0["chat_id"], createdAt: $0["created_at"]) }
         }
     }
 }

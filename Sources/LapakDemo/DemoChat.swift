@@ -205,3 +205,8 @@ struct DemoChat: Service {
         }
     }
 }
+
+extension DemoChat: CustomStringConvertible {
+    /// How a service group names it in the log.
+    var description: String { "demo chat" }
+}

@@ -145,3 +145,8 @@ extension BulkLeadership: BulkGate {
     /// budget is counted over a sliding second (with the pacer's 2 % margin).
     public var takeoverPause: Duration { retryInterval + .milliseconds(1_020) }
 }
+
+extension BulkLeadership: CustomStringConvertible {
+    /// How a service group names it in the log.
+    public var description: String { "bulk budget election" }
+}

@@ -11,18 +11,17 @@ extension PostgresStore {
         let rows = try await client.query("""
             SELECT (SELECT count(*) FROM reply_outbox WHERE state = 'pending'),
                    (SELECT min(created_at) FROM reply_outbox WHERE state = 'pending'),
-                   (SELECT chat_id FROM reply_outbox WHERE state = 'pending' ORDER BY id LIMIT 1),
                    (SELECT count(*) FROM outbox o WHERE o.state IN ('pending', 'sending')),
                    (SELECT min(b.created_at) FROM outbox o JOIN broadcast b ON b.id = o.broadcast_id WHERE o.state IN ('pending', 'sending')),
                    (SELECT coalesce(json_object_agg(status, n), '{}')::text FROM (SELECT status, count(*) AS n FROM business GROUP BY status) s),
                    (SELECT count(*) FROM place WHERE checkin_id IS NOT NULL AND (expires_at IS NULL OR expires_at > \(now)))
             """, logger: logger)
         var figures: OperationalFigures?
-        for try await (replies, oldestReply, oldestChat, announcements, oldestAnnouncement, statuses, carts)
-            in rows.decode((Int64, Int64?, Int64?, Int64, Int64?, String, Int64).self) {
+        for try await (replies, oldestReply, announcements, oldestAnnouncement, statuses, carts)
+            in rows.decode((Int64, Int64?, Int64, Int64?, String, Int64).self) {
             let byStatus = (try? JSONDecoder().decode([String: Int].self, from: Data(statuses.utf8))) ?? [:]
             figures = OperationalFigures(
-                pendingReplies: Int(replies), oldestPendingReply: oldestReply, oldestPendingReplyChat: oldestChat,
+                pendingReplies: Int(replies), oldestPendingReply: oldestReply,
                 pendingAnnouncements: Int(announcements), oldestPendingAnnouncement: oldestAnnouncement, businessesByStatus: byStatus,
                 vendorsCheckedIn: Int(carts))
         }

@@ -92,3 +92,8 @@ public struct PostgresURLError: Error, Sendable, CustomStringConvertible {
         return "database.url '\(shown?.string ?? "?")': \(reason)"
     }
 }
+
+extension PostgresStore: CustomStringConvertible {
+    /// How a service group names it in the log (never the URL: it may carry a password).
+    public var description: String { "PostgreSQL pool" }
+}

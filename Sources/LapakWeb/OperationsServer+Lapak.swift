@@ -48,10 +48,7 @@ extension OperationsServer {
                 guard let age = application.broadcastHeartbeat.age() else { return "not started" }
                 return age <= .seconds(60) ? nil : "no sign of life for \(age.seconds) s"
             },
-            repliesCheck(maxAge: settings.outboxMaxAge, client: client) {
-                let figures = try await database.operationalFigures(now: Int64(Date().timeIntervalSince1970))
-                return figures.oldestPendingReply.flatMap { createdAt in figures.oldestPendingReplyChat.map { ($0, createdAt) } }
-            },
+            repliesCheck(maxAge: settings.outboxMaxAge, client: client) { try await database.oldestPendingReply() },
         ]
     }
 

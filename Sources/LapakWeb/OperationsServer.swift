@@ -79,6 +79,16 @@ public struct OperationsServer: Service {
                 onListening?(port)
             },
             logger: logger)
-        try await application.runService()
+        // `run()`, not `runService()`: the latter catches SIGTERM itself, so the server could stop before the
+        // daemon's group saw the signal. The group then took it for a service that ended on its own: it
+        // cancelled the other services instead of stopping them in order, and the process exited 1 (or a
+        // PostgreSQL worker waited for ever on a pool already gone). The enclosing group's graceful shutdown
+        // reaches the server through the task, in its turn.
+        try await application.run()
     }
+}
+
+extension OperationsServer: CustomStringConvertible {
+    /// How a service group names it in the log.
+    public var description: String { "http server on \(configuration.host):\(configuration.port)" }
 }

@@ -50,7 +50,7 @@ extension SubprocessTests {
 
             running.send(SIGTERM)
             try await running.waitForExit()
-            #expect(running.termination == .exited(0))
+            #expect(running.termination == .exited(0), running.report)
             await first.stop()
             #expect(await first.state.deliveries(containing: "Pelatihan halal gratis").count < vendors)
 

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import Synchronization
 
 #if canImport(Glibc)
@@ -44,7 +45,11 @@ final class ChildProcess: Sendable {
     struct TimedOut: Error, CustomStringConvertible {
         var executable: String
         var timeout: Duration
-        var description: String { "\(executable) still running after \(timeout)" }
+        /// The last lines it wrote, when its output was kept (`log`).
+        var logTail: String?
+        var description: String {
+            "\(executable) still running after \(timeout)" + (logTail.map { "; its output ends:\n\($0)" } ?? "")
+        }
     }
 
     /// The spawn failed (no such program, no permission): `posix_spawn`'s error number.
@@ -58,15 +63,32 @@ final class ChildProcess: Sendable {
     let pid: pid_t
     /// The program, for messages.
     let executable: String
+    /// The file its standard output and error go to, when the test keeps them (`log`); removed with this object.
+    let logFile: URL?
     private let ended = Mutex<Termination?>(nil)
 
     /// Starts `executable` with `arguments`, exactly `environment`, in `directory`.
     ///
     /// `input`, `output` and `error` are descriptors the child gets as 0, 1 and 2 (nil: /dev/null). The
-    /// caller keeps its own copies and closes them when it likes; the child has its own.
+    /// caller keeps its own copies and closes them when it likes; the child has its own. With `log`, its
+    /// output and error go to a new file instead, whose last lines a failure can quote (`report`).
     init(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:], directory: String = "/",
-         input: Int32? = nil, output: Int32? = nil, error: Int32? = nil) throws {
+         input: Int32? = nil, output: Int32? = nil, error: Int32? = nil, log: Bool = false) throws {
         self.executable = executable
+        var output = output, error = error
+        var logDescriptor: Int32?
+        if log {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString).log")
+            let descriptor = open(file.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { throw SpawnFailed(executable: executable, code: errno) }
+            logDescriptor = descriptor
+            output = descriptor
+            error = descriptor
+            logFile = file
+        } else {
+            logFile = nil
+        }
+        defer { if let logDescriptor { close(logDescriptor) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -130,12 +152,26 @@ final class ChildProcess: Sendable {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let termination { return termination }
-            guard ContinuousClock.now < deadline else { throw TimedOut(executable: executable, timeout: timeout) }
+            guard ContinuousClock.now < deadline else { throw TimedOut(executable: executable, timeout: timeout, logTail: logTail()) }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
 
+    /// The last `lines` lines of its output, when kept (`log`).
+    func logTail(lines: Int = 40) -> String? {
+        guard let logFile, let text = try? String(contentsOf: logFile, encoding: .utf8) else { return nil }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
+    /// How it ended and the end of its output, for a failed expectation about its exit.
+    var report: Comment {
+        let ended = termination.map(\.description) ?? "still runs"
+        let tail = logTail().map { "; its output ends:\n\($0)" } ?? ""
+        return Comment(rawValue: "\(executable) \(ended)\(tail)")
+    }
+
     deinit {
+        if let logFile { try? FileManager.default.removeItem(at: logFile) }
         // A test that failed before waiting: end the child and whatever it started, and reap it.
         if ended.withLock({ $0 == nil }) {
             kill(-pid, SIGKILL)

@@ -52,7 +52,7 @@ extension SubprocessTests {
             }
             second.send(SIGTERM)
             try await second.waitForExit()
-            #expect(second.termination == .exited(0))
+            #expect(second.termination == .exited(0), second.report)
 
             let deliveries = await emulator.state.deliveries(containing: "Rapat akbar UMKM")
             let record = try #require(try await outbox.broadcast(broadcast.id))
@@ -98,7 +98,7 @@ extension SubprocessTests {
             try await Task.sleep(for: .milliseconds(500))
             second.send(SIGTERM)
             try await second.waitForExit()
-            #expect(second.termination == .exited(0))
+            #expect(second.termination == .exited(0), second.report)
 
             #expect(answeredBeforeRestart < citizens.count, "the kill came too late to test anything")
             var repeated = 0
@@ -117,7 +117,8 @@ extension SubprocessTests {
         /// Starts `lapak run` from `/` with `environment` (and a PATH and HOME), its output dropped.
         static func launch(_ environment: [String: String]) throws -> ChildProcess {
             try ChildProcess(CommandLineTests.binary.path, ["run"],
-                             environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { _, new in new })
+                             environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { _, new in new },
+                             log: true)
         }
 
         static func waitUntil(timeout: Duration, _ condition: () async -> Bool) async throws {

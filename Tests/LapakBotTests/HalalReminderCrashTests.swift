@@ -69,7 +69,7 @@ extension SubprocessTests {
             try await Task.sleep(for: .seconds(2))
             second.send(SIGTERM)
             try await second.waitForExit()
-            #expect(second.termination == .exited(0))
+            #expect(second.termination == .exited(0), second.report)
 
             #expect(await emulator.state.deliveries(containing: "SH-KILL-9") == [owner.id: 1])
             let reminder = await emulator.state.botMessages(chatID: owner.id).last?.text ?? ""

@@ -111,7 +111,8 @@ struct WebhookModeTests {
                 }
                 for citizen in citizens {
                     let replies = try await harness.state.waitForBotMessages(chatID: citizen.id, count: 3, timeout: .seconds(20))
-                    #expect(replies.count == 3)
+                    let requests = await harness.state.requests.filter { $0.chatID == citizen.id }.map { "\($0.method) \($0.status)" }
+                    #expect(replies.count == 3, "\(citizen.firstName) got \(replies.compactMap(\.text)); the bot's requests to the chat: \(requests)")
                 }
                 let deliveries = await harness.state.webhookDeliveries
                 #expect(deliveries.contains { $0.url.contains(":9/") && $0.status == nil })

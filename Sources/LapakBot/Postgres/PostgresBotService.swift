@@ -55,7 +55,19 @@ public struct PostgresBotService: Service {
             group.cancelAll()
         }
         // A graceful stop: the replies this worker claimed but could not send go to whichever worker sweeps
-        // next (this one restarted, or another) at once, rather than after their lease.
-        try await outbox.releaseClaims()
+        // next (this one restarted, or another) at once, rather than after their lease. Not when cancelled:
+        // the pool may be gone, and the lease hands them over anyway.
+        guard !Task.isCancelled else { return }
+        do {
+            try await outbox.releaseClaims()
+        } catch {
+            logger.warning("Could not hand this worker's unsent replies over at stop; another worker sends them after their lease",
+                           metadata: ["error": "\(error)"])
+        }
     }
+}
+
+extension PostgresBotService: CustomStringConvertible {
+    /// How a service group names it in the log.
+    public var description: String { "bot (PostgreSQL worker \(transactions.worker))" }
 }
