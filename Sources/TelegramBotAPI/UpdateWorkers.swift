@@ -39,7 +39,13 @@ struct UpdateWorkers: Sendable {
             await handle(work.update)
             // A cancelled task is an abrupt stop: leave the update unfinished in the inbox, as a crash would,
             // so the next start handles it again rather than trusting a handler that was cut short.
-            if !Task.isCancelled && !handler.marksHandled { await markHandled(work.update.updateID) }
+            if !Task.isCancelled {
+                if handler.marksHandled {
+                    handled.value.add(1, ordering: .relaxed)  // the handler's own transaction marked it
+                } else {
+                    await markHandled(work.update.updateID)
+                }
+            }
             await dispatcher.done(chat: work.chat)
         }
     }

@@ -1,6 +1,7 @@
 import BotAPIEmulator
 import Foundation
 import Logging
+import TelegramBotAPI
 import Testing
 
 extension SubprocessTests {
@@ -35,6 +36,12 @@ extension SubprocessTests {
             try await DaemonCrashTests.waitUntil(timeout: .seconds(30)) {
                 await emulator.state.requests.contains { $0.method == "getUpdates" } || !daemon.isRunning
             }
+            // Two updates handled before the stop, which the last line counts.
+            let citizen = User(id: 9_310, firstName: "Sari", languageCode: "id")
+            await emulator.state.sendText(from: citizen, "halo")
+            _ = try await emulator.state.waitForBotMessages(chatID: citizen.id, count: 1, timeout: .seconds(30))
+            await emulator.state.sendText(from: citizen, "/bantuan")
+            _ = try await emulator.state.waitForBotMessages(chatID: citizen.id, count: 2, timeout: .seconds(30))
             daemon.send(SIGTERM)
             try await daemon.waitForExit()
             #expect(daemon.termination == .exited(0), daemon.report)
@@ -45,6 +52,8 @@ extension SubprocessTests {
             let signalOwners = log.split(separator: "\n").filter { $0.contains("Starting service lifecycle") && $0.contains("SIGTERM") }
             #expect(signalOwners.count == 1, "groups listening for SIGTERM:\n\(signalOwners.joined(separator: "\n"))")
             #expect(!log.contains("finished unexpectedly"), daemon.report)
+            let stoppedLine = log.split(separator: "\n").first { $0.hasSuffix("[TelegramBotAPI] Polling stopped") }
+            #expect(stoppedLine?.contains("handled=2") == true, "\(stoppedLine ?? "no 'Polling stopped' line")")
             let expected = store == .sqlite
                 ? ["http server", "coaching scheduler", "halal reminders", "broadcast sender", "bot"]
                 : ["http server", "coaching scheduler", "halal reminders", "broadcast sender", "bot (PostgreSQL worker", "bulk budget election", "PostgreSQL pool"]
