@@ -97,6 +97,10 @@ public struct LapakUpdateHandler: UpdateHandler {
                                   metadata: self.bot.logMetadata(update, route: "failed").merging(["error": "\(error)"]) { _, new in new })
             return HandledUpdate(replies: try self.apologise(for: update, at: moment, in: db), route: "failed")
         })
+        if handled.route == HandledUpdate.alreadyHandled {
+            bot.logger.debug("Update already handled; not answered twice", metadata: ["update_id": "\(update.updateID)"])
+            return
+        }
         UpdateMetrics.handled(kind: kind, route: handled.route, duration: ContinuousClock.now - started)
         await sender.deliver(handled.replies)
         let elapsed = ContinuousClock.now - started
@@ -111,6 +115,11 @@ public struct LapakUpdateHandler: UpdateHandler {
     /// Routes one update and marks it handled, inside the caller's transaction; returns the replies written
     /// and the route that answered.
     func run(_ update: Update, at moment: Date, in db: Database) throws -> HandledUpdate {
+        // An update can be queued twice: the webhook takes a POST in while the start-up reads the inbox's
+        // unfinished updates, and both queue it. The chat's queue runs them one after the other, so the
+        // second finds the first's mark here and answers nothing (PostgreSQL's sequencer takes only
+        // unhandled updates, to the same effect).
+        if try SQLiteUpdateInbox.isHandled(update.updateID, in: db) { return HandledUpdate(replies: [], route: HandledUpdate.alreadyHandled) }
         let handled = try routing.answer(update, at: moment, stores: .sqlite(db, registry: registry))
         try SQLiteUpdateInbox.markHandled(update.updateID, at: Int64(moment.timeIntervalSince1970), in: db)
         return handled
@@ -130,6 +139,9 @@ public struct HandledUpdate: Sendable {
     public var replies: [OutgoingReply]
     /// The route that answered (`find`, a command's action, `ignored`, `failed`, …).
     public var route: String
+
+    /// The route of an update found already handled: nothing was done.
+    static let alreadyHandled = "already handled"
 }
 
 /// A live location as it arrived: its message (whose edits move the cart) and when sharing ends.

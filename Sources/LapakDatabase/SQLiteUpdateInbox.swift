@@ -66,6 +66,12 @@ public struct SQLiteUpdateInbox: UpdateInbox {
             .execute(arguments: [handledAt, updateID])
     }
 
+    /// Whether `updateID` is stored and marked handled, inside a caller's transaction.
+    public static func isHandled(_ updateID: Int64, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT handled_at IS NOT NULL FROM update_inbox WHERE update_id = ?"),
+                          arguments: [updateID]) ?? false
+    }
+
     /// Whether handling of `updateID` finished before (it was stored and marked handled).
     public func isHandled(_ updateID: Int64) async throws -> Bool {
         try await database.writer.read { db in

@@ -110,9 +110,11 @@ public struct WebhookReceiver: Service {
     }
 
     public func run() async throws {
+        // Read before setWebhook: an update Telegram posts once the webhook is set is queued by `receive`, and
+        // would otherwise be read here as unfinished and queued a second time.
+        let unfinished = try await workers.inbox.unfinishedUpdates()
         guard try await register() else { return }
         configuration.heartbeat?.beat()
-        let unfinished = try await workers.inbox.unfinishedUpdates()
         if !unfinished.isEmpty {
             logger.notice("Resuming updates left unfinished by the last run", metadata: ["count": "\(unfinished.count)"])
         }

@@ -2,6 +2,7 @@ import Foundation
 import LapakDatabase
 import LapakPostgres
 import LapakRegistry
+import PostgresNIO
 import TelegramBotAPI
 import Testing
 
@@ -117,6 +118,45 @@ struct PostgresRegistryTests {
             #expect(try await inbox.isHandled(900))
             #expect(try await inbox.unfinishedUpdates().isEmpty)
             #expect(try await inbox.nextOffset() == 901)
+        }
+    }
+}
+
+extension PostgresRegistryTests {
+    @Test("Housekeeping forgets handled updates past their 48 h exactly, keeps unhandled ones, and finds them through the index, not by reading the inbox")
+    func inboxPrune() async throws {
+        try await PostgresFixture.with { fixture in
+            try await PostgresMigrations.migrate(fixture.store)
+            // 20,000 handled updates, one every 17 s (almost four days), and three old ones never handled.
+            let base: Int64 = 1_764_547_200
+            try await fixture.store.client.query("""
+                INSERT INTO update_inbox (update_id, chat_id, payload, received_at, handled_at)
+                SELECT i, i % 50, '{}', \(base) + i * 17 - 1, \(base) + i * 17 FROM generate_series(1, 20000) AS i
+                """)
+            try await fixture.store.client.query("""
+                INSERT INTO update_inbox (update_id, chat_id, payload, received_at) VALUES (30001, 7, '{}', \(base)), (30002, 7, '{}', \(base)), (30003, 8, '{}', \(base))
+                """)
+            try await fixture.store.client.query("ANALYZE update_inbox")
+            // 48 h after the 100th update was handled: the 99 before it are past their retention.
+            let now = Date(timeIntervalSince1970: TimeInterval(base + 48 * 3600 + 100 * 17))
+            let forgetBefore = base + 100 * 17
+            var plan: [String] = []
+            for try await line in try await fixture.store.client.query("""
+                EXPLAIN DELETE FROM update_inbox WHERE handled_at < \(forgetBefore)
+                """).decode(String.self) { plan.append(line) }
+            #expect(plan.joined(separator: "\n").contains("update_inbox_handled"), "\(plan.joined(separator: "\n"))")
+            #expect(!plan.joined(separator: "\n").contains("Seq Scan"), "\(plan.joined(separator: "\n"))")
+
+            let inbox = PostgresUpdateInbox(store: fixture.store, now: { now })
+            #expect(try await inbox.forgetHandled() == 99)
+            #expect(try await inbox.forgetHandled() == 0)
+            var left: [Int64] = []
+            for try await count in try await fixture.store.client.query("SELECT count(*) FROM update_inbox").decode(Int64.self) { left.append(count) }
+            #expect(left == [20_000 - 99 + 3])
+            var unhandled: [Int64] = []
+            for try await id in try await fixture.store.client.query("SELECT update_id FROM update_inbox WHERE handled_at IS NULL ORDER BY update_id")
+                .decode(Int64.self) { unhandled.append(id) }
+            #expect(unhandled == [30001, 30002, 30003])
         }
     }
 }
