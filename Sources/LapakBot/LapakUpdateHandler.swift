@@ -90,14 +90,14 @@ public struct LapakUpdateHandler: UpdateHandler {
         UpdateMetrics.received(kind: kind)
         // One transaction for the handler's changes, its replies and the handled mark, shared (group
         // commit) with the updates of other chats handled at the same moment.
-        let handled = try await commits.run({ db in try self.run(update, at: moment, in: db) }, recover: { error, db in
+        let answered = try await commits.run({ db in try self.run(update, at: moment, in: db) }, recover: { error, db -> HandledUpdate? in
             // Nothing of the handler was kept. Say sorry rather than leave the user waiting, and mark the
             // update handled so that a handler bug cannot loop on it after every restart.
             self.bot.logger.error("Handling an update failed; the user is told to try again",
                                   metadata: self.bot.logMetadata(update, route: "failed").merging(["error": "\(error)"]) { _, new in new })
             return HandledUpdate(replies: try self.apologise(for: update, at: moment, in: db), route: "failed")
         })
-        if handled.route == HandledUpdate.alreadyHandled {
+        guard let handled = answered else {
             bot.logger.debug("Update already handled; not answered twice", metadata: ["update_id": "\(update.updateID)"])
             return
         }
@@ -113,13 +113,13 @@ public struct LapakUpdateHandler: UpdateHandler {
 
 
     /// Routes one update and marks it handled, inside the caller's transaction; returns the replies written
-    /// and the route that answered.
-    func run(_ update: Update, at moment: Date, in db: Database) throws -> HandledUpdate {
+    /// and the route that answered, or nil when the update was handled before.
+    func run(_ update: Update, at moment: Date, in db: Database) throws -> HandledUpdate? {
         // An update can be queued twice: the webhook takes a POST in while the start-up reads the inbox's
         // unfinished updates, and both queue it. The chat's queue runs them one after the other, so the
         // second finds the first's mark here and answers nothing (PostgreSQL's sequencer takes only
         // unhandled updates, to the same effect).
-        if try SQLiteUpdateInbox.isHandled(update.updateID, in: db) { return HandledUpdate(replies: [], route: HandledUpdate.alreadyHandled) }
+        if try SQLiteUpdateInbox.isHandled(update.updateID, in: db) { return nil }
         let handled = try routing.answer(update, at: moment, stores: .sqlite(db, registry: registry))
         try SQLiteUpdateInbox.markHandled(update.updateID, at: Int64(moment.timeIntervalSince1970), in: db)
         return handled
@@ -139,9 +139,6 @@ public struct HandledUpdate: Sendable {
     public var replies: [OutgoingReply]
     /// The route that answered (`find`, a command's action, `ignored`, `failed`, …).
     public var route: String
-
-    /// The route of an update found already handled: nothing was done.
-    static let alreadyHandled = "already handled"
 }
 
 /// A live location as it arrived: its message (whose edits move the cart) and when sharing ends.

@@ -89,11 +89,6 @@ struct DatabaseGauges: Sendable {
     /// Reads the figures at a time (SQLite's `AppDatabase` or PostgreSQL's store).
     let figures: @Sendable (Int64) async throws -> OperationalFigures
 
-    init(registry: PrometheusCollectorRegistry, figures: @escaping @Sendable (Int64) async throws -> OperationalFigures) {
-        self.registry = registry
-        self.figures = figures
-    }
-
     func refresh() async {
         let now = Int64(Date().timeIntervalSince1970)
         let read: OperationalFigures

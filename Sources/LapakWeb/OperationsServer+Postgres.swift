@@ -1,6 +1,5 @@
 import Foundation
 import LapakBot
-import LapakDatabase
 import LapakPostgres
 import Logging
 import Prometheus
@@ -14,7 +13,6 @@ extension OperationsServer {
         let settings = application.configuration
         let pollLimit = Duration.seconds(max(2 * settings.pollTimeout, 5))
         let store = application.store
-        let figures: @Sendable (Int64) async throws -> OperationalFigures = { try await store.operationalFigures(now: $0) }
         let checks = [
             Readiness.Check("database") { await application.databaseProblem() },
             Self.telegramCheck(webhook: application.webhookEndpoint, pollHeartbeat: application.pollHeartbeat, pollLimit: pollLimit),
@@ -29,7 +27,7 @@ extension OperationsServer {
                 try await store.oldestPendingReply(claimableBy: worker)
             },
         ]
-        let gauges = DatabaseGauges(registry: registry, figures: figures)
+        let gauges = DatabaseGauges(registry: registry) { try await store.operationalFigures(now: $0) }
         // Telegram must reach the webhook; with the site off the other routes stay on this machine.
         let host = settings.telegramMode == .webhook || settings.webEnabled ? settings.webHost : "127.0.0.1"
         self.init(configuration: .init(host: host, port: settings.webPort), registry: registry, readiness: Readiness(checks),
